@@ -1,0 +1,235 @@
+//! The `ocop` command line: its flags, environment variables and sub-commands.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The OCOP evaluation ledger: server and administration commands.
+#[derive(Debug, Parser)]
+#[command(name = "ocop", version, about)]
+pub struct Cli {
+    /// Where the embedded store, the token secret and other local files live.
+    #[arg(
+        long,
+        env = "OCOP_DATA_DIR",
+        default_value = "ocop-data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    /// `postgres://…` for PostgreSQL or `sqlite://…`; the embedded SQLite file in the data
+    /// folder when absent.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Log format.
+    #[arg(long, env = "OCOP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    /// The database URL in effect: the flag or environment, else the embedded SQLite file.
+    pub fn store_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => url.clone(),
+            _ => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("ocop.db").display()
+            ),
+        }
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line.
+    Json,
+}
+
+/// The sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP API with its background work (projections, timers).
+    Serve(ServeArgs),
+    /// Apply schema migrations and exit.
+    Migrate,
+    /// Print a bearer token signed with the server's secret.
+    Token(TokenArgs),
+    /// Print a product's history and replayed state.
+    Replay(ReplayArgs),
+    /// Read models.
+    Projections {
+        /// What to do with them.
+        #[command(subcommand)]
+        command: ProjectionsCommand,
+    },
+    /// Expiry notices and expiries.
+    Timers {
+        /// What to do with them.
+        #[command(subcommand)]
+        command: TimersCommand,
+    },
+    /// Load a realistic demo data set.
+    Demo,
+    /// Import a province's existing recognitions as legacy records.
+    Import(ImportArgs),
+    /// The hash-chained ledger.
+    Ledger {
+        /// What to do with it.
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+    /// The ministry's audit.
+    Audit {
+        /// What to audit.
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+/// Flags of `ocop serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the chosen address is logged).
+    #[arg(long, env = "OCOP_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Load the demo data set first when the store is empty.
+    #[arg(long)]
+    pub demo: bool,
+    /// An identity provider's public key (PEM) to verify tokens with, instead of the
+    /// server's own secret.
+    #[arg(long, env = "OCOP_JWT_PUBLIC_KEY")]
+    pub jwt_public_key: Option<PathBuf>,
+    /// The issuer the identity provider's tokens must name.
+    #[arg(long, env = "OCOP_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// Seconds after which a request is answered 503.
+    #[arg(long, env = "OCOP_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// Do not run the expiry timers in this process.
+    #[arg(long)]
+    pub no_timers: bool,
+}
+
+/// Flags of `ocop token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// One role of the contract (e.g. `provincial_secretary`).
+    #[arg(long)]
+    pub role: String,
+    /// The scope, e.g. `national`, `province:68`, `province:68/commune:24730`.
+    #[arg(long)]
+    pub scope: String,
+    /// The user id.
+    #[arg(long)]
+    pub user: String,
+    /// Lifetime, e.g. `8h`, `30m`, `2d`.
+    #[arg(long, default_value = "8h")]
+    pub ttl: String,
+}
+
+/// Flags of `ocop replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The product id.
+    pub product_id: String,
+    /// Replay as recorded at this time (RFC 3339).
+    #[arg(long)]
+    pub as_of: Option<String>,
+}
+
+/// `ocop projections …`
+#[derive(Debug, Subcommand)]
+pub enum ProjectionsCommand {
+    /// Rebuild one read model (or all) from the log.
+    Rebuild {
+        /// The projection's name; all when absent.
+        name: Option<String>,
+    },
+}
+
+/// `ocop timers …`
+#[derive(Debug, Subcommand)]
+pub enum TimersCommand {
+    /// Issue every due expiry notice and expiry.
+    Run {
+        /// The time to run at (RFC 3339 or a date); refused without `--test-clock`.
+        #[arg(long)]
+        now: Option<String>,
+        /// Allow `--now` to set the clock (tests and rehearsals only).
+        #[arg(long)]
+        test_clock: bool,
+    },
+}
+
+/// Flags of `ocop import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CSV file in the contract's format.
+    #[arg(long)]
+    pub file: PathBuf,
+}
+
+/// `ocop ledger …`
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Print the head digest `position:hash`.
+    Digest,
+    /// Recompute the hash chain, from an earlier digest when given.
+    Verify {
+        /// A digest kept earlier, `position:hash`.
+        #[arg(long)]
+        from_digest: Option<String>,
+    },
+}
+
+/// `ocop audit …`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Re-derive every decision and report findings.
+    Decisions {
+        /// Only this province.
+        #[arg(long)]
+        province: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+    },
+}
+
+/// Output formats of reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for people.
+    Table,
+    /// JSON.
+    Json,
+    /// CSV.
+    Csv,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn without_a_url_the_store_is_the_embedded_sqlite_file() {
+        let cli = Cli::try_parse_from(["ocop", "--data-dir", "d", "migrate"]).unwrap();
+        let cli = Cli {
+            database_url: None,
+            ..cli
+        };
+        assert_eq!(cli.store_url(), "sqlite://d/ocop.db?mode=rwc");
+    }
+}

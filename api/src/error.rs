@@ -1,0 +1,200 @@
+//! Problem details (RFC 9457): every way a request can fail, with the contract's stable codes.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+/// An error answered as `application/problem+json`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Malformed JSON, wrong types, unknown fields, bad dates or parameters.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// No token, or a token that does not verify.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// A valid token whose role or scope does not allow the request.
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such product or resource.
+    #[error("{0}")]
+    NotFound(String),
+    /// `If-Match` was stale, or a concurrent write won.
+    #[error("expected version {expected}, the product is at version {actual}")]
+    VersionConflict {
+        /// The version the caller expected.
+        expected: i64,
+        /// The version recorded now.
+        actual: i64,
+    },
+    /// The body is larger than the server accepts.
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The same idempotency key was sent with a different body.
+    #[error("idempotency key {0} was already used with a different request")]
+    IdempotencyKeyReused(String),
+    /// The command breaks a rule of the lifecycle.
+    #[error("{detail}")]
+    RuleViolation {
+        /// A sentence naming the rule broken.
+        detail: String,
+        /// The violated rules with their facts.
+        violations: Vec<Value>,
+    },
+    /// The store is down or the read side is behind the requested position.
+    #[error("{detail}")]
+    Unavailable {
+        /// What is unavailable, without internals.
+        detail: String,
+        /// Seconds after which a retry makes sense.
+        retry_after: u32,
+    },
+    /// An unexpected failure; the cause is logged, never shown.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::VersionConflict { .. } => StatusCode::CONFLICT,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::IdempotencyKeyReused(_) | Self::RuleViolation { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable code of the contract.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::Unauthenticated(_) => "unauthenticated",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not_found",
+            Self::VersionConflict { .. } => "version_conflict",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::IdempotencyKeyReused(_) => "idempotency_key_reused",
+            Self::RuleViolation { .. } => "rule_violation",
+            Self::Unavailable { .. } => "unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest(_) => "invalid request",
+            Self::Unauthenticated(_) => "authentication required",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not found",
+            Self::VersionConflict { .. } => "version conflict",
+            Self::PayloadTooLarge { .. } => "payload too large",
+            Self::IdempotencyKeyReused(_) => "idempotency key reused",
+            Self::RuleViolation { .. } => "rule violation",
+            Self::Unavailable { .. } => "service unavailable",
+            Self::Internal(_) => "internal error",
+        }
+    }
+
+    /// The problem document of this error.
+    pub fn body(&self) -> Value {
+        let detail = match self {
+            Self::Internal(_) => {
+                "an unexpected error occurred; it has been logged with the request id".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let mut body = json!({
+            "type": format!("urn:ocop:problem:{}", self.code()),
+            "title": self.title(),
+            "status": self.status().as_u16(),
+            "detail": detail,
+            "code": self.code(),
+        });
+        match self {
+            Self::RuleViolation { violations, .. } => body["violations"] = json!(violations),
+            Self::VersionConflict { expected, actual } => {
+                body["expected_version"] = json!(expected);
+                body["actual_version"] = json!(actual);
+            }
+            _ => {}
+        }
+        body
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(cause) = &self {
+            tracing::error!(%cause, "request failed");
+        }
+        let mut response = (self.status(), Json(self.body())).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let Self::Unavailable { retry_after, .. } = &self {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
+        response
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::BytesRejection(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Self::PayloadTooLarge {
+                    limit: crate::server::BODY_LIMIT,
+                }
+            }
+            JsonRejection::MissingJsonContentType(_) => {
+                Self::InvalidRequest("expected a body with content-type application/json".into())
+            }
+            JsonRejection::JsonDataError(e) => {
+                Self::InvalidRequest(json_error_text(&e.body_text()))
+            }
+            JsonRejection::JsonSyntaxError(e) => {
+                Self::InvalidRequest(json_error_text(&e.body_text()))
+            }
+            other => Self::InvalidRequest(other.body_text()),
+        }
+    }
+}
+
+/// Axum's text with its generic prefix removed, so the detail names the field and the fault.
+fn json_error_text(text: &str) -> String {
+    text.trim_start_matches("Failed to deserialize the JSON body into the target type: ")
+        .trim_start_matches("Failed to parse the request body as JSON: ")
+        .to_owned()
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::InvalidRequest(
+            rejection
+                .body_text()
+                .trim_start_matches("Failed to deserialize query string: ")
+                .to_owned(),
+        )
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(_: PathRejection) -> Self {
+        Self::NotFound("no such product".into())
+    }
+}

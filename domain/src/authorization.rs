@@ -1,0 +1,167 @@
+//! Authorization as a domain rule: who may issue which command for which product.
+//!
+//! A grant pairs a role with the scope it must hold relative to the product:
+//!
+//! | grant | role | scope must be |
+//! |---|---|---|
+//! | commune officer | `commune_officer` | `province:P/commune:C` of the product |
+//! | district secretary | `district_secretary` | `province:P/district:D` of the product |
+//! | provincial secretary | `provincial_secretary` | `province:P` of the product |
+//! | central secretary | `central_secretary` | `national` |
+//! | inspector | `inspector` | `province:P` of the product or `national` |
+//! | admin | `admin` | `national` |
+//! | system | `system` | any |
+//!
+//! Who may do what (the http-api role table, and decisions where it is silent):
+//!
+//! - **Register a product**: commune officer of its commune; district secretary of its
+//!   district (records of rounds before 1 Jul 2025). *Decision*: districts registered
+//!   products under the older procedures, so their secretaries may too.
+//! - **Open an evaluation**: commune officer of the product's commune; district secretary
+//!   of its district when the rules in force on `opened_on` have a district level.
+//! - **Return the dossier**: the secretary (or, at the commune level, the commune officer)
+//!   of the level the round is at. *Decision*: the reviewing level returns, as the
+//!   lifecycle says; the http-api names the provincial secretary, the commonest case.
+//! - **Amend the dossier**: commune officer of the product's commune (the producer files
+//!   through the commune), district secretary of its district, or whoever may return it
+//!   at the round's current level. *Decision*.
+//! - **Record the commune assessment**: commune officer of the product's commune.
+//! - **Convene a council, record scorecards, conclude, decide**: the secretary of that
+//!   level — district (of the product's district), provincial (of its province) or
+//!   central (national). Members never record their own cards; the secretary does.
+//! - **Record a complaint or an inspection**: inspector (province of the product or
+//!   national) and provincial secretary of its province. *Decision*: the provincial
+//!   OCOP office receives complaints too.
+//! - **Revoke**: the authority that recognised it — provincial secretary of the product's
+//!   province for provincial awards and for district awards (the districts were
+//!   abolished in 2025, the province took over their records); district secretary of its
+//!   district for district awards; the central secretary for any award (the ministry may
+//!   revoke, lifecycle rule 7). *Decision*: the ministry's power covers every level.
+//! - **Withdraw**: commune officer of the product's commune or provincial secretary of its
+//!   province, recording the producer's request. *Decision*.
+//! - **Correct an entry**: provincial secretary of the product's province, the central
+//!   secretary, or admin (who imported legacy rows). *Decision*: corrections are
+//!   clerical and stay with the offices that keep the records.
+//! - **Timers** (expiry notice, expiry): `system`, or `admin` running `ocop timers run`.
+//! - **Import a legacy recognition**: admin.
+//! - `auditor` writes nothing.
+
+use crate::actor::{Actor, Role, Scope};
+use crate::codes::{CommuneCode, DistrictCode, ProvinceCode};
+use crate::error::DomainError;
+use crate::rules::Level;
+
+/// Where a product is, for scope checks.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    /// Province.
+    pub province: &'a ProvinceCode,
+    /// Commune.
+    pub commune: Option<&'a CommuneCode>,
+    /// District.
+    pub district: Option<&'a DistrictCode>,
+}
+
+/// A role with the scope it must hold relative to the product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// `commune_officer` of the product's commune.
+    CommuneOfficer,
+    /// `district_secretary` of the product's district.
+    DistrictSecretary,
+    /// `provincial_secretary` of the product's province.
+    ProvincialSecretary,
+    /// `central_secretary`, national.
+    CentralSecretary,
+    /// `inspector` of the product's province or national.
+    Inspector,
+    /// `admin`, national.
+    Admin,
+    /// `system`.
+    System,
+}
+
+impl Grant {
+    /// The grant that does council work (and decides) at a level.
+    pub fn secretary_of(level: Level) -> Grant {
+        match level {
+            Level::Commune => Grant::CommuneOfficer,
+            Level::District => Grant::DistrictSecretary,
+            Level::Provincial => Grant::ProvincialSecretary,
+            Level::Central => Grant::CentralSecretary,
+        }
+    }
+
+    /// Whether `actor` holds this grant for a product at `place`.
+    pub fn allows(self, actor: &Actor, place: &Place<'_>) -> bool {
+        match (self, actor.role, &actor.scope) {
+            (Grant::CommuneOfficer, Role::CommuneOfficer, Scope::Commune { province, commune }) => {
+                province == place.province && place.commune == Some(commune)
+            }
+            (
+                Grant::DistrictSecretary,
+                Role::DistrictSecretary,
+                Scope::District { province, district },
+            ) => province == place.province && place.district == Some(district),
+            (
+                Grant::ProvincialSecretary,
+                Role::ProvincialSecretary,
+                Scope::Province { province },
+            ) => province == place.province,
+            (Grant::CentralSecretary, Role::CentralSecretary, Scope::National) => true,
+            (Grant::Inspector, Role::Inspector, Scope::National) => true,
+            (Grant::Inspector, Role::Inspector, Scope::Province { province }) => {
+                province == place.province
+            }
+            (Grant::Admin, Role::Admin, Scope::National) => true,
+            (Grant::System, Role::System, _) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Checks that `actor` holds one of `grants` for a product at `place`.
+pub fn require(
+    actor: &Actor,
+    grants: &[Grant],
+    place: &Place<'_>,
+    what: &str,
+) -> Result<(), DomainError> {
+    if grants.iter().any(|g| g.allows(actor, place)) {
+        Ok(())
+    } else {
+        let mut location = format!("province {}", place.province);
+        if let Some(d) = place.district {
+            location.push_str(&format!(", district {d}"));
+        }
+        if let Some(c) = place.commune {
+            location.push_str(&format!(", commune {c}"));
+        }
+        Err(DomainError::Forbidden {
+            role: actor.role,
+            scope: actor.scope.clone(),
+            reason: format!("{what} for a product of {location}"),
+        })
+    }
+}
+
+/// Checks a command that has no product place (legacy import, before registration).
+pub fn require_national(actor: &Actor, grant: Grant, what: &str) -> Result<(), DomainError> {
+    let ok = match grant {
+        Grant::Admin => actor.role == Role::Admin && actor.scope == Scope::National,
+        Grant::System => actor.role == Role::System,
+        Grant::CentralSecretary => {
+            actor.role == Role::CentralSecretary && actor.scope == Scope::National
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden {
+            role: actor.role,
+            scope: actor.scope.clone(),
+            reason: what.to_owned(),
+        })
+    }
+}

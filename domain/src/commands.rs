@@ -1,0 +1,427 @@
+//! Commands: what a user (or the engine's timer) asks the domain to do.
+//!
+//! A command carries everything `decide` needs that is not in the state: the actor, the
+//! command's time and the fresh ids of the events it may produce. The domain never reads
+//! a clock or makes an id.
+//!
+//! Bodies follow the http-api JSON bodies field for field and reject unknown fields, so
+//! the API may deserialize them directly (it still owns its HTTP DTOs and OpenAPI).
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::actor::Actor;
+use crate::codes::{CommuneCode, DistrictCode, ProvinceCode};
+use crate::events::Producer;
+use crate::events::{
+    ComplaintSource, CouncilMember, CriterionPoints, Document, ProducerKind, ProductGroup, Quorum,
+    RevocationGround, RoundKind,
+};
+use crate::rules::Level;
+
+/// Most events any one command produces; supply at least this many ids in
+/// [`CommandMeta::new_event_ids`].
+pub const MAX_EVENTS_PER_COMMAND: usize = 1;
+
+/// A command with its metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Command {
+    /// Who, when, which product, which new ids.
+    pub meta: CommandMeta,
+    /// What.
+    pub body: CommandBody,
+}
+
+/// What comes with every command from outside the domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandMeta {
+    /// The authenticated actor.
+    pub actor: Actor,
+    /// When the command was issued (used only for dates the body does not give, e.g.
+    /// the date of a correction, taken in Vietnam time, UTC+7).
+    pub issued_at: DateTime<Utc>,
+    /// The product stream; for registration and legacy import, the new product's id.
+    pub product_id: Uuid,
+    /// Fresh event ids (UUID v7), used in order, one per event produced.
+    pub new_event_ids: Vec<Uuid>,
+}
+
+impl CommandMeta {
+    /// Builds the metadata.
+    pub fn new(
+        actor: Actor,
+        issued_at: DateTime<Utc>,
+        product_id: Uuid,
+        new_event_ids: Vec<Uuid>,
+    ) -> Self {
+        Self {
+            actor,
+            issued_at,
+            product_id,
+            new_event_ids,
+        }
+    }
+
+    /// The business date of `issued_at` in Vietnam (UTC+7).
+    pub fn issued_on(&self) -> NaiveDate {
+        let ict = FixedOffset::east_opt(7 * 3600).expect("utc+7 is a valid offset");
+        self.issued_at.with_timezone(&ict).date_naive()
+    }
+}
+
+impl Command {
+    /// Builds a command.
+    pub fn new(meta: CommandMeta, body: CommandBody) -> Self {
+        Self { meta, body }
+    }
+}
+
+/// `POST /api/v1/products`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterProduct {
+    /// Product name.
+    pub name: String,
+    /// Producer.
+    pub producer: Producer,
+    /// Product group.
+    pub product_group: ProductGroup,
+    /// Product set.
+    pub product_set: String,
+    /// Province.
+    pub province: ProvinceCode,
+    /// Commune.
+    #[serde(default)]
+    pub commune: Option<CommuneCode>,
+    /// District (records before 1 Jul 2025).
+    #[serde(default)]
+    pub district: Option<DistrictCode>,
+    /// Local product code.
+    #[serde(default)]
+    pub local_code: Option<String>,
+    /// Registration date.
+    pub registered_on: NaiveDate,
+}
+
+/// `POST …/evaluations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenEvaluation {
+    /// Kind of round.
+    pub kind: RoundKind,
+    /// Opening date; the rules in force on it apply to the whole round.
+    pub opened_on: NaiveDate,
+    /// Dossier documents.
+    pub documents: Vec<Document>,
+    /// Legal basis; required to reopen a revoked product.
+    #[serde(default)]
+    pub legal_basis: Option<String>,
+}
+
+/// `POST …/evaluations/current/return`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnDossier {
+    /// Date.
+    pub returned_on: NaiveDate,
+    /// Reasons.
+    pub reasons: Vec<String>,
+}
+
+/// `POST …/evaluations/current/dossier`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmendDossier {
+    /// Date.
+    pub amended_on: NaiveDate,
+    /// Documents added or replaced.
+    pub documents: Vec<Document>,
+}
+
+/// `POST …/evaluations/current/local-assessment`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordLocalAssessment {
+    /// Date.
+    pub assessed_on: NaiveDate,
+    /// Propose the product to the province.
+    pub forward: bool,
+    /// Local origin confirmed.
+    pub local_origin: bool,
+    /// Notes.
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// Report reference.
+    #[serde(default)]
+    pub report_ref: Option<String>,
+}
+
+/// `POST …/evaluations/current/council`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConveneCouncil {
+    /// District, provincial or central.
+    pub level: Level,
+    /// Founding decision.
+    pub council_ref: String,
+    /// Meeting date.
+    pub convened_on: NaiveDate,
+    /// Members.
+    pub members: Vec<CouncilMember>,
+    /// Quorum rule.
+    pub quorum: Quorum,
+    /// Spread limit.
+    #[serde(default)]
+    pub spread_limit: Option<u32>,
+}
+
+/// `POST …/evaluations/current/scorecards`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordScorecard {
+    /// The member.
+    pub member_id: String,
+    /// Date.
+    pub recorded_on: NaiveDate,
+    /// Part A.
+    pub part_a: u32,
+    /// Part B.
+    pub part_b: u32,
+    /// Part C.
+    pub part_c: u32,
+    /// Mandatory criteria failed.
+    #[serde(default)]
+    pub mandatory_failed: Vec<String>,
+    /// Per-criterion lines.
+    #[serde(default)]
+    pub criteria: Vec<CriterionPoints>,
+}
+
+/// `POST …/evaluations/current/conclude`: the engine computes the result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConcludeScoring {
+    /// Date.
+    pub concluded_on: NaiveDate,
+}
+
+/// `POST …/evaluations/current/decision`: recognition (`recognized: true` with stars)
+/// or refusal (`recognized: false` with a reason).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecideRecognition {
+    /// Date.
+    pub decided_on: NaiveDate,
+    /// Recognised or refused.
+    pub recognized: bool,
+    /// Stars (recognition only).
+    #[serde(default)]
+    pub stars: Option<u8>,
+    /// Decision number (required for a recognition).
+    #[serde(default)]
+    pub decision_no: Option<String>,
+    /// Authority.
+    pub authority: String,
+    /// Certificate number.
+    #[serde(default)]
+    pub certificate_no: Option<String>,
+    /// Reason (refusal only).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `POST …/complaints`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordComplaint {
+    /// Date.
+    pub received_on: NaiveDate,
+    /// Source.
+    pub source: ComplaintSource,
+    /// Summary.
+    pub summary: String,
+}
+
+/// `POST …/inspections`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordInspection {
+    /// Date.
+    pub inspected_on: NaiveDate,
+    /// Authority.
+    pub authority: String,
+    /// Findings.
+    pub findings: String,
+    /// Compliant.
+    pub compliant: bool,
+    /// Complaint answered.
+    #[serde(default)]
+    pub complaint_id: Option<Uuid>,
+}
+
+/// `POST …/revocation`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeRecognition {
+    /// Date.
+    pub decided_on: NaiveDate,
+    /// Decision number.
+    pub decision_no: String,
+    /// Authority.
+    pub authority: String,
+    /// Grounds.
+    pub grounds: Vec<RevocationGround>,
+    /// Details.
+    #[serde(default)]
+    pub details: String,
+}
+
+/// `POST …/withdrawal`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawProduct {
+    /// Date.
+    pub withdrawn_on: NaiveDate,
+    /// Reason.
+    pub reason: String,
+}
+
+/// `POST …/corrections`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectEntry {
+    /// The corrected event.
+    pub event_id: Uuid,
+    /// The field, e.g. `decision_no`, `producer.name`.
+    pub field: String,
+    /// New value (`null` clears an optional field).
+    pub new_value: Option<String>,
+    /// Why.
+    pub reason: String,
+}
+
+/// Timer: issue the expiry notice (role `system` or `admin`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueExpiryNotice {
+    /// The timer's business date.
+    pub today: NaiveDate,
+}
+
+/// Timer: expire the recognition (role `system` or `admin`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpireRecognition {
+    /// The timer's business date.
+    pub today: NaiveDate,
+}
+
+/// `ocop import`: one CSV row (header `province,district,commune,local_code,product_name,
+/// producer_name,producer_kind,product_group,stars,score,decision_no,decided_on,authority,
+/// valid_until`), role `admin`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportLegacyRecognition {
+    /// Province.
+    pub province: ProvinceCode,
+    /// District.
+    #[serde(default)]
+    pub district: Option<DistrictCode>,
+    /// Commune.
+    #[serde(default)]
+    pub commune: Option<CommuneCode>,
+    /// Local code.
+    #[serde(default)]
+    pub local_code: Option<String>,
+    /// Product name.
+    pub product_name: String,
+    /// Producer name.
+    pub producer_name: String,
+    /// Producer kind.
+    pub producer_kind: ProducerKind,
+    /// Product group.
+    pub product_group: ProductGroup,
+    /// Stars (3–5).
+    pub stars: u8,
+    /// Score as a decimal with at most two places, if known.
+    #[serde(default)]
+    pub score: Option<String>,
+    /// Decision number.
+    pub decision_no: String,
+    /// Decision date.
+    pub decided_on: NaiveDate,
+    /// Authority.
+    pub authority: String,
+    /// Validity date written in the list, if any.
+    #[serde(default)]
+    pub valid_until: Option<NaiveDate>,
+    /// Where the row came from, e.g. `file.csv:12`.
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// Every command of the product lifecycle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum CommandBody {
+    /// Register a product.
+    RegisterProduct(RegisterProduct),
+    /// Open an evaluation round.
+    OpenEvaluation(OpenEvaluation),
+    /// Return the dossier.
+    ReturnDossier(ReturnDossier),
+    /// Amend the dossier.
+    AmendDossier(AmendDossier),
+    /// Record the commune's assessment.
+    RecordLocalAssessment(RecordLocalAssessment),
+    /// Convene a council.
+    ConveneCouncil(ConveneCouncil),
+    /// Record one member's scorecard.
+    RecordScorecard(RecordScorecard),
+    /// Conclude scoring at the current level.
+    ConcludeScoring(ConcludeScoring),
+    /// Record the decision or refusal.
+    DecideRecognition(DecideRecognition),
+    /// Record a complaint.
+    RecordComplaint(RecordComplaint),
+    /// Record an inspection.
+    RecordInspection(RecordInspection),
+    /// Revoke the recognition.
+    RevokeRecognition(RevokeRecognition),
+    /// The producer withdraws.
+    WithdrawProduct(WithdrawProduct),
+    /// Correct a recorded entry.
+    CorrectEntry(CorrectEntry),
+    /// Timer: expiry notice.
+    IssueExpiryNotice(IssueExpiryNotice),
+    /// Timer: expiry.
+    ExpireRecognition(ExpireRecognition),
+    /// Import a legacy recognition.
+    ImportLegacyRecognition(ImportLegacyRecognition),
+}
+
+impl CommandBody {
+    /// A short imperative name used in messages, e.g. `record a scorecard`.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            CommandBody::RegisterProduct(_) => "register a product",
+            CommandBody::OpenEvaluation(_) => "open an evaluation",
+            CommandBody::ReturnDossier(_) => "return the dossier",
+            CommandBody::AmendDossier(_) => "amend the dossier",
+            CommandBody::RecordLocalAssessment(_) => "record the local assessment",
+            CommandBody::ConveneCouncil(_) => "convene a council",
+            CommandBody::RecordScorecard(_) => "record a scorecard",
+            CommandBody::ConcludeScoring(_) => "conclude scoring",
+            CommandBody::DecideRecognition(_) => "decide on recognition",
+            CommandBody::RecordComplaint(_) => "record a complaint",
+            CommandBody::RecordInspection(_) => "record an inspection",
+            CommandBody::RevokeRecognition(_) => "revoke the recognition",
+            CommandBody::WithdrawProduct(_) => "withdraw the product",
+            CommandBody::CorrectEntry(_) => "correct an entry",
+            CommandBody::IssueExpiryNotice(_) => "issue the expiry notice",
+            CommandBody::ExpireRecognition(_) => "expire the recognition",
+            CommandBody::ImportLegacyRecognition(_) => "import a legacy recognition",
+        }
+    }
+}

@@ -1,0 +1,384 @@
+//! Rejections: every variant is named after the rule broken and carries its facts.
+//!
+//! [`DomainError::code`] is a stable snake_case rule code; [`DomainError::facts`] gives
+//! the facts as JSON (`{"rule": code, …}`) for the API's `violations` list. The API maps
+//! [`DomainError::Forbidden`] to 403, [`DomainError::NotRegistered`] to 404 and every
+//! other variant to 422 `rule_violation`.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::actor::{Role, Scope};
+use crate::rules::{Level, RulesVersionId};
+use crate::state::{Stage, Status};
+
+/// A command the domain rejects; nothing is recorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum DomainError {
+    /// The actor's role or scope does not allow the command.
+    #[error("{role} in scope {scope} may not {reason}")]
+    Forbidden {
+        /// The actor's role.
+        role: Role,
+        /// The actor's scope.
+        scope: Scope,
+        /// What was refused, e.g. `record a scorecard for a product of province 68`.
+        reason: String,
+    },
+    /// No such product.
+    #[error("no such product")]
+    NotRegistered,
+    /// The stream already holds a product.
+    #[error("product {product_id} is already registered")]
+    AlreadyRegistered {
+        /// The product.
+        product_id: Uuid,
+    },
+    /// The command names another product than the stream's.
+    #[error("command for product {given} applied to product {expected}")]
+    WrongProduct {
+        /// The stream's product.
+        expected: Uuid,
+        /// The command's product.
+        given: Uuid,
+    },
+    /// The product's status does not allow the command.
+    #[error("cannot {command} while the product is {status}: {expected}")]
+    WrongState {
+        /// The command.
+        command: String,
+        /// Current status.
+        status: Status,
+        /// What would allow it.
+        expected: String,
+    },
+    /// No round is open.
+    #[error("cannot {command}: no evaluation round is open")]
+    NoOpenRound {
+        /// The command.
+        command: String,
+    },
+    /// A round is already open.
+    #[error("evaluation round {round} is still open")]
+    RoundAlreadyOpen {
+        /// The open round.
+        round: u32,
+    },
+    /// The round's stage does not allow the command.
+    #[error("cannot {command} at stage {stage} of round {round} at the {level} level: {expected}")]
+    WrongStage {
+        /// The command.
+        command: String,
+        /// Round.
+        round: u32,
+        /// Current level.
+        level: Level,
+        /// Current stage.
+        stage: Stage,
+        /// What would allow it.
+        expected: String,
+    },
+    /// Reopening a revoked product needs a stated legal basis.
+    #[error("a revoked product may only be evaluated again with a stated legal basis")]
+    LegalBasisRequired,
+    /// Upgrading a 5★ product.
+    #[error("a {stars}-star product cannot be upgraded")]
+    NothingToUpgrade {
+        /// Current stars.
+        stars: u8,
+    },
+    /// No rule version covers the date.
+    #[error("no rules in force on {date}")]
+    NoRulesInForce {
+        /// The date.
+        date: NaiveDate,
+    },
+    /// A round's rule version is not in the rule book.
+    #[error("unknown rules version {rules_version}")]
+    UnknownRulesVersion {
+        /// The id.
+        rules_version: RulesVersionId,
+    },
+    /// A required field is empty or absent.
+    #[error("{field} is required")]
+    RequiredFieldMissing {
+        /// The field.
+        field: String,
+    },
+    /// A dossier without documents.
+    #[error("a dossier needs at least one document")]
+    EmptyDossier,
+    /// A date earlier than a step it follows.
+    #[error("{field} {date} is before the {step} of {step_date}")]
+    DateBeforeEarlierStep {
+        /// The command's date field.
+        field: String,
+        /// Its value.
+        date: NaiveDate,
+        /// The earlier step.
+        step: String,
+        /// Its date.
+        step_date: NaiveDate,
+    },
+    /// A decision dated before its scoring was concluded.
+    #[error("decision dated {decided_on} is before the scoring concluded on {concluded_on}")]
+    DecisionBeforeScoring {
+        /// Decision date.
+        decided_on: NaiveDate,
+        /// Conclusion date.
+        concluded_on: NaiveDate,
+    },
+    /// The round's rule version has no such level.
+    #[error("rules version {rules_version} has no {level} level")]
+    LevelNotInRulesVersion {
+        /// The level.
+        level: Level,
+        /// The version.
+        rules_version: RulesVersionId,
+    },
+    /// A council at a level the round has not reached (or has left).
+    #[error("a {level} council cannot sit now: the round is at the {expected_level} level")]
+    CouncilOutOfTurn {
+        /// Requested level.
+        level: Level,
+        /// The round's level.
+        expected_level: Level,
+    },
+    /// Two members with one id.
+    #[error("member {member_id} is listed twice")]
+    DuplicateMember {
+        /// The id.
+        member_id: String,
+    },
+    /// The quorum needs a chair and the council has none.
+    #[error("the quorum requires the chair but the council has no chair")]
+    NoChairInCouncil,
+    /// The quorum cannot be reached with the members listed.
+    #[error("a quorum of {min_present} cannot be reached with {members} members")]
+    QuorumUnreachable {
+        /// Quorum.
+        min_present: u32,
+        /// Members.
+        members: u32,
+    },
+    /// A card from someone not on the council.
+    #[error("{member_id} is not a member of the {level} council")]
+    UnknownMember {
+        /// The id.
+        member_id: String,
+        /// The council's level.
+        level: Level,
+    },
+    /// A part scored above its maximum.
+    #[error("part {part} has {points} points, above the maximum of {max} under {rules_version}")]
+    PartAboveMaximum {
+        /// `a`, `b` or `c`.
+        part: String,
+        /// Points given.
+        points: u32,
+        /// Maximum.
+        max: u32,
+        /// The round's version.
+        rules_version: RulesVersionId,
+    },
+    /// Too few cards to conclude.
+    #[error("{present} members present, the quorum is {required}")]
+    QuorumNotMet {
+        /// Cards recorded.
+        present: u32,
+        /// Quorum.
+        required: u32,
+    },
+    /// The quorum needs the chair's card.
+    #[error("the quorum requires the chair's scorecard")]
+    ChairAbsent,
+    /// The last conclusion asked for re-scoring.
+    #[error(
+        "members' totals differ by {spread} points, over the limit of {spread_limit}: re-score first"
+    )]
+    RescoreRequired {
+        /// Spread.
+        spread: u32,
+        /// Limit.
+        spread_limit: u32,
+    },
+    /// Stars outside 3–5.
+    #[error("{stars} stars cannot be recognised: only 3, 4 or 5")]
+    StarsOutOfRange {
+        /// Stars.
+        stars: u8,
+    },
+    /// The level may not award these stars under the round's version.
+    #[error("the {level} level cannot award {stars} stars under {rules_version}")]
+    LevelCannotAward {
+        /// Level.
+        level: Level,
+        /// Stars.
+        stars: u8,
+        /// Version.
+        rules_version: RulesVersionId,
+    },
+    /// Stars above what the concluded mean allows.
+    #[error("{stars} stars exceed the band of the concluded mean {mean}")]
+    StarsAboveBand {
+        /// Stars.
+        stars: u8,
+        /// Concluded mean, two decimals.
+        mean: String,
+    },
+    /// A mandatory criterion failed at this level.
+    #[error("mandatory criteria failed: {}", criteria.join(", "))]
+    MandatoryCriterionFailed {
+        /// The criteria.
+        criteria: Vec<String>,
+    },
+    /// A refusal where the council's result is an award.
+    #[error("the council's mean {mean} earns {stars} stars: a refusal contradicts the scoring")]
+    RefusalContradictsScoring {
+        /// Mean.
+        mean: String,
+        /// Stars of the outcome.
+        stars: u8,
+    },
+    /// No current recognition.
+    #[error("the product holds no recognition")]
+    NoRecognition,
+    /// The notice is not due yet.
+    #[error("the expiry notice is due on {due_on}, not {today}")]
+    NoticeNotDue {
+        /// Due date.
+        due_on: NaiveDate,
+        /// Today.
+        today: NaiveDate,
+    },
+    /// The notice was already issued for this recognition.
+    #[error("the expiry notice was already issued on {issued_on}")]
+    NoticeAlreadyIssued {
+        /// When.
+        issued_on: NaiveDate,
+    },
+    /// The recognition is still valid.
+    #[error("the recognition expires on {expires_on}, not {today}")]
+    ExpiryNotDue {
+        /// First expired day.
+        expires_on: NaiveDate,
+        /// Today.
+        today: NaiveDate,
+    },
+    /// An inspection names an unknown complaint.
+    #[error("no complaint {complaint_id} on this product")]
+    UnknownComplaint {
+        /// The id.
+        complaint_id: Uuid,
+    },
+    /// A correction names an unknown event.
+    #[error("no event {event_id} on this product")]
+    UnknownEvent {
+        /// The id.
+        event_id: Uuid,
+    },
+    /// The field cannot be corrected clerically.
+    #[error("field {field} of {event_type} cannot be corrected")]
+    FieldNotCorrectable {
+        /// Event type.
+        event_type: String,
+        /// Field.
+        field: String,
+    },
+    /// A correction that changes nothing.
+    #[error("{field} already has that value")]
+    CorrectionUnchanged {
+        /// Field.
+        field: String,
+    },
+    /// A legacy score that is not a decimal from 0 to 100 with at most two places.
+    #[error("invalid score {value:?}: expected a decimal from 0 to 100 with at most two places")]
+    InvalidScore {
+        /// The value.
+        value: String,
+    },
+    /// Neither commune nor district given.
+    #[error("a product needs a commune or a district")]
+    LocationMissing,
+    /// Fewer fresh ids than events.
+    #[error("{needed} new event ids needed, {given} given")]
+    IdsExhausted {
+        /// Needed.
+        needed: usize,
+        /// Given.
+        given: usize,
+    },
+}
+
+impl DomainError {
+    /// The stable snake_case code of the rule broken.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DomainError::Forbidden { .. } => "forbidden",
+            DomainError::NotRegistered => "not_registered",
+            DomainError::AlreadyRegistered { .. } => "already_registered",
+            DomainError::WrongProduct { .. } => "wrong_product",
+            DomainError::WrongState { .. } => "wrong_state",
+            DomainError::NoOpenRound { .. } => "no_open_round",
+            DomainError::RoundAlreadyOpen { .. } => "round_already_open",
+            DomainError::WrongStage { .. } => "wrong_stage",
+            DomainError::LegalBasisRequired => "legal_basis_required",
+            DomainError::NothingToUpgrade { .. } => "nothing_to_upgrade",
+            DomainError::NoRulesInForce { .. } => "no_rules_in_force",
+            DomainError::UnknownRulesVersion { .. } => "unknown_rules_version",
+            DomainError::RequiredFieldMissing { .. } => "required_field_missing",
+            DomainError::EmptyDossier => "empty_dossier",
+            DomainError::DateBeforeEarlierStep { .. } => "date_before_earlier_step",
+            DomainError::DecisionBeforeScoring { .. } => "decision_before_scoring",
+            DomainError::LevelNotInRulesVersion { .. } => "level_not_in_rules_version",
+            DomainError::CouncilOutOfTurn { .. } => "council_out_of_turn",
+            DomainError::DuplicateMember { .. } => "duplicate_member",
+            DomainError::NoChairInCouncil => "no_chair_in_council",
+            DomainError::QuorumUnreachable { .. } => "quorum_unreachable",
+            DomainError::UnknownMember { .. } => "unknown_member",
+            DomainError::PartAboveMaximum { .. } => "part_above_maximum",
+            DomainError::QuorumNotMet { .. } => "quorum_not_met",
+            DomainError::ChairAbsent => "chair_absent",
+            DomainError::RescoreRequired { .. } => "rescore_required",
+            DomainError::StarsOutOfRange { .. } => "stars_out_of_range",
+            DomainError::LevelCannotAward { .. } => "level_cannot_award",
+            DomainError::StarsAboveBand { .. } => "stars_above_band",
+            DomainError::MandatoryCriterionFailed { .. } => "mandatory_criterion_failed",
+            DomainError::RefusalContradictsScoring { .. } => "refusal_contradicts_scoring",
+            DomainError::NoRecognition => "no_recognition",
+            DomainError::NoticeNotDue { .. } => "notice_not_due",
+            DomainError::NoticeAlreadyIssued { .. } => "notice_already_issued",
+            DomainError::ExpiryNotDue { .. } => "expiry_not_due",
+            DomainError::UnknownComplaint { .. } => "unknown_complaint",
+            DomainError::UnknownEvent { .. } => "unknown_event",
+            DomainError::FieldNotCorrectable { .. } => "field_not_correctable",
+            DomainError::CorrectionUnchanged { .. } => "correction_unchanged",
+            DomainError::InvalidScore { .. } => "invalid_score",
+            DomainError::LocationMissing => "location_missing",
+            DomainError::IdsExhausted { .. } => "ids_exhausted",
+        }
+    }
+
+    /// The facts as JSON: `{"rule": code, …fields}`.
+    pub fn facts(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_else(|_| serde_json::json!({ "rule": self.code() }))
+    }
+
+    /// Whether the API should answer 403.
+    pub fn is_forbidden(&self) -> bool {
+        matches!(self, DomainError::Forbidden { .. })
+    }
+
+    /// Whether the API should answer 404.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, DomainError::NotRegistered)
+    }
+
+    pub(crate) fn required(field: &str) -> DomainError {
+        DomainError::RequiredFieldMissing {
+            field: field.to_owned(),
+        }
+    }
+}

@@ -1,0 +1,619 @@
+//! Rule versions as data: what each level may award and where it forwards, per instrument.
+//!
+//! Every evaluation round is judged under the version in force on the day it opened,
+//! recorded by id in its events; later versions never change how earlier rounds are
+//! judged, because a round looks its rules up by that id, never by today's date.
+//!
+//! The table encodes `ocop-rules.md` §1:
+//!
+//! | version | first level | provincial council | central council |
+//! |---|---|---|---|
+//! | `qd1048-2019` | district council: ≥ 50 forward, else not recognised | 50–69 3★, 70–89 4★, ≥ 90 4★ + potential flag and forward | ≥ 90 5★, else không đạt |
+//! | `qd148-2023` | district council: 50–69 3★, ≥ 70 forward | 70–89 4★, ≥ 90 4★ + flag and forward, < 70 not recognised | as above |
+//! | `qd1489-2025` | commune assessment (no score, no stars): forward or stop | 50–69 3★, 70–89 4★, ≥ 90 4★ + flag and forward | as above |
+//!
+//! `qd26-2026` (Decision 26/2026/QĐ-TTg) is **not** in the table: the only sources for it
+//! are weak (confidence L in `ocop-rules.md`), its in-force date is unconfirmed, and
+//! putting it in force would silently re-judge every round opened after its supposed
+//! date. `qd1489-2025` stays open-ended until an operator adds a verified version with
+//! [`RuleBook::with_version`], which closes the previous version the day before.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// The id of a rule version, e.g. `qd148-2023`: lower-case letters, digits and `-`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RulesVersionId(Cow<'static, str>);
+
+/// A malformed rules version id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid rules version id {0:?}: expected lower-case letters, digits and '-'")]
+pub struct RulesVersionIdError(pub String);
+
+impl RulesVersionId {
+    /// Decision 1048/QĐ-TTg of 2019 (amended by 781/QĐ-TTg of 2020).
+    pub const QD1048_2019: RulesVersionId = RulesVersionId(Cow::Borrowed("qd1048-2019"));
+    /// Decision 148/QĐ-TTg of 2023.
+    pub const QD148_2023: RulesVersionId = RulesVersionId(Cow::Borrowed("qd148-2023"));
+    /// Decision 1489/QĐ-TTg of 2025 (after the district level was abolished).
+    pub const QD1489_2025: RulesVersionId = RulesVersionId(Cow::Borrowed("qd1489-2025"));
+
+    /// Parses an id; whether a version with this id exists is a question for a [`RuleBook`].
+    pub fn parse(s: &str) -> Result<Self, RulesVersionIdError> {
+        let ok = !s.is_empty()
+            && s.len() <= 40
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(Self(Cow::Owned(s.to_owned())))
+        } else {
+            Err(RulesVersionIdError(s.to_owned()))
+        }
+    }
+
+    /// The id as a string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RulesVersionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for RulesVersionId {
+    type Error = RulesVersionIdError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<RulesVersionId> for String {
+    fn from(id: RulesVersionId) -> String {
+        id.0.into_owned()
+    }
+}
+
+/// A level of the evaluation: who assesses, scores or awards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// The commune People's Committee (assessment only, from `qd1489-2025`).
+    Commune,
+    /// The district council (until 2025-07-05).
+    District,
+    /// The provincial council and People's Committee.
+    Provincial,
+    /// The central council and the Minister.
+    Central,
+}
+
+impl Level {
+    /// The level's wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Commune => "commune",
+            Level::District => "district",
+            Level::Provincial => "provincial",
+            Level::Central => "central",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Maximum points of the three parts of the scoring sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartMax {
+    /// Part A (production and community capacity).
+    pub a: u32,
+    /// Part B (product development and marketing).
+    pub b: u32,
+    /// Part C (quality).
+    pub c: u32,
+}
+
+/// One star band: a mean total of at least `from` points (and under the next band) earns `stars`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StarBand {
+    /// Stars of the band (1–5; 1★ and 2★ are not recognised).
+    pub stars: u8,
+    /// Lowest mean total of the band, inclusive.
+    pub from: u32,
+}
+
+/// What a council's mean at or above a threshold leads to at one level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LevelResult {
+    /// The level awards these stars.
+    Award {
+        /// Stars awarded.
+        stars: u8,
+    },
+    /// The level awards these stars with the potential-5★ flag and forwards the product.
+    AwardAndForward {
+        /// Stars awarded meanwhile.
+        stars: u8,
+    },
+    /// The level forwards the product to the next level without awarding.
+    Forward,
+}
+
+/// A threshold of a level: a mean of at least `from` leads to `result`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Threshold {
+    /// Lowest mean total, inclusive.
+    pub from: u32,
+    /// What the level does.
+    pub result: LevelResult,
+}
+
+/// One level of a rule version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LevelRule {
+    /// The level.
+    pub level: Level,
+    /// Whether a council scores at this level (false for the commune assessment).
+    pub scored: bool,
+    /// Stars this level may award in a decision.
+    pub awards: &'static [u8],
+    /// Thresholds, highest first; a mean below every threshold is "not recognised".
+    pub thresholds: &'static [Threshold],
+    /// The level a forwarded product goes to.
+    pub forwards_to: Option<Level>,
+}
+
+impl LevelRule {
+    /// What a mean of `mean` leads to at this level, `None` meaning not recognised.
+    pub fn result_for(&self, mean: &crate::score::Mean) -> Option<LevelResult> {
+        self.thresholds
+            .iter()
+            .find(|t| mean.at_least(t.from))
+            .map(|t| t.result)
+    }
+
+    /// Whether this level may award `stars` in a decision.
+    pub fn may_award(&self, stars: u8) -> bool {
+        self.awards.contains(&stars)
+    }
+}
+
+/// One rule version: an instrument with its dates, part maxima, bands and levels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleVersion {
+    /// The id recorded on every evaluation and decision event.
+    pub id: RulesVersionId,
+    /// The legal instrument.
+    pub instrument: &'static str,
+    /// First day in force.
+    pub in_force_from: NaiveDate,
+    /// Last day in force, `None` while no later version exists.
+    pub in_force_until: Option<NaiveDate>,
+    /// Part maxima of the scoring sheet.
+    pub part_max: PartMax,
+    /// Star bands of the mean total, highest first.
+    pub star_bands: &'static [StarBand],
+    /// Levels in the order a product goes through them; the first is where a round opens.
+    pub levels: &'static [LevelRule],
+}
+
+impl RuleVersion {
+    /// The rule of one level, if this version has it.
+    pub fn level(&self, level: Level) -> Option<&LevelRule> {
+        self.levels.iter().find(|l| l.level == level)
+    }
+
+    /// The first level of a round (commune assessment or district council).
+    pub fn first_level(&self) -> &LevelRule {
+        &self.levels[0]
+    }
+
+    /// Whether `date` falls in this version's period.
+    pub fn in_force_on(&self, date: NaiveDate) -> bool {
+        date >= self.in_force_from && self.in_force_until.is_none_or(|u| date <= u)
+    }
+
+    /// The star band (1–5) of a mean under this version.
+    pub fn band(&self, mean: &crate::score::Mean) -> u8 {
+        crate::score::band_stars(mean, self.star_bands)
+    }
+}
+
+const fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+}
+
+/// The star bands of `ocop-rules.md` §2, the same in all versions so far.
+pub const STAR_BANDS: &[StarBand] = &[
+    StarBand { stars: 5, from: 90 },
+    StarBand { stars: 4, from: 70 },
+    StarBand { stars: 3, from: 50 },
+    StarBand { stars: 2, from: 30 },
+    StarBand { stars: 1, from: 0 },
+];
+
+const CENTRAL: LevelRule = LevelRule {
+    level: Level::Central,
+    scored: true,
+    awards: &[5],
+    thresholds: &[Threshold {
+        from: 90,
+        result: LevelResult::Award { stars: 5 },
+    }],
+    forwards_to: None,
+};
+
+const PROVINCIAL_3_4: LevelRule = LevelRule {
+    level: Level::Provincial,
+    scored: true,
+    awards: &[3, 4],
+    thresholds: &[
+        Threshold {
+            from: 90,
+            result: LevelResult::AwardAndForward { stars: 4 },
+        },
+        Threshold {
+            from: 70,
+            result: LevelResult::Award { stars: 4 },
+        },
+        Threshold {
+            from: 50,
+            result: LevelResult::Award { stars: 3 },
+        },
+    ],
+    forwards_to: Some(Level::Central),
+};
+
+const VERSIONS: [RuleVersion; 3] = [
+    RuleVersion {
+        id: RulesVersionId::QD1048_2019,
+        instrument: "Decision 1048/QĐ-TTg of 21 Aug 2019, amended by 781/QĐ-TTg of 8 Jun 2020",
+        in_force_from: date(2019, 8, 21),
+        in_force_until: Some(date(2023, 2, 23)),
+        part_max: PartMax {
+            a: 35,
+            b: 25,
+            c: 40,
+        },
+        star_bands: STAR_BANDS,
+        levels: &[
+            LevelRule {
+                level: Level::District,
+                scored: true,
+                awards: &[],
+                thresholds: &[Threshold {
+                    from: 50,
+                    result: LevelResult::Forward,
+                }],
+                forwards_to: Some(Level::Provincial),
+            },
+            PROVINCIAL_3_4,
+            CENTRAL,
+        ],
+    },
+    RuleVersion {
+        id: RulesVersionId::QD148_2023,
+        instrument: "Decision 148/QĐ-TTg of 24 Feb 2023",
+        in_force_from: date(2023, 2, 24),
+        in_force_until: Some(date(2025, 7, 5)),
+        part_max: PartMax {
+            a: 40,
+            b: 25,
+            c: 35,
+        },
+        star_bands: STAR_BANDS,
+        levels: &[
+            LevelRule {
+                level: Level::District,
+                scored: true,
+                awards: &[3],
+                thresholds: &[
+                    Threshold {
+                        from: 70,
+                        result: LevelResult::Forward,
+                    },
+                    Threshold {
+                        from: 50,
+                        result: LevelResult::Award { stars: 3 },
+                    },
+                ],
+                forwards_to: Some(Level::Provincial),
+            },
+            LevelRule {
+                level: Level::Provincial,
+                scored: true,
+                awards: &[4],
+                thresholds: &[
+                    Threshold {
+                        from: 90,
+                        result: LevelResult::AwardAndForward { stars: 4 },
+                    },
+                    Threshold {
+                        from: 70,
+                        result: LevelResult::Award { stars: 4 },
+                    },
+                ],
+                forwards_to: Some(Level::Central),
+            },
+            CENTRAL,
+        ],
+    },
+    RuleVersion {
+        id: RulesVersionId::QD1489_2025,
+        instrument: "Decision 1489/QĐ-TTg of 6 Jul 2025, amending the procedure of 148/QĐ-TTg",
+        in_force_from: date(2025, 7, 6),
+        in_force_until: None,
+        part_max: PartMax {
+            a: 40,
+            b: 25,
+            c: 35,
+        },
+        star_bands: STAR_BANDS,
+        levels: &[
+            LevelRule {
+                level: Level::Commune,
+                scored: false,
+                awards: &[],
+                thresholds: &[],
+                forwards_to: Some(Level::Provincial),
+            },
+            PROVINCIAL_3_4,
+            CENTRAL,
+        ],
+    },
+];
+
+/// No rule version is in force on a date, or none has an id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RulesError {
+    /// No version covers the date (e.g. before 2019-08-21).
+    #[error("no rules in force on {date}")]
+    NoneInForce {
+        /// The date asked about.
+        date: NaiveDate,
+    },
+    /// A version added out of order or overlapping its predecessor.
+    #[error("rule version {id} must start after {after}")]
+    OutOfOrder {
+        /// The rejected version.
+        id: RulesVersionId,
+        /// The date it must start after.
+        after: NaiveDate,
+    },
+}
+
+/// An ordered set of rule versions without gaps or overlaps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleBook {
+    versions: Cow<'static, [RuleVersion]>,
+}
+
+static STANDARD: RuleBook = RuleBook {
+    versions: Cow::Borrowed(&VERSIONS),
+};
+
+impl RuleBook {
+    /// The versions of `ocop-rules.md` §1 (without the unverified `qd26-2026`).
+    pub fn standard() -> &'static RuleBook {
+        &STANDARD
+    }
+
+    /// A copy of this book with one more version, which must start after the last one's
+    /// start; the last version is closed on the day before. Earlier versions are untouched.
+    pub fn with_version(&self, version: RuleVersion) -> Result<RuleBook, RulesError> {
+        let mut versions = self.versions.clone().into_owned();
+        if let Some(last) = versions.last_mut() {
+            if version.in_force_from <= last.in_force_from
+                || last
+                    .in_force_until
+                    .is_some_and(|u| version.in_force_from <= u)
+            {
+                return Err(RulesError::OutOfOrder {
+                    id: version.id,
+                    after: last.in_force_until.unwrap_or(last.in_force_from),
+                });
+            }
+            if last.in_force_until.is_none() {
+                last.in_force_until = version.in_force_from.pred_opt();
+            }
+        }
+        versions.push(version);
+        Ok(RuleBook {
+            versions: Cow::Owned(versions),
+        })
+    }
+
+    /// All versions, oldest first.
+    pub fn versions(&self) -> &[RuleVersion] {
+        &self.versions
+    }
+
+    /// The version in force on `date`.
+    pub fn in_force_on(&self, date: NaiveDate) -> Result<&RuleVersion, RulesError> {
+        self.versions
+            .iter()
+            .find(|v| v.in_force_on(date))
+            .ok_or(RulesError::NoneInForce { date })
+    }
+
+    /// The version with this id.
+    pub fn get(&self, id: &RulesVersionId) -> Option<&RuleVersion> {
+        self.versions.iter().find(|v| &v.id == id)
+    }
+}
+
+/// The standard version in force on `date` (before 2019-08-21: an error).
+pub fn in_force_on(date: NaiveDate) -> Result<&'static RuleVersion, RulesError> {
+    RuleBook::standard().in_force_on(date)
+}
+
+/// The standard version with this id.
+pub fn get(id: &RulesVersionId) -> Option<&'static RuleVersion> {
+    RuleBook::standard().get(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::score::Mean;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn each_date_has_the_version_in_force_on_it() {
+        assert!(in_force_on(d("2019-08-20")).is_err());
+        assert_eq!(
+            in_force_on(d("2019-08-21")).unwrap().id,
+            RulesVersionId::QD1048_2019
+        );
+        assert_eq!(
+            in_force_on(d("2023-02-23")).unwrap().id,
+            RulesVersionId::QD1048_2019
+        );
+        assert_eq!(
+            in_force_on(d("2023-02-24")).unwrap().id,
+            RulesVersionId::QD148_2023
+        );
+        assert_eq!(
+            in_force_on(d("2025-07-05")).unwrap().id,
+            RulesVersionId::QD148_2023
+        );
+        assert_eq!(
+            in_force_on(d("2025-07-06")).unwrap().id,
+            RulesVersionId::QD1489_2025
+        );
+        assert_eq!(
+            in_force_on(d("2026-06-01")).unwrap().id,
+            RulesVersionId::QD1489_2025
+        );
+    }
+
+    #[test]
+    fn the_unverified_qd26_2026_is_not_in_force() {
+        let id = RulesVersionId::parse("qd26-2026").unwrap();
+        assert!(get(&id).is_none());
+    }
+
+    #[test]
+    fn part_maxima_follow_each_instrument() {
+        let m = |id| get(&id).unwrap().part_max;
+        assert_eq!(
+            m(RulesVersionId::QD1048_2019),
+            PartMax {
+                a: 35,
+                b: 25,
+                c: 40
+            }
+        );
+        assert_eq!(
+            m(RulesVersionId::QD148_2023),
+            PartMax {
+                a: 40,
+                b: 25,
+                c: 35
+            }
+        );
+        assert_eq!(
+            m(RulesVersionId::QD1489_2025),
+            PartMax {
+                a: 40,
+                b: 25,
+                c: 35
+            }
+        );
+    }
+
+    #[test]
+    fn only_older_versions_have_a_district_level() {
+        assert!(
+            get(&RulesVersionId::QD1048_2019)
+                .unwrap()
+                .level(Level::District)
+                .is_some()
+        );
+        assert!(
+            get(&RulesVersionId::QD148_2023)
+                .unwrap()
+                .level(Level::District)
+                .is_some()
+        );
+        let v = get(&RulesVersionId::QD1489_2025).unwrap();
+        assert!(v.level(Level::District).is_none());
+        assert_eq!(v.first_level().level, Level::Commune);
+    }
+
+    #[test]
+    fn the_levels_table_of_qd148_2023_is_encoded() {
+        let v = get(&RulesVersionId::QD148_2023).unwrap();
+        let district = v.level(Level::District).unwrap();
+        let mean = |n| Mean::new(n, 1).unwrap();
+        assert_eq!(district.result_for(&mean(49)), None);
+        assert_eq!(
+            district.result_for(&mean(50)),
+            Some(LevelResult::Award { stars: 3 })
+        );
+        assert_eq!(district.result_for(&mean(70)), Some(LevelResult::Forward));
+        let provincial = v.level(Level::Provincial).unwrap();
+        assert_eq!(provincial.result_for(&Mean::new(209, 3).unwrap()), None);
+        assert_eq!(
+            provincial.result_for(&mean(70)),
+            Some(LevelResult::Award { stars: 4 })
+        );
+        assert_eq!(
+            provincial.result_for(&mean(90)),
+            Some(LevelResult::AwardAndForward { stars: 4 })
+        );
+        assert!(!provincial.may_award(3));
+        assert!(district.may_award(3));
+    }
+
+    #[test]
+    fn adding_a_version_leaves_earlier_versions_and_dates_alone() {
+        let mut next = get(&RulesVersionId::QD1489_2025).unwrap().clone();
+        next.id = RulesVersionId::parse("qd99-2027").unwrap();
+        next.in_force_from = d("2027-01-01");
+        next.part_max = PartMax {
+            a: 30,
+            b: 30,
+            c: 40,
+        };
+        let book = RuleBook::standard().with_version(next).unwrap();
+        for v in RuleBook::standard().versions() {
+            let same = book.get(&v.id).unwrap();
+            assert_eq!(same.part_max, v.part_max);
+            assert_eq!(same.levels, v.levels);
+            assert_eq!(same.in_force_from, v.in_force_from);
+        }
+        for day in ["2019-08-21", "2023-02-24", "2025-07-06", "2026-12-31"] {
+            assert_eq!(
+                book.in_force_on(d(day)).unwrap().id,
+                RuleBook::standard().in_force_on(d(day)).unwrap().id
+            );
+        }
+        assert_eq!(
+            book.in_force_on(d("2027-01-01")).unwrap().id.as_str(),
+            "qd99-2027"
+        );
+    }
+
+    #[test]
+    fn a_version_cannot_be_added_before_the_last_one() {
+        let mut early = get(&RulesVersionId::QD1489_2025).unwrap().clone();
+        early.id = RulesVersionId::parse("qd0-2024").unwrap();
+        early.in_force_from = d("2024-01-01");
+        assert!(RuleBook::standard().with_version(early).is_err());
+    }
+}

@@ -1,0 +1,358 @@
+//! The append-only, hash-chained event log of the OCOP ledger, on SQLite and PostgreSQL.
+//!
+//! One [`EventStore`] trait, two implementations ([`SqliteStore`], [`PgStore`]) and a
+//! constructor [`open`] that picks one by URL scheme. Every append goes through one writer
+//! task per store (group commit); every transaction locks the single ledger-head row, so
+//! global positions are gapless and in commit order and every event's `hash` chains to the
+//! previous event's (see `docs/adr/0001-gapless-position-and-hash-chain.md` and
+//! `docs/ledger-canonical-form.md`).
+
+pub mod canonical;
+mod plan;
+mod postgres;
+mod record;
+mod sqlite;
+mod writer;
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// The `prev_hash` of the first event: 64 zeros.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The PostgreSQL channel on which every commit is announced with its last global position.
+pub const NOTIFY_CHANNEL: &str = "ocop_events";
+
+/// Who did it: the authenticated user, the role they acted in and the scope of that role
+/// (a province, a commune or `central`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ActorRef {
+    pub user: String,
+    pub role: String,
+    pub scope: String,
+}
+
+/// An event to be appended: the payload and what the caller knows about it. The store adds
+/// the stream, version, global position, command, time and hashes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub schema_version: i32,
+    /// The event body. Numbers must be integers (see `docs/ledger-canonical-form.md`).
+    pub payload: Value,
+    pub actor: ActorRef,
+    pub rules_version: Option<String>,
+    pub occurred_on: Option<NaiveDate>,
+}
+
+/// What the caller believes the stream's current version to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ExpectedVersion {
+    /// The stream must not exist yet (version 0).
+    NoStream,
+    /// The stream's last version must be exactly this (0 means no stream).
+    Exact(i64),
+    /// No check.
+    Any,
+}
+
+impl ExpectedVersion {
+    /// Whether a stream currently at `actual` satisfies this expectation.
+    pub fn admits(self, actual: i64) -> bool {
+        match self {
+            ExpectedVersion::NoStream => actual == 0,
+            ExpectedVersion::Exact(v) => actual == v,
+            ExpectedVersion::Any => true,
+        }
+    }
+}
+
+impl fmt::Display for ExpectedVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExpectedVersion::NoStream => f.write_str("no stream"),
+            ExpectedVersion::Exact(v) => write!(f, "version {v}"),
+            ExpectedVersion::Any => f.write_str("any version"),
+        }
+    }
+}
+
+/// One command's events for one stream, appended atomically.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppendRequest {
+    pub stream_id: Uuid,
+    pub expected: ExpectedVersion,
+    /// The idempotency key: a second append with the same key records nothing.
+    pub command_id: Uuid,
+    /// Lowercase hex SHA-256 fingerprint of the command's content, computed by the caller;
+    /// the same key with a different fingerprint is refused.
+    pub request_hash: String,
+    pub correlation_id: Option<Uuid>,
+    pub causation_id: Option<Uuid>,
+    /// Must not be empty.
+    pub events: Vec<NewEvent>,
+}
+
+/// What an append recorded (or, with `replayed`, what the first append of the same command
+/// recorded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppendOutcome {
+    pub stream_id: Uuid,
+    pub first_version: i64,
+    pub last_version: i64,
+    pub first_position: i64,
+    pub last_position: i64,
+    pub recorded_at: DateTime<Utc>,
+    /// `(event_type, version)` of each recorded event, in order.
+    pub events: Vec<(String, i64)>,
+    /// True when this command had already been recorded and nothing new was written.
+    pub replayed: bool,
+}
+
+/// An event as stored, with its envelope. `schema_version` and `payload` are after
+/// upcasting; `hash` is over the stored (not upcast) bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedEvent {
+    pub global_position: i64,
+    pub stream_id: Uuid,
+    pub version: i64,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub schema_version: i32,
+    pub payload: Value,
+    pub actor: ActorRef,
+    pub command_id: Uuid,
+    pub correlation_id: Option<Uuid>,
+    pub causation_id: Option<Uuid>,
+    pub rules_version: Option<String>,
+    pub occurred_on: Option<NaiveDate>,
+    pub recorded_at: DateTime<Utc>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Which part of a stream to read: versions `from_version..=to_version`, recorded at or
+/// before `recorded_until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StreamRange {
+    pub from_version: i64,
+    pub to_version: Option<i64>,
+    pub recorded_until: Option<DateTime<Utc>>,
+}
+
+impl StreamRange {
+    /// The whole stream.
+    pub fn all() -> Self {
+        StreamRange::default()
+    }
+}
+
+/// The ledger at one position: the position and the hash of the event there (the genesis
+/// hash at position 0). Written and parsed as `P:H`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LedgerDigest {
+    pub global_position: i64,
+    pub hash: String,
+}
+
+impl LedgerDigest {
+    /// The digest of the empty ledger.
+    pub fn genesis() -> Self {
+        LedgerDigest {
+            global_position: 0,
+            hash: GENESIS_HASH.to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for LedgerDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.global_position, self.hash)
+    }
+}
+
+/// Why a text is not a `P:H` ledger digest.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a ledger digest is written `position:sha256-hex`, got `{0}`")]
+pub struct ParseDigestError(String);
+
+impl FromStr for LedgerDigest {
+    type Err = ParseDigestError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || ParseDigestError(s.to_owned());
+        let (p, h) = s.split_once(':').ok_or_else(bad)?;
+        let global_position: i64 = p.parse().map_err(|_| bad())?;
+        let hex_ok = h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if global_position < 0 || !hex_ok {
+            return Err(bad());
+        }
+        Ok(LedgerDigest {
+            global_position,
+            hash: h.to_owned(),
+        })
+    }
+}
+
+/// The result of recomputing the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyReport {
+    pub ok: bool,
+    pub events_checked: u64,
+    /// The last position checked and its recomputed hash when `ok`; the last good position
+    /// before the break otherwise.
+    pub head: LedgerDigest,
+    pub first_broken_position: Option<i64>,
+}
+
+/// Everything that can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The stream is not at the expected version.
+    #[error("stream {stream_id} expected at {expected}, but it is at version {actual}")]
+    Conflict {
+        stream_id: Uuid,
+        expected: ExpectedVersion,
+        actual: i64,
+    },
+    /// The command key was already used for a command with different content.
+    #[error("command key {command_id} was already used for a different command")]
+    IdempotencyKeyReused { command_id: Uuid },
+    /// The database cannot be reached or the pool is exhausted or closed; retry later.
+    #[error("event store unavailable: {0}")]
+    Unavailable(String),
+    /// Stored data is not what the store wrote (bad hash, unreadable column).
+    #[error("event store corrupt at position {position}: {reason}")]
+    Corrupt { position: i64, reason: String },
+    /// A stored event could not be upcast to the current schema.
+    #[error("cannot upcast {event_type} schema {schema_version}: {reason}")]
+    Upcast {
+        event_type: String,
+        schema_version: i32,
+        reason: String,
+    },
+    /// The request itself is malformed (no events, a float in a payload, a duplicate id).
+    #[error("invalid append: {0}")]
+    Invalid(String),
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => {
+                StoreError::Unavailable(e.to_string())
+            }
+            other => StoreError::Database(other),
+        }
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        match e {
+            sqlx::migrate::MigrateError::Execute(inner) => inner.into(),
+            other => StoreError::Database(sqlx::Error::Migrate(Box::new(other))),
+        }
+    }
+}
+
+/// Turns an old schema version of an event's payload into the current one:
+/// `(event_type, stored schema_version, stored payload) -> (schema_version, payload)`.
+/// Called on read only; must be a pure function and the identity on current versions.
+pub type Upcaster = fn(&str, i32, Value) -> Result<(i32, Value), String>;
+
+/// The upcaster that changes nothing.
+pub fn no_upcast(
+    _event_type: &str,
+    schema_version: i32,
+    payload: Value,
+) -> Result<(i32, Value), String> {
+    Ok((schema_version, payload))
+}
+
+/// The upcaster the stores use unless told otherwise: the domain's.
+pub fn default_upcaster() -> Upcaster {
+    no_upcast
+}
+
+/// The event log.
+#[async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    /// Appends one command's events to one stream if the stream is at `expected`; with a
+    /// command key already recorded, returns the recorded outcome (`replayed`) or
+    /// [`StoreError::IdempotencyKeyReused`]. Acknowledged only after commit.
+    async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError>;
+
+    /// The fingerprint and outcome recorded for a command key (`replayed` = true), if any.
+    async fn find_command(
+        &self,
+        command_id: Uuid,
+    ) -> Result<Option<(String, AppendOutcome)>, StoreError>;
+
+    /// A stream's events in `range`, by version, upcast.
+    async fn read_stream(
+        &self,
+        stream_id: Uuid,
+        range: StreamRange,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// The stream's last version, 0 when it does not exist.
+    async fn stream_version(&self, stream_id: Uuid) -> Result<i64, StoreError>;
+
+    /// Up to `limit` events with a global position above `after_position`, in order, upcast.
+    async fn read_all(
+        &self,
+        after_position: i64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// The last position and its hash (position 0 and the genesis hash when empty).
+    async fn head(&self) -> Result<LedgerDigest, StoreError>;
+
+    /// Recomputes the chain from `from` (default: genesis) to the head: first checks that the
+    /// stored hash at `from` is the given one, then every following event's link and hash.
+    async fn verify(&self, from: Option<LedgerDigest>) -> Result<VerifyReport, StoreError>;
+
+    /// The latest committed global position known to this process, updated on local commits
+    /// and on other processes' commits.
+    fn subscribe(&self) -> tokio::sync::watch::Receiver<i64>;
+
+    /// A cheap round trip to the database.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Opens the store named by `url`: `sqlite://path?mode=rwc` (or `sqlite:path`) or
+/// `postgres://…` / `postgresql://…`, applying migrations.
+pub async fn open(url: &str) -> Result<Arc<dyn EventStore>, StoreError> {
+    open_with(url, default_upcaster()).await
+}
+
+/// [`open`] with an explicit upcaster.
+pub async fn open_with(url: &str, upcaster: Upcaster) -> Result<Arc<dyn EventStore>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open_with(url, upcaster).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect_with(url, upcaster).await?))
+    } else {
+        Err(StoreError::Invalid(
+            "unknown store url scheme: expected sqlite: or postgres://".to_owned(),
+        ))
+    }
+}

@@ -1,0 +1,469 @@
+//! The PostgreSQL event store, safe for several processes sharing one database.
+//!
+//! Every append transaction starts with `SELECT … FROM ledger_head FOR UPDATE`; the row lock
+//! is released only after the commit is visible, so global positions are assigned and made
+//! visible in the same order (see `docs/adr/0001-gapless-position-and-hash-chain.md`). A
+//! trigger on the head row sends `NOTIFY ocop_events` at commit, which wakes followers in
+//! every process.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgListener, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Executor as _, PgConnection, Postgres, Row};
+use tokio::sync::{oneshot, watch};
+use uuid::Uuid;
+
+use crate::plan::{self, Head, Plan, Prepared};
+use crate::record::{self, EVENT_COLUMNS, RawEvent, RawLog};
+use crate::writer::{self, Backend, Writer};
+use crate::{
+    ActorRef, AppendOutcome, AppendRequest, EventStore, LedgerDigest, NOTIFY_CHANNEL,
+    RecordedEvent, StoreError, StreamRange, Upcaster, VerifyReport,
+};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The PostgreSQL event store.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    upcaster: Upcaster,
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    writer: Writer,
+    position: Arc<watch::Sender<i64>>,
+    /// Dropped with the last handle, which stops the listener.
+    _stop: oneshot::Sender<()>,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://…`) with the domain's upcaster and applies migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, crate::default_upcaster()).await
+    }
+
+    /// [`PgStore::connect`] with an explicit upcaster.
+    pub async fn connect_with(url: &str, upcaster: Upcaster) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        Self::from_pool(pool, upcaster).await
+    }
+
+    /// A store over an existing pool (which should allow at least three connections: the
+    /// writer, the listener and readers); applies migrations.
+    pub async fn from_pool(pool: PgPool, upcaster: Upcaster) -> Result<Self, StoreError> {
+        MIGRATOR.run(&pool).await?;
+        let head: i64 = sqlx::query_scalar("SELECT position FROM ledger_head WHERE id = 1")
+            .fetch_one(&pool)
+            .await?;
+        let position = Arc::new(watch::Sender::new(head));
+        let mut listener = PgListener::connect_with(&pool).await?;
+        listener.listen(NOTIFY_CHANNEL).await?;
+        let writer = Writer::spawn(
+            PgWriter {
+                pool: pool.clone(),
+                conn: None,
+            },
+            position.clone(),
+        );
+        let (stop, stopped) = oneshot::channel();
+        tokio::spawn(listen(
+            listener,
+            pool.clone(),
+            Arc::downgrade(&position),
+            stopped,
+        ));
+        Ok(PgStore {
+            pool,
+            upcaster,
+            shared: Arc::new(Shared {
+                writer,
+                position,
+                _stop: stop,
+            }),
+        })
+    }
+
+    /// Applies the store's migrations (idempotent; also done by [`PgStore::connect`]).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The connection pool, shared with the read models kept in the same database.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+/// Follows commits announced on [`NOTIFY_CHANNEL`] until the store is dropped.
+async fn listen(
+    mut listener: PgListener,
+    pool: PgPool,
+    position: Weak<watch::Sender<i64>>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    loop {
+        let received = tokio::select! {
+            _ = &mut stopped => return,
+            received = listener.recv() => received,
+        };
+        let Some(position) = position.upgrade() else {
+            return;
+        };
+        match received {
+            Ok(note) => {
+                if let Ok(p) = note.payload().parse::<i64>() {
+                    writer::advance(&position, p);
+                }
+            }
+            Err(e) => {
+                // The listener reconnects on the next `recv`; notifications sent meanwhile
+                // are lost, so catch up from the head row.
+                tracing::warn!(error = %e, "lost the postgres notification connection");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                if let Ok(head) =
+                    sqlx::query_scalar::<_, i64>("SELECT position FROM ledger_head WHERE id = 1")
+                        .fetch_one(&pool)
+                        .await
+                {
+                    writer::advance(&position, head);
+                }
+            }
+        }
+    }
+}
+
+fn raw_event(row: &PgRow) -> Result<RawEvent, StoreError> {
+    Ok(RawEvent {
+        global_position: row.try_get(0)?,
+        stream_id: row.try_get(1)?,
+        version: row.try_get(2)?,
+        event_id: row.try_get(3)?,
+        event_type: row.try_get(4)?,
+        schema_version: row.try_get(5)?,
+        payload: row.try_get(6)?,
+        actor: ActorRef {
+            user: row.try_get(7)?,
+            role: row.try_get(8)?,
+            scope: row.try_get(9)?,
+        },
+        command_id: row.try_get(10)?,
+        correlation_id: row.try_get(11)?,
+        causation_id: row.try_get(12)?,
+        rules_version: row.try_get(13)?,
+        occurred_on: row.try_get::<Option<NaiveDate>, _>(14)?,
+        recorded_at: row.try_get::<DateTime<Utc>, _>(15)?,
+        prev_hash: row.try_get(16)?,
+        hash: row.try_get(17)?,
+    })
+}
+
+async fn find_command<'c, E>(
+    executor: E,
+    command_id: Uuid,
+) -> Result<Option<(String, AppendOutcome)>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = Postgres>,
+{
+    // One round trip: the command row and its events' types and versions.
+    let rows = sqlx::query(
+        "SELECT c.request_hash, c.stream_id, c.first_version, c.last_version, \
+         c.first_position, c.last_position, c.recorded_at, e.event_type, e.version \
+         FROM commands c JOIN events e \
+           ON e.global_position BETWEEN c.first_position AND c.last_position \
+         WHERE c.command_id = $1 ORDER BY e.global_position",
+    )
+    .bind(command_id)
+    .fetch_all(executor)
+    .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let outcome = AppendOutcome {
+        stream_id: first.try_get(1)?,
+        first_version: first.try_get(2)?,
+        last_version: first.try_get(3)?,
+        first_position: first.try_get(4)?,
+        last_position: first.try_get(5)?,
+        recorded_at: first.try_get(6)?,
+        events: rows
+            .iter()
+            .map(|r| Ok((r.try_get(7)?, r.try_get(8)?)))
+            .collect::<Result<_, sqlx::Error>>()?,
+        replayed: true,
+    };
+    Ok(Some((first.try_get(0)?, outcome)))
+}
+
+/// The writer task's side of the store: one connection kept across batches.
+struct PgWriter {
+    pool: PgPool,
+    conn: Option<PoolConnection<Postgres>>,
+}
+
+const LOCK_HEAD: &str =
+    "SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1 FOR UPDATE";
+
+const WRITE: &str = "\
+    WITH c AS ( \
+      INSERT INTO commands (command_id, request_hash, stream_id, first_version, last_version, \
+                            first_position, last_position, recorded_at) \
+      SELECT u.*, $24::timestamptz FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], \
+             $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[]) AS u \
+    ), e AS ( \
+      INSERT INTO events (global_position, stream_id, version, event_id, event_type, \
+                          schema_version, payload, actor_user, actor_role, actor_scope, \
+                          command_id, correlation_id, causation_id, rules_version, \
+                          occurred_on, prev_hash, hash, recorded_at) \
+      SELECT u.*, $24::timestamptz FROM UNNEST($8::bigint[], $9::uuid[], $10::bigint[], \
+             $11::uuid[], $12::text[], $13::int4[], $14::text[], $15::text[], $16::text[], \
+             $17::text[], $18::uuid[], $19::uuid[], $20::uuid[], $21::text[], $22::date[], \
+             $23::text[], $25::text[]) AS u \
+    ) \
+    UPDATE ledger_head SET position = $26, hash = $27, recorded_at = $24 WHERE id = 1";
+
+async fn run_batch(conn: &mut PgConnection, batch: &[&Prepared]) -> Result<Plan, StoreError> {
+    // One round trip opens the transaction, takes the head lock and — in a statement that
+    // starts after the lock is granted, so it sees every commit before ours — looks up the
+    // batch's streams and command keys. The ids are UUIDs formatted by `uuid`, so writing
+    // them into the SQL text cannot inject anything.
+    let streams: HashSet<Uuid> = batch.iter().map(|p| p.request.stream_id).collect();
+    let mut sql = String::with_capacity(256 + 40 * (streams.len() + batch.len()));
+    sql.push_str("BEGIN; ");
+    sql.push_str(LOCK_HEAD);
+    sql.push_str(
+        "; SELECT stream_id AS id, MAX(version) AS version, NULL::text AS request_hash \
+        FROM events WHERE stream_id = ANY(",
+    );
+    uuid_array(&mut sql, streams.iter());
+    sql.push_str(
+        ") GROUP BY stream_id UNION ALL SELECT command_id, NULL::bigint, request_hash \
+        FROM commands WHERE command_id = ANY(",
+    );
+    uuid_array(&mut sql, batch.iter().map(|p| &p.request.command_id));
+    sql.push(')');
+    let rows = conn.fetch_all(sql.as_str()).await?;
+    let mut rows = rows.into_iter();
+    let row = rows.next().ok_or_else(|| StoreError::Corrupt {
+        position: 0,
+        reason: "the ledger_head row is missing".into(),
+    })?;
+    let head = Head {
+        position: row.try_get("position")?,
+        hash: row.try_get("hash")?,
+        recorded_at: row.try_get("recorded_at")?,
+    };
+    let mut versions = HashMap::with_capacity(streams.len());
+    let mut known = HashMap::new();
+    for row in rows {
+        let id: Uuid = row.try_get(0)?;
+        if let Some(v) = row.try_get::<Option<i64>, _>(1)? {
+            versions.insert(id, v);
+        } else if let Some(fingerprint) = row.try_get::<Option<String>, _>(2)? {
+            known.insert(id, fingerprint);
+        }
+    }
+
+    let now = plan::batch_time(Utc::now(), &head);
+    let plan = plan::plan(batch, head, &versions, &known, now);
+    if plan.writes() {
+        let c = &plan.commands;
+        let e = &plan.events;
+        sqlx::query(WRITE)
+            .bind(c.iter().map(|c| c.command_id).collect::<Vec<_>>())
+            .bind(
+                c.iter()
+                    .map(|c| c.request_hash.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(c.iter().map(|c| c.stream_id).collect::<Vec<_>>())
+            .bind(c.iter().map(|c| c.first_version).collect::<Vec<_>>())
+            .bind(c.iter().map(|c| c.last_version).collect::<Vec<_>>())
+            .bind(c.iter().map(|c| c.first_position).collect::<Vec<_>>())
+            .bind(c.iter().map(|c| c.last_position).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.global_position).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.stream_id).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.version).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.event_id).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.schema_version).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.payload.as_str()).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.actor_user.as_str()).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.actor_role.as_str()).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.actor_scope.as_str()).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.command_id).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.correlation_id).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.causation_id).collect::<Vec<_>>())
+            .bind(
+                e.iter()
+                    .map(|e| e.rules_version.as_deref())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(e.iter().map(|e| e.occurred_on).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.prev_hash.as_str()).collect::<Vec<_>>())
+            .bind(now)
+            .bind(e.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>())
+            .bind(plan.head.position)
+            .bind(plan.head.hash.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    conn.execute("COMMIT").await?;
+    Ok(plan)
+}
+
+/// Writes `'{…}'::uuid[]` for `ids`.
+fn uuid_array<'a>(sql: &mut String, ids: impl Iterator<Item = &'a Uuid>) {
+    sql.push_str("'{");
+    for (i, id) in ids.enumerate() {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&id.hyphenated().to_string());
+    }
+    sql.push_str("}'::uuid[]");
+}
+
+#[async_trait]
+impl Backend for PgWriter {
+    async fn commit_batch(&mut self, batch: &[&Prepared]) -> Result<Plan, StoreError> {
+        if self.conn.is_none() {
+            self.conn = Some(self.pool.acquire().await?);
+        }
+        let conn = self.conn.as_mut().expect("connection just acquired");
+        let result = run_batch(conn, batch).await;
+        if result.is_err() {
+            // Whatever state the connection is in, do not reuse it.
+            if let Some(mut conn) = self.conn.take() {
+                conn.close_on_drop();
+            }
+        }
+        result
+    }
+
+    async fn find_command(
+        &mut self,
+        command_id: Uuid,
+    ) -> Result<Option<(String, AppendOutcome)>, StoreError> {
+        find_command(&self.pool, command_id).await
+    }
+}
+
+#[async_trait]
+impl RawLog for PgStore {
+    async fn raw_page(&self, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE global_position > $1 \
+             ORDER BY global_position LIMIT $2"
+        ))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(raw_event).collect()
+    }
+
+    async fn hash_at(&self, position: i64) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT hash FROM events WHERE global_position = $1")
+                .bind(position)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn raw_head(&self) -> Result<LedgerDigest, StoreError> {
+        let (global_position, hash): (i64, String) =
+            sqlx::query_as("SELECT position, hash FROM ledger_head WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(LedgerDigest {
+            global_position,
+            hash,
+        })
+    }
+}
+
+#[async_trait]
+impl EventStore for PgStore {
+    async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
+        let prepared = plan::prepare(request)?;
+        self.shared.writer.append(prepared).await
+    }
+
+    async fn find_command(
+        &self,
+        command_id: Uuid,
+    ) -> Result<Option<(String, AppendOutcome)>, StoreError> {
+        find_command(&self.pool, command_id).await
+    }
+
+    async fn read_stream(
+        &self,
+        stream_id: Uuid,
+        range: StreamRange,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 \
+             AND ($3::bigint IS NULL OR version <= $3) \
+             AND ($4::timestamptz IS NULL OR recorded_at <= $4) ORDER BY version"
+        ))
+        .bind(stream_id)
+        .bind(range.from_version)
+        .bind(range.to_version)
+        .bind(range.recorded_until)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| raw_event(row)?.into_recorded(self.upcaster))
+            .collect()
+    }
+
+    async fn stream_version(&self, stream_id: Uuid) -> Result<i64, StoreError> {
+        let v: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM events WHERE stream_id = $1")
+                .bind(stream_id)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(v.unwrap_or(0))
+    }
+
+    async fn read_all(
+        &self,
+        after_position: i64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let page = self.raw_page(after_position, limit).await?;
+        record::into_recorded_all(page, self.upcaster).await
+    }
+
+    async fn head(&self) -> Result<LedgerDigest, StoreError> {
+        self.raw_head().await
+    }
+
+    async fn verify(&self, from: Option<LedgerDigest>) -> Result<VerifyReport, StoreError> {
+        record::verify(self, from).await
+    }
+
+    fn subscribe(&self) -> watch::Receiver<i64> {
+        self.shared.position.subscribe()
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,195 @@
+//! Stored rows as both stores read them, their upcasting, and chain verification.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use crate::canonical::HashedFields;
+use crate::{
+    ActorRef, GENESIS_HASH, LedgerDigest, RecordedEvent, StoreError, Upcaster, VerifyReport,
+};
+
+/// The columns of the events table, in the order every query selects them.
+pub(crate) const EVENT_COLUMNS: &str = "global_position, stream_id, version, event_id, \
+    event_type, schema_version, payload, actor_user, actor_role, actor_scope, command_id, \
+    correlation_id, causation_id, rules_version, occurred_on, recorded_at, prev_hash, hash";
+
+/// How many events a verification or replay reads per query.
+pub(crate) const PAGE: i64 = 2_000;
+
+/// An event row exactly as stored: the payload is still the stored text.
+#[derive(Debug, Clone)]
+pub(crate) struct RawEvent {
+    pub global_position: i64,
+    pub stream_id: Uuid,
+    pub version: i64,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub schema_version: i32,
+    pub payload: String,
+    pub actor: ActorRef,
+    pub command_id: Uuid,
+    pub correlation_id: Option<Uuid>,
+    pub causation_id: Option<Uuid>,
+    pub rules_version: Option<String>,
+    pub occurred_on: Option<NaiveDate>,
+    pub recorded_at: DateTime<Utc>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl RawEvent {
+    /// The fields the hash covers, with the payload as the stored bytes.
+    pub(crate) fn hashed(&self) -> HashedFields<'_> {
+        HashedFields {
+            global_position: self.global_position,
+            stream_id: self.stream_id,
+            version: self.version,
+            event_id: self.event_id,
+            event_type: &self.event_type,
+            schema_version: self.schema_version,
+            recorded_at: self.recorded_at,
+            actor: &self.actor,
+            command_id: self.command_id,
+            correlation_id: self.correlation_id,
+            causation_id: self.causation_id,
+            rules_version: self.rules_version.as_deref(),
+            occurred_on: self.occurred_on,
+            payload: &self.payload,
+            prev_hash: &self.prev_hash,
+        }
+    }
+
+    /// Parses the payload and upcasts it to the current schema.
+    pub(crate) fn into_recorded(self, upcaster: Upcaster) -> Result<RecordedEvent, StoreError> {
+        let payload = serde_json::from_str(&self.payload).map_err(|e| StoreError::Corrupt {
+            position: self.global_position,
+            reason: format!("payload is not json: {e}"),
+        })?;
+        let (schema_version, payload) = upcaster(&self.event_type, self.schema_version, payload)
+            .map_err(|reason| StoreError::Upcast {
+                event_type: self.event_type.clone(),
+                schema_version: self.schema_version,
+                reason,
+            })?;
+        Ok(RecordedEvent {
+            global_position: self.global_position,
+            stream_id: self.stream_id,
+            version: self.version,
+            event_id: self.event_id,
+            event_type: self.event_type,
+            schema_version,
+            payload,
+            actor: self.actor,
+            command_id: self.command_id,
+            correlation_id: self.correlation_id,
+            causation_id: self.causation_id,
+            rules_version: self.rules_version,
+            occurred_on: self.occurred_on,
+            recorded_at: self.recorded_at,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        })
+    }
+}
+
+/// Parses and upcasts a page of rows; a large page is split in two halves parsed on two
+/// threads, since parsing the payloads is most of the cost of a replay.
+pub(crate) async fn into_recorded_all(
+    mut raws: Vec<RawEvent>,
+    upcaster: Upcaster,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    const SPLIT_ABOVE: usize = 512;
+    let convert = move |raws: Vec<RawEvent>| -> Result<Vec<RecordedEvent>, StoreError> {
+        raws.into_iter()
+            .map(|r| r.into_recorded(upcaster))
+            .collect()
+    };
+    if raws.len() <= SPLIT_ABOVE {
+        return convert(raws);
+    }
+    let second = raws.split_off(raws.len() / 2);
+    let second = tokio::task::spawn_blocking(move || convert(second));
+    let mut out = convert(raws)?;
+    out.extend(
+        second
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("decoding thread failed: {e}")))??,
+    );
+    Ok(out)
+}
+
+/// Raw access to the log, for verification.
+#[async_trait]
+pub(crate) trait RawLog: Sync {
+    /// Up to `limit` stored rows after `after`, by position.
+    async fn raw_page(&self, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError>;
+    /// The stored hash at `position`, if there is a row there.
+    async fn hash_at(&self, position: i64) -> Result<Option<String>, StoreError>;
+    /// The ledger-head row.
+    async fn raw_head(&self) -> Result<LedgerDigest, StoreError>;
+}
+
+/// Recomputes the chain from `from` to the head read at the start, page by page.
+pub(crate) async fn verify(
+    log: &impl RawLog,
+    from: Option<LedgerDigest>,
+) -> Result<VerifyReport, StoreError> {
+    let from = from.unwrap_or_else(LedgerDigest::genesis);
+    let head = log.raw_head().await?;
+    let broken = |checked: u64, good: LedgerDigest, at: i64| VerifyReport {
+        ok: false,
+        events_checked: checked,
+        head: good,
+        first_broken_position: Some(at),
+    };
+
+    let anchor_ok = if from.global_position == 0 {
+        from.hash == GENESIS_HASH
+    } else {
+        log.hash_at(from.global_position).await?.as_deref() == Some(from.hash.as_str())
+    };
+    if !anchor_ok {
+        return Ok(broken(0, LedgerDigest::genesis(), from.global_position));
+    }
+
+    let mut good = from;
+    let mut checked = 0u64;
+    'pages: while good.global_position < head.global_position {
+        let page = log.raw_page(good.global_position, PAGE).await?;
+        if page.is_empty() {
+            break;
+        }
+        for event in page {
+            if event.global_position > head.global_position {
+                break 'pages;
+            }
+            let expected = good.global_position + 1;
+            if event.global_position != expected {
+                return Ok(broken(checked, good, expected));
+            }
+            if event.prev_hash != good.hash || event.hashed().hash() != event.hash {
+                return Ok(broken(checked, good, expected));
+            }
+            checked += 1;
+            good = LedgerDigest {
+                global_position: event.global_position,
+                hash: event.hash,
+            };
+        }
+    }
+    if good.global_position < head.global_position {
+        let at = good.global_position + 1;
+        return Ok(broken(checked, good, at));
+    }
+    if good.global_position == head.global_position && good.hash != head.hash {
+        let at = head.global_position;
+        return Ok(broken(checked, good, at));
+    }
+    Ok(VerifyReport {
+        ok: true,
+        events_checked: checked,
+        head: good,
+        first_broken_position: None,
+    })
+}

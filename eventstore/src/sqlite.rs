@@ -1,0 +1,555 @@
+//! The embedded SQLite event store: one file, WAL, `synchronous=FULL`.
+//!
+//! `synchronous=FULL` because the log is a legal record: an acknowledged append survives a
+//! power cut, not only a crash of the process. Writers are serialized by `BEGIN IMMEDIATE`
+//! (one writer at a time, across processes too), which is what makes positions gapless and
+//! in commit order here.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use tokio::sync::{oneshot, watch};
+use uuid::Uuid;
+
+use crate::canonical::format_timestamp;
+use crate::plan::{self, Head, Plan, Prepared};
+use crate::record::{self, EVENT_COLUMNS, RawEvent, RawLog};
+use crate::writer::{self, Backend, Writer};
+use crate::{
+    ActorRef, AppendOutcome, AppendRequest, EventStore, LedgerDigest, RecordedEvent, StoreError,
+    StreamRange, Upcaster, VerifyReport,
+};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// How often other processes' commits are looked for.
+const POLL_EVERY: Duration = Duration::from_millis(200);
+
+/// The embedded SQLite event store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    upcaster: Upcaster,
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    writer: Writer,
+    position: Arc<watch::Sender<i64>>,
+    /// Dropped with the last handle, which stops the poller.
+    _stop: oneshot::Sender<()>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store at `url` (`sqlite://path?mode=rwc` or
+    /// `sqlite:path`) with the domain's upcaster, and applies migrations.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_with(url, crate::default_upcaster()).await
+    }
+
+    /// [`SqliteStore::open`] with an explicit upcaster.
+    pub async fn open_with(url: &str, upcaster: Upcaster) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        if let Some(dir) = options.get_filename().parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Unavailable(format!("cannot create the data folder: {e}"))
+                })?;
+            }
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+
+        let (head,): (i64,) = sqlx::query_as("SELECT position FROM ledger_head WHERE id = 1")
+            .fetch_one(&pool)
+            .await?;
+        let position = Arc::new(watch::Sender::new(head));
+        let writer = Writer::spawn(SqliteWriter { pool: pool.clone() }, position.clone());
+        let (stop, stopped) = oneshot::channel();
+        tokio::spawn(poll(pool.clone(), Arc::downgrade(&position), stopped));
+        Ok(SqliteStore {
+            pool,
+            upcaster,
+            shared: Arc::new(Shared {
+                writer,
+                position,
+                _stop: stop,
+            }),
+        })
+    }
+
+    /// Applies the store's migrations (idempotent; also done by [`SqliteStore::open`]).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The connection pool, shared with the read models kept in the same database.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+/// Follows other processes' commits until the store is dropped.
+async fn poll(
+    pool: SqlitePool,
+    position: std::sync::Weak<watch::Sender<i64>>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let mut tick = tokio::time::interval(POLL_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = &mut stopped => return,
+            _ = tick.tick() => {}
+        }
+        let Some(position) = position.upgrade() else {
+            return;
+        };
+        match sqlx::query_scalar::<_, i64>("SELECT position FROM ledger_head WHERE id = 1")
+            .fetch_one(&pool)
+            .await
+        {
+            Ok(head) => writer::advance(&position, head),
+            Err(e) => tracing::warn!(error = %e, "cannot poll the sqlite ledger head"),
+        }
+    }
+}
+
+fn corrupt(position: i64, what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        position,
+        reason: format!("{what}: {e}"),
+    }
+}
+
+fn uuid_col<I: sqlx::ColumnIndex<SqliteRow> + std::fmt::Display + Copy>(
+    row: &SqliteRow,
+    col: I,
+    position: i64,
+) -> Result<Uuid, StoreError> {
+    let text: String = row.try_get(col)?;
+    Uuid::parse_str(&text).map_err(|e| corrupt(position, &format!("column {col}"), e))
+}
+
+fn opt_uuid_col<I: sqlx::ColumnIndex<SqliteRow> + std::fmt::Display + Copy>(
+    row: &SqliteRow,
+    col: I,
+    position: i64,
+) -> Result<Option<Uuid>, StoreError> {
+    let text: Option<String> = row.try_get(col)?;
+    text.map(|t| Uuid::parse_str(&t).map_err(|e| corrupt(position, &format!("column {col}"), e)))
+        .transpose()
+}
+
+fn time_col<I: sqlx::ColumnIndex<SqliteRow> + std::fmt::Display + Copy>(
+    row: &SqliteRow,
+    col: I,
+    position: i64,
+) -> Result<DateTime<Utc>, StoreError> {
+    let text: String = row.try_get(col)?;
+    DateTime::parse_from_rfc3339(&text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| corrupt(position, &format!("column {col}"), e))
+}
+
+fn raw_event(row: &SqliteRow) -> Result<RawEvent, StoreError> {
+    let p: i64 = row.try_get(0)?;
+    let occurred_on: Option<String> = row.try_get(14)?;
+    Ok(RawEvent {
+        global_position: p,
+        stream_id: uuid_col(row, 1, p)?,
+        version: row.try_get(2)?,
+        event_id: uuid_col(row, 3, p)?,
+        event_type: row.try_get(4)?,
+        schema_version: row.try_get(5)?,
+        payload: row.try_get(6)?,
+        actor: ActorRef {
+            user: row.try_get(7)?,
+            role: row.try_get(8)?,
+            scope: row.try_get(9)?,
+        },
+        command_id: uuid_col(row, 10, p)?,
+        correlation_id: opt_uuid_col(row, 11, p)?,
+        causation_id: opt_uuid_col(row, 12, p)?,
+        rules_version: row.try_get(13)?,
+        occurred_on: occurred_on
+            .map(|d| {
+                NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                    .map_err(|e| corrupt(p, "column occurred_on", e))
+            })
+            .transpose()?,
+        recorded_at: time_col(row, 15, p)?,
+        prev_hash: row.try_get(16)?,
+        hash: row.try_get(17)?,
+    })
+}
+
+/// One event of a page read as a JSON array, columns in [`EVENT_COLUMNS`] order.
+#[derive(serde::Deserialize)]
+struct PageRow(
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    i32,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+);
+
+impl PageRow {
+    fn into_raw(self) -> Result<RawEvent, StoreError> {
+        let p = self.0;
+        let uuid = |s: &str, col: &str| Uuid::parse_str(s).map_err(|e| corrupt(p, col, e));
+        Ok(RawEvent {
+            global_position: p,
+            stream_id: uuid(&self.1, "stream_id")?,
+            version: self.2,
+            event_id: uuid(&self.3, "event_id")?,
+            event_type: self.4,
+            schema_version: self.5,
+            payload: self.6,
+            actor: ActorRef {
+                user: self.7,
+                role: self.8,
+                scope: self.9,
+            },
+            command_id: uuid(&self.10, "command_id")?,
+            correlation_id: self
+                .11
+                .as_deref()
+                .map(|s| uuid(s, "correlation_id"))
+                .transpose()?,
+            causation_id: self
+                .12
+                .as_deref()
+                .map(|s| uuid(s, "causation_id"))
+                .transpose()?,
+            rules_version: self.13,
+            occurred_on: self
+                .14
+                .as_deref()
+                .map(|d| {
+                    NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                        .map_err(|e| corrupt(p, "occurred_on", e))
+                })
+                .transpose()?,
+            recorded_at: DateTime::parse_from_rfc3339(&self.15)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| corrupt(p, "recorded_at", e))?,
+            prev_hash: self.16,
+            hash: self.17,
+        })
+    }
+}
+
+async fn find_command(
+    pool: &SqlitePool,
+    command_id: Uuid,
+) -> Result<Option<(String, AppendOutcome)>, StoreError> {
+    let Some(row) = sqlx::query(
+        "SELECT request_hash, stream_id, first_version, last_version, first_position, \
+         last_position, recorded_at FROM commands WHERE command_id = ?",
+    )
+    .bind(command_id.to_string())
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let first_position: i64 = row.try_get("first_position")?;
+    let last_position: i64 = row.try_get("last_position")?;
+    let events: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT event_type, version FROM events \
+         WHERE global_position BETWEEN ? AND ? ORDER BY global_position",
+    )
+    .bind(first_position)
+    .bind(last_position)
+    .fetch_all(pool)
+    .await?;
+    let outcome = AppendOutcome {
+        stream_id: uuid_col(&row, "stream_id", first_position)?,
+        first_version: row.try_get("first_version")?,
+        last_version: row.try_get("last_version")?,
+        first_position,
+        last_position,
+        recorded_at: time_col(&row, "recorded_at", first_position)?,
+        events,
+        replayed: true,
+    };
+    Ok(Some((row.try_get("request_hash")?, outcome)))
+}
+
+/// The writer task's side of the store.
+struct SqliteWriter {
+    pool: SqlitePool,
+}
+
+#[async_trait]
+impl Backend for SqliteWriter {
+    async fn commit_batch(&mut self, batch: &[&Prepared]) -> Result<Plan, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let row = sqlx::query("SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?;
+        let position: i64 = row.try_get("position")?;
+        let recorded_at: Option<String> = row.try_get("recorded_at")?;
+        let head = Head {
+            position,
+            hash: row.try_get("hash")?,
+            recorded_at: recorded_at
+                .map(|t| {
+                    DateTime::parse_from_rfc3339(&t)
+                        .map(|t| t.with_timezone(&Utc))
+                        .map_err(|e| corrupt(position, "ledger_head.recorded_at", e))
+                })
+                .transpose()?,
+        };
+
+        let mut versions = HashMap::new();
+        let mut known = HashMap::new();
+        for p in batch {
+            let r = &p.request;
+            if let Entry::Vacant(slot) = versions.entry(r.stream_id) {
+                let v: Option<i64> =
+                    sqlx::query_scalar("SELECT MAX(version) FROM events WHERE stream_id = ?")
+                        .bind(r.stream_id.to_string())
+                        .fetch_one(&mut *tx)
+                        .await?;
+                slot.insert(v.unwrap_or(0));
+            }
+            let fingerprint: Option<String> =
+                sqlx::query_scalar("SELECT request_hash FROM commands WHERE command_id = ?")
+                    .bind(r.command_id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(f) = fingerprint {
+                known.insert(r.command_id, f);
+            }
+        }
+
+        let now = plan::batch_time(Utc::now(), &head);
+        let plan = plan::plan(batch, head, &versions, &known, now);
+        if !plan.writes() {
+            tx.commit().await?;
+            return Ok(plan);
+        }
+
+        for c in &plan.commands {
+            sqlx::query(
+                "INSERT INTO commands (command_id, request_hash, stream_id, first_version, \
+                 last_version, first_position, last_position, recorded_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(c.command_id.to_string())
+            .bind(&c.request_hash)
+            .bind(c.stream_id.to_string())
+            .bind(c.first_version)
+            .bind(c.last_version)
+            .bind(c.first_position)
+            .bind(c.last_position)
+            .bind(format_timestamp(&c.recorded_at))
+            .execute(&mut *tx)
+            .await?;
+        }
+        for e in &plan.events {
+            sqlx::query(
+                "INSERT INTO events (global_position, stream_id, version, event_id, event_type, \
+                 schema_version, payload, actor_user, actor_role, actor_scope, command_id, \
+                 correlation_id, causation_id, rules_version, occurred_on, recorded_at, \
+                 prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(e.global_position)
+            .bind(e.stream_id.to_string())
+            .bind(e.version)
+            .bind(e.event_id.to_string())
+            .bind(&e.event_type)
+            .bind(e.schema_version)
+            .bind(&e.payload)
+            .bind(&e.actor_user)
+            .bind(&e.actor_role)
+            .bind(&e.actor_scope)
+            .bind(e.command_id.to_string())
+            .bind(e.correlation_id.map(|u| u.to_string()))
+            .bind(e.causation_id.map(|u| u.to_string()))
+            .bind(&e.rules_version)
+            .bind(e.occurred_on.map(|d| d.format("%Y-%m-%d").to_string()))
+            .bind(format_timestamp(&e.recorded_at))
+            .bind(&e.prev_hash)
+            .bind(&e.hash)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE ledger_head SET position = ?, hash = ?, recorded_at = ? WHERE id = 1")
+            .bind(plan.head.position)
+            .bind(&plan.head.hash)
+            .bind(plan.head.recorded_at.as_ref().map(format_timestamp))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(plan)
+    }
+
+    async fn find_command(
+        &mut self,
+        command_id: Uuid,
+    ) -> Result<Option<(String, AppendOutcome)>, StoreError> {
+        find_command(&self.pool, command_id).await
+    }
+}
+
+#[async_trait]
+impl RawLog for SqliteStore {
+    async fn raw_page(&self, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError> {
+        // sqlx hands SQLite rows over one by one through a channel, which costs more than
+        // reading them; one JSON array per page is several times faster for long reads.
+        let page: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT json_group_array(json_array({EVENT_COLUMNS})) FROM \
+             (SELECT * FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?)"
+        ))
+        .bind(after)
+        .bind(limit)
+        .fetch_one(&self.pool)
+        .await?;
+        let rows: Vec<PageRow> = serde_json::from_str(page.as_deref().unwrap_or("[]"))
+            .map_err(|e| corrupt(after + 1, "page", e))?;
+        let mut events = rows
+            .into_iter()
+            .map(PageRow::into_raw)
+            .collect::<Result<Vec<_>, _>>()?;
+        // An aggregate keeps the subquery's order in SQLite; make sure of it.
+        if !events
+            .windows(2)
+            .all(|w| w[0].global_position < w[1].global_position)
+        {
+            events.sort_unstable_by_key(|e| e.global_position);
+        }
+        Ok(events)
+    }
+
+    async fn hash_at(&self, position: i64) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT hash FROM events WHERE global_position = ?")
+                .bind(position)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn raw_head(&self) -> Result<LedgerDigest, StoreError> {
+        let (global_position, hash): (i64, String) =
+            sqlx::query_as("SELECT position, hash FROM ledger_head WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(LedgerDigest {
+            global_position,
+            hash,
+        })
+    }
+}
+
+#[async_trait]
+impl EventStore for SqliteStore {
+    async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
+        let prepared = plan::prepare(request)?;
+        self.shared.writer.append(prepared).await
+    }
+
+    async fn find_command(
+        &self,
+        command_id: Uuid,
+    ) -> Result<Option<(String, AppendOutcome)>, StoreError> {
+        find_command(&self.pool, command_id).await
+    }
+
+    async fn read_stream(
+        &self,
+        stream_id: Uuid,
+        range: StreamRange,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ? AND version >= ? \
+             AND version <= ? AND recorded_at <= ? ORDER BY version"
+        ))
+        .bind(stream_id.to_string())
+        .bind(range.from_version)
+        .bind(range.to_version.unwrap_or(i64::MAX))
+        // RFC 3339 with fixed width: text order is time order, and `~` sorts after digits.
+        .bind(
+            range
+                .recorded_until
+                .map_or_else(|| "~".to_owned(), |t| format_timestamp(&t)),
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| raw_event(row)?.into_recorded(self.upcaster))
+            .collect()
+    }
+
+    async fn stream_version(&self, stream_id: Uuid) -> Result<i64, StoreError> {
+        let v: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM events WHERE stream_id = ?")
+                .bind(stream_id.to_string())
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(v.unwrap_or(0))
+    }
+
+    async fn read_all(
+        &self,
+        after_position: i64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let page = self.raw_page(after_position, limit).await?;
+        record::into_recorded_all(page, self.upcaster).await
+    }
+
+    async fn head(&self) -> Result<LedgerDigest, StoreError> {
+        self.raw_head().await
+    }
+
+    async fn verify(&self, from: Option<LedgerDigest>) -> Result<VerifyReport, StoreError> {
+        record::verify(self, from).await
+    }
+
+    fn subscribe(&self) -> watch::Receiver<i64> {
+        self.shared.position.subscribe()
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}

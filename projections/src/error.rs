@@ -1,0 +1,32 @@
+//! Errors of the read side and of the command service's infrastructure layer.
+
+use ocop_eventstore::StoreError;
+
+/// Why a projection batch, a rebuild or a read-model query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    #[error("event store: {0}")]
+    Store(#[from] StoreError),
+    #[error("read-model database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A recorded event could not be decoded into a domain event.
+    #[error("cannot decode event at position {position}: {reason}")]
+    Decode { position: i64, reason: String },
+    /// The events handed to a batch do not continue from the checkpoint.
+    #[error("projection {projection} at {checkpoint} was handed events from {first}")]
+    Gap {
+        projection: &'static str,
+        checkpoint: i64,
+        first: i64,
+    },
+    /// A rebuild's shadow checkpoint vanished (another rebuild replaced or finished it).
+    #[error("rebuild of {0} was taken over by another process")]
+    RebuildLost(&'static str),
+    #[error("unknown projection {0}")]
+    UnknownProjection(String),
+    /// A test hook stopped the batch before its commit.
+    #[error("injected fault: {0}")]
+    Injected(String),
+    #[error("corrupt read model: {0}")]
+    Corrupt(String),
+}

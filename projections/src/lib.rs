@@ -1,0 +1,83 @@
+//! Command handling and the read side of the OCOP ledger: the command service (load, decide,
+//! append with retry), as-of replay from a product's stream, the checkpointed read models
+//! kept in the log's own database, the projection runner that feeds them, the queries the
+//! HTTP layer serves and the expiry timers.
+//!
+//! Start-up in a server process:
+//!
+//! ```no_run
+//! # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+//! let backend = ocop_projections::open("sqlite://ocop-data/ledger.db?mode=rwc").await?;
+//! let runner = ocop_projections::ProjectionRunner::new(
+//!     backend.store.clone(),
+//!     backend.db.clone(),
+//!     Default::default(),
+//! )
+//! .await?;
+//! let _handle = runner.spawn(); // keep it alive as long as the server runs
+//! # Ok(()) }
+//! ```
+
+pub mod codec;
+mod db;
+pub mod error;
+pub mod fold;
+mod history;
+mod products;
+pub mod query;
+pub mod runner;
+pub mod sample;
+pub mod schema;
+pub mod service;
+pub mod timers;
+
+use std::sync::Arc;
+
+use ocop_eventstore::{EventStore, PgStore, SqliteStore, StoreError};
+
+pub use db::{Dialect, ReadDb};
+pub use error::ProjectionError;
+pub use runner::{
+    NotYetApplied, ProjectionLag, ProjectionRunner, RebuildProgress, RebuildReport, RunnerHandle,
+    RunnerOptions,
+};
+pub use schema::Projection;
+
+/// The event store and the database handle of its read models (the same database).
+#[derive(Clone)]
+pub struct Backend {
+    pub store: Arc<dyn EventStore>,
+    pub db: ReadDb,
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backend")
+            .field("db", &self.db)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Opens the store at `url` (as [`ocop_eventstore::open`] does) and keeps a handle on its
+/// connection pool for the read models.
+pub async fn open(url: &str) -> Result<Backend, StoreError> {
+    if url.starts_with("sqlite:") {
+        let store = SqliteStore::open(url).await?;
+        let db = ReadDb::Sqlite(store.pool().clone());
+        Ok(Backend {
+            store: Arc::new(store),
+            db,
+        })
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = PgStore::connect(url).await?;
+        let db = ReadDb::Postgres(store.pool().clone());
+        Ok(Backend {
+            store: Arc::new(store),
+            db,
+        })
+    } else {
+        Err(StoreError::Invalid(
+            "unknown store url scheme: expected sqlite: or postgres://".to_owned(),
+        ))
+    }
+}

@@ -1,0 +1,744 @@
+//! Queries on the read models, for the HTTP layer: the product list with the filters of
+//! `http-api.md`, one product's current state, its history, statistics, the public
+//! register and revocations, decisions and due timers.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use ocop_eventstore::{EventStore, StreamRange};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::db::{Arg, ReadDb, Val};
+use crate::error::ProjectionError;
+use crate::fold::fold;
+
+/// The largest page of the product list.
+pub const MAX_LIMIT: usize = 500;
+/// The page size when none is asked for.
+pub const DEFAULT_LIMIT: usize = 50;
+
+/// Filters of `GET /api/v1/products`. Every filter is optional; they combine with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProductQuery {
+    pub province: Option<String>,
+    pub commune: Option<String>,
+    /// `registered | in_evaluation | recognized | not_recognized | expired | revoked |
+    /// withdrawn`.
+    pub status: Option<String>,
+    pub stars: Option<i64>,
+    pub group: Option<String>,
+    /// The year of the current recognition's decision or, for a product never recognised,
+    /// of its registration.
+    pub year: Option<i32>,
+    /// Only products whose recognition was legally in force on that business date.
+    pub valid_on: Option<NaiveDate>,
+    /// Words found in the name or the producer's name, with or without diacritics.
+    pub q: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// One page of the product list: current states, ordered by product id.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProductPage {
+    pub items: Vec<Value>,
+    pub next_cursor: Option<String>,
+}
+
+/// One product's current state as projected.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProductView {
+    pub product_id: Uuid,
+    pub version: i64,
+    /// The global position of the last event applied to this product.
+    pub global_position: i64,
+    /// The serialised `ProductState`.
+    pub state: Value,
+}
+
+/// One entry of a product's audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryEntry {
+    pub product_id: Uuid,
+    pub version: i64,
+    pub global_position: i64,
+    pub event_id: String,
+    pub event_type: String,
+    pub schema_version: i64,
+    pub actor: Actor,
+    pub command_id: String,
+    pub correlation_id: Option<String>,
+    pub causation_id: Option<String>,
+    pub recorded_at: String,
+    pub occurred_on: Option<String>,
+    pub rules_version: Option<String>,
+    pub decision_no: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+    /// The event's body, from the log.
+    pub payload: Value,
+}
+
+/// Who recorded an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    pub user: String,
+    pub role: String,
+    pub scope: String,
+}
+
+/// A dimension of the statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StatsDimension {
+    Province,
+    Stars,
+    Group,
+    Year,
+    Status,
+}
+
+impl StatsDimension {
+    /// Parses `province`, `stars`, `group`, `year` or `status`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "province" => StatsDimension::Province,
+            "stars" => StatsDimension::Stars,
+            "group" => StatsDimension::Group,
+            "year" => StatsDimension::Year,
+            "status" => StatsDimension::Status,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            StatsDimension::Province => "province",
+            StatsDimension::Stars => "stars",
+            StatsDimension::Group => "group",
+            StatsDimension::Year => "year",
+            StatsDimension::Status => "status",
+        }
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            StatsDimension::Province => "province",
+            StatsDimension::Stars => "stars",
+            StatsDimension::Group => "product_group",
+            StatsDimension::Year => "year",
+            StatsDimension::Status => "status",
+        }
+    }
+}
+
+/// One line of the statistics: the values of the grouped dimensions and the count.
+/// `stars` and `year` are null for products without them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatsRow {
+    pub key: serde_json::Map<String, Value>,
+    pub count: i64,
+}
+
+/// A product as consumers may see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicProduct {
+    pub product_id: Uuid,
+    pub certificate_no: Option<String>,
+    pub name: String,
+    pub producer: String,
+    pub province: String,
+    pub product_group: String,
+    pub stars: Option<i64>,
+    pub valid_until: Option<String>,
+    pub status: String,
+    pub decision_no: Option<String>,
+    pub authority: Option<String>,
+}
+
+/// A public notice of revocation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicRevocation {
+    pub global_position: i64,
+    pub product_id: Uuid,
+    pub name: String,
+    pub producer: String,
+    pub province: String,
+    pub stars: Option<i64>,
+    pub certificate_no: Option<String>,
+    pub recognition_decision_no: Option<String>,
+    pub decision_no: Option<String>,
+    pub decided_on: String,
+    pub authority: Option<String>,
+    pub grounds: Value,
+    pub details: Option<String>,
+    pub recorded_at: String,
+}
+
+/// Filters of the decisions listing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DecisionFilter {
+    pub province: Option<String>,
+    pub product_id: Option<Uuid>,
+    /// Decision dates from (inclusive).
+    pub from: Option<NaiveDate>,
+    /// Decision dates to (inclusive).
+    pub to: Option<NaiveDate>,
+    pub rules_version: Option<String>,
+    /// Only decisions recorded after this global position (for paging).
+    pub after_position: Option<i64>,
+    pub limit: Option<usize>,
+}
+
+/// A recognition, refusal, legacy import or revocation, with the inputs needed to re-derive
+/// it: `inputs` holds the round (number, kind, rules version), the councils with their
+/// quorum and members, every scorecard and every concluded result of the round, as the
+/// product's state held them just before the decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecisionRecord {
+    pub global_position: i64,
+    pub product_id: Uuid,
+    pub version: i64,
+    pub event_id: String,
+    pub event_type: String,
+    /// `recognized | refused | legacy_import | revoked`.
+    pub kind: String,
+    pub province: String,
+    pub commune: Option<String>,
+    pub decided_on: Option<String>,
+    pub decision_no: Option<String>,
+    pub authority: Option<String>,
+    pub stars: Option<i64>,
+    pub level: Option<String>,
+    pub rules_version: Option<String>,
+    pub round: Option<i64>,
+    pub actor: Actor,
+    pub recorded_at: String,
+    pub payload: Value,
+    pub inputs: Value,
+}
+
+/// A timer that is due: an expiry notice or an expiry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DueTimer {
+    pub product_id: Uuid,
+    /// `expiry_notice | expiry`.
+    pub kind: String,
+    pub due_on: NaiveDate,
+    pub valid_until: NaiveDate,
+    pub decision_no: Option<String>,
+}
+
+/// Read access to the read models (and, for history payloads, to the log).
+#[derive(Clone)]
+pub struct ReadModels {
+    db: ReadDb,
+    store: Option<Arc<dyn EventStore>>,
+}
+
+impl std::fmt::Debug for ReadModels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadModels")
+            .field("db", &self.db)
+            .finish_non_exhaustive()
+    }
+}
+
+fn text(v: &Val) -> String {
+    v.text().unwrap_or_default()
+}
+
+fn uuid(v: &Val) -> Result<Uuid, ProjectionError> {
+    let t = text(v);
+    Uuid::parse_str(&t).map_err(|e| ProjectionError::Corrupt(format!("bad uuid {t}: {e}")))
+}
+
+fn json(v: &Val) -> Result<Value, ProjectionError> {
+    serde_json::from_str(&text(v)).map_err(|e| ProjectionError::Corrupt(format!("bad json: {e}")))
+}
+
+fn date(v: &Val) -> Result<NaiveDate, ProjectionError> {
+    let t = text(v);
+    t.parse()
+        .map_err(|e| ProjectionError::Corrupt(format!("bad date {t}: {e}")))
+}
+
+/// `%…%` for LIKE, with the pattern characters of `s` escaped by `\`.
+fn like_pattern(s: &str) -> String {
+    let mut out = String::from("%");
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// Collects `WHERE` conditions with their `$n` arguments.
+struct Conditions {
+    sql: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Conditions {
+    fn new() -> Self {
+        Conditions {
+            sql: Vec::new(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Adds `template` with `?` standing for the next argument.
+    fn add(&mut self, template: &str, arg: Arg) {
+        self.add_all(template, vec![arg]);
+    }
+
+    /// Adds `template` whose `?`s stand for `args`, in order.
+    fn add_all(&mut self, template: &str, args: Vec<Arg>) {
+        let mut sql = String::with_capacity(template.len() + 8);
+        for c in template.chars() {
+            if c == '?' {
+                sql.push_str(&format!("${}", self.args.len() + 1));
+                self.args.push(Arg::I64(None));
+            } else {
+                sql.push(c);
+            }
+        }
+        let first = self.args.len() - args.len();
+        for (i, a) in args.into_iter().enumerate() {
+            self.args[first + i] = a;
+        }
+        self.sql.push(sql);
+    }
+
+    fn where_clause(&self) -> String {
+        if self.sql.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.sql.join(" AND "))
+        }
+    }
+}
+
+impl ReadModels {
+    /// Queries on `db`; history entries come without payloads.
+    pub fn new(db: ReadDb) -> Self {
+        ReadModels { db, store: None }
+    }
+
+    /// Queries on the backend's database, with history payloads read from its log.
+    pub fn with_store(db: ReadDb, store: Arc<dyn EventStore>) -> Self {
+        ReadModels {
+            db,
+            store: Some(store),
+        }
+    }
+
+    pub fn db(&self) -> &ReadDb {
+        &self.db
+    }
+
+    /// The product list: current states matching `query`, by product id, one page.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn products(&self, query: &ProductQuery) -> Result<ProductPage, ProjectionError> {
+        let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+        let mut c = Conditions::new();
+        if let Some(v) = &query.province {
+            c.add("p.province = ?", v.clone().into());
+        }
+        if let Some(v) = &query.commune {
+            c.add("p.commune = ?", v.clone().into());
+        }
+        if let Some(v) = &query.status {
+            c.add("p.status = ?", v.clone().into());
+        }
+        if let Some(v) = query.stars {
+            c.add("p.stars = ?", v.into());
+        }
+        if let Some(v) = &query.group {
+            c.add("p.product_group = ?", v.clone().into());
+        }
+        if let Some(v) = query.year {
+            c.add("p.year = ?", i64::from(v).into());
+        }
+        if let Some(d) = query.valid_on {
+            let d = d.to_string();
+            c.add_all(
+                "EXISTS (SELECT 1 FROM rm_recognitions r WHERE r.product_id = p.product_id \
+                 AND r.valid_from <= ? AND r.valid_through >= ?)",
+                vec![d.clone().into(), d.into()],
+            );
+        }
+        if let Some(q) = query.q.as_deref().map(fold).filter(|q| !q.is_empty()) {
+            c.add("p.search LIKE ? ESCAPE '\\'", like_pattern(&q).into());
+        }
+        if let Some(cursor) = &query.cursor {
+            c.add("p.product_id > ?", cursor.clone().into());
+        }
+        c.args.push(((limit + 1) as i64).into());
+        let sql = format!(
+            "SELECT p.product_id, p.state FROM rm_products p {} ORDER BY p.product_id LIMIT ${}",
+            c.where_clause(),
+            c.args.len()
+        );
+        let rows = self.db.fetch(&sql, c.args).await?;
+        let more = rows.len() > limit;
+        let mut items = Vec::with_capacity(limit);
+        let mut last = None;
+        for r in rows.into_iter().take(limit) {
+            last = r[0].text();
+            items.push(json(&r[1])?);
+        }
+        Ok(ProductPage {
+            items,
+            next_cursor: if more { last } else { None },
+        })
+    }
+
+    /// One product's current state, or `None` when the read side has never seen it.
+    pub async fn product(&self, product_id: Uuid) -> Result<Option<ProductView>, ProjectionError> {
+        let rows = self
+            .db
+            .fetch(
+                "SELECT version, last_position, state FROM rm_products WHERE product_id = $1",
+                vec![product_id.to_string().into()],
+            )
+            .await?;
+        let Some(r) = rows.first() else {
+            return Ok(None);
+        };
+        Ok(Some(ProductView {
+            product_id,
+            version: r[0].i64().unwrap_or(0),
+            global_position: r[1].i64().unwrap_or(0),
+            state: json(&r[2])?,
+        }))
+    }
+
+    /// A product's audit trail, by version, from `after_version` (exclusive), at most
+    /// `limit` entries; payloads are read from the log when this was built
+    /// [`ReadModels::with_store`] (null otherwise).
+    pub async fn history(
+        &self,
+        product_id: Uuid,
+        after_version: i64,
+        limit: usize,
+    ) -> Result<Vec<HistoryEntry>, ProjectionError> {
+        let rows = self
+            .db
+            .fetch(
+                "SELECT product_id, version, global_position, event_id, event_type, \
+                 schema_version, actor_user, actor_role, actor_scope, command_id, \
+                 correlation_id, causation_id, recorded_at, occurred_on, rules_version, \
+                 decision_no, prev_hash, hash FROM rm_history \
+                 WHERE product_id = $1 AND version > $2 ORDER BY version LIMIT $3",
+                vec![
+                    product_id.to_string().into(),
+                    after_version.into(),
+                    (limit.max(1) as i64).into(),
+                ],
+            )
+            .await?;
+        let mut payloads = std::collections::HashMap::new();
+        if let (Some(store), Some(first), Some(last)) = (&self.store, rows.first(), rows.last()) {
+            let range = StreamRange {
+                from_version: first[1].i64().unwrap_or(0),
+                to_version: last[1].i64(),
+                recorded_until: None,
+            };
+            for e in store.read_stream(product_id, range).await? {
+                payloads.insert(e.version, e.payload);
+            }
+        }
+        rows.iter()
+            .map(|r| {
+                Ok(HistoryEntry {
+                    product_id: uuid(&r[0])?,
+                    version: r[1].i64().unwrap_or(0),
+                    global_position: r[2].i64().unwrap_or(0),
+                    event_id: text(&r[3]),
+                    event_type: text(&r[4]),
+                    schema_version: r[5].i64().unwrap_or(0),
+                    actor: Actor {
+                        user: text(&r[6]),
+                        role: text(&r[7]),
+                        scope: text(&r[8]),
+                    },
+                    command_id: text(&r[9]),
+                    correlation_id: r[10].text(),
+                    causation_id: r[11].text(),
+                    recorded_at: text(&r[12]),
+                    occurred_on: r[13].text(),
+                    rules_version: r[14].text(),
+                    decision_no: r[15].text(),
+                    prev_hash: text(&r[16]),
+                    hash: text(&r[17]),
+                    payload: r[1]
+                        .i64()
+                        .and_then(|v| payloads.remove(&v))
+                        .unwrap_or(Value::Null),
+                })
+            })
+            .collect()
+    }
+
+    /// Product counts grouped by `group_by` (any subset, in the given order; empty gives
+    /// the total).
+    pub async fn stats(
+        &self,
+        group_by: &[StatsDimension],
+    ) -> Result<Vec<StatsRow>, ProjectionError> {
+        let mut dims: Vec<StatsDimension> = Vec::new();
+        for d in group_by {
+            if !dims.contains(d) {
+                dims.push(*d);
+            }
+        }
+        let cols: Vec<&str> = dims.iter().map(|d| d.column()).collect();
+        let sql = if cols.is_empty() {
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM rm_stats".to_owned()
+        } else {
+            let c = cols.join(", ");
+            format!(
+                "SELECT {c}, CAST(SUM(n) AS BIGINT) FROM rm_stats GROUP BY {c} \
+                 HAVING SUM(n) > 0 ORDER BY {c}"
+            )
+        };
+        let rows = self.db.fetch(&sql, vec![]).await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let mut key = serde_json::Map::new();
+                for (i, d) in dims.iter().enumerate() {
+                    let v = match d {
+                        StatsDimension::Stars | StatsDimension::Year => match r[i].i64() {
+                            Some(0) | None => Value::Null,
+                            Some(n) => Value::from(n),
+                        },
+                        _ => Value::from(text(&r[i])),
+                    };
+                    key.insert(d.name().to_owned(), v);
+                }
+                StatsRow {
+                    key,
+                    count: r[dims.len()].i64().unwrap_or(0),
+                }
+            })
+            .collect())
+    }
+
+    /// The consumer look-up: by product id or by certificate number.
+    pub async fn public_product(
+        &self,
+        id_or_certificate: &str,
+    ) -> Result<Option<PublicProduct>, ProjectionError> {
+        const COLS: &str = "product_id, certificate_no, name, producer_name, province, \
+                            product_group, stars, valid_until, status, decision_no, authority";
+        let rows = match Uuid::parse_str(id_or_certificate) {
+            Ok(id) => {
+                self.db
+                    .fetch(
+                        &format!("SELECT {COLS} FROM rm_public WHERE product_id = $1"),
+                        vec![id.to_string().into()],
+                    )
+                    .await?
+            }
+            Err(_) => {
+                self.db
+                    .fetch(
+                        &format!(
+                            "SELECT {COLS} FROM rm_public WHERE certificate_no = $1 \
+                             ORDER BY product_id LIMIT 1"
+                        ),
+                        vec![id_or_certificate.into()],
+                    )
+                    .await?
+            }
+        };
+        let Some(r) = rows.first() else {
+            return Ok(None);
+        };
+        Ok(Some(PublicProduct {
+            product_id: uuid(&r[0])?,
+            certificate_no: r[1].text(),
+            name: text(&r[2]),
+            producer: text(&r[3]),
+            province: text(&r[4]),
+            product_group: text(&r[5]),
+            stars: r[6].i64(),
+            valid_until: r[7].text(),
+            status: text(&r[8]),
+            decision_no: r[9].text(),
+            authority: r[10].text(),
+        }))
+    }
+
+    /// Public notices of revocation decided on or after `since`, oldest first.
+    pub async fn revocations_since(
+        &self,
+        since: Option<NaiveDate>,
+        limit: usize,
+    ) -> Result<Vec<PublicRevocation>, ProjectionError> {
+        let since = since.map(|d| d.to_string()).unwrap_or_default();
+        let rows = self
+            .db
+            .fetch(
+                "SELECT global_position, product_id, name, producer_name, province, stars, \
+                 certificate_no, recognition_decision_no, decision_no, decided_on, authority, \
+                 grounds, details, recorded_at FROM rm_revocations WHERE decided_on >= $1 \
+                 ORDER BY decided_on, global_position LIMIT $2",
+                vec![since.into(), (limit.max(1) as i64).into()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PublicRevocation {
+                    global_position: r[0].i64().unwrap_or(0),
+                    product_id: uuid(&r[1])?,
+                    name: text(&r[2]),
+                    producer: text(&r[3]),
+                    province: text(&r[4]),
+                    stars: r[5].i64(),
+                    certificate_no: r[6].text(),
+                    recognition_decision_no: r[7].text(),
+                    decision_no: r[8].text(),
+                    decided_on: text(&r[9]),
+                    authority: r[10].text(),
+                    grounds: json(&r[11])?,
+                    details: r[12].text(),
+                    recorded_at: text(&r[13]),
+                })
+            })
+            .collect()
+    }
+
+    /// Decisions matching `filter`, by global position.
+    pub async fn decisions(
+        &self,
+        filter: &DecisionFilter,
+    ) -> Result<Vec<DecisionRecord>, ProjectionError> {
+        let mut c = Conditions::new();
+        if let Some(v) = &filter.province {
+            c.add("province = ?", v.clone().into());
+        }
+        if let Some(v) = filter.product_id {
+            c.add("product_id = ?", v.to_string().into());
+        }
+        if let Some(v) = filter.from {
+            c.add("decided_on >= ?", v.to_string().into());
+        }
+        if let Some(v) = filter.to {
+            c.add("decided_on <= ?", v.to_string().into());
+        }
+        if let Some(v) = &filter.rules_version {
+            c.add("rules_version = ?", v.clone().into());
+        }
+        if let Some(v) = filter.after_position {
+            c.add("global_position > ?", v.into());
+        }
+        c.args
+            .push((filter.limit.unwrap_or(1_000).clamp(1, 100_000) as i64).into());
+        let sql = format!(
+            "SELECT global_position, product_id, version, event_id, event_type, kind, province, \
+             commune, decided_on, decision_no, authority, stars, level, rules_version, round, \
+             actor_user, actor_role, actor_scope, recorded_at, payload, inputs \
+             FROM rm_decisions {} ORDER BY global_position LIMIT ${}",
+            c.where_clause(),
+            c.args.len()
+        );
+        let rows = self.db.fetch(&sql, c.args).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DecisionRecord {
+                    global_position: r[0].i64().unwrap_or(0),
+                    product_id: uuid(&r[1])?,
+                    version: r[2].i64().unwrap_or(0),
+                    event_id: text(&r[3]),
+                    event_type: text(&r[4]),
+                    kind: text(&r[5]),
+                    province: text(&r[6]),
+                    commune: r[7].text(),
+                    decided_on: r[8].text(),
+                    decision_no: r[9].text(),
+                    authority: r[10].text(),
+                    stars: r[11].i64(),
+                    level: r[12].text(),
+                    rules_version: r[13].text(),
+                    round: r[14].i64(),
+                    actor: Actor {
+                        user: text(&r[15]),
+                        role: text(&r[16]),
+                        scope: text(&r[17]),
+                    },
+                    recorded_at: text(&r[18]),
+                    payload: json(&r[19])?,
+                    inputs: json(&r[20])?,
+                })
+            })
+            .collect()
+    }
+
+    /// Timers due on or before `today`, earliest first.
+    pub async fn due_timers(
+        &self,
+        today: NaiveDate,
+        limit: usize,
+    ) -> Result<Vec<DueTimer>, ProjectionError> {
+        let rows = self
+            .db
+            .fetch(
+                "SELECT product_id, kind, due_on, valid_until, decision_no FROM rm_timers \
+                 WHERE due_on <= $1 ORDER BY due_on, product_id, kind LIMIT $2",
+                vec![today.to_string().into(), (limit.max(1) as i64).into()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DueTimer {
+                    product_id: uuid(&r[0])?,
+                    kind: text(&r[1]),
+                    due_on: date(&r[2])?,
+                    valid_until: date(&r[3])?,
+                    decision_no: r[4].text(),
+                })
+            })
+            .collect()
+    }
+
+    /// Every row of every read-model table, rendered and sorted, table by table: two
+    /// databases with the same read models give the same dump (for tests and checks).
+    pub async fn dump(&self) -> Result<Vec<(String, Vec<String>)>, ProjectionError> {
+        let mut out = Vec::new();
+        for p in crate::schema::Projection::ALL {
+            for t in p.tables() {
+                let rows = self.db.fetch(&format!("SELECT * FROM {t}"), vec![]).await?;
+                let mut rendered: Vec<String> = rows
+                    .iter()
+                    .map(|r| {
+                        r.iter()
+                            .map(|v| match v {
+                                Val::Null => "∅".to_owned(),
+                                Val::I64(n) => n.to_string(),
+                                Val::Text(t) => t.clone(),
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" | ")
+                    })
+                    .collect();
+                rendered.sort();
+                out.push(((*t).to_owned(), rendered));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether the database answers (for readiness).
+    pub async fn ping(&self) -> Result<(), ProjectionError> {
+        self.db.fetch("SELECT 1", vec![]).await?;
+        Ok(())
+    }
+}

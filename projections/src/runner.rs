@@ -1,0 +1,696 @@
+//! The projection runner: follows the log from each projection's checkpoint, in batches,
+//! each batch and its checkpoint committed in one transaction; rebuilds projections into
+//! shadow tables while the live ones keep answering; reports lag; lets queries wait until
+//! a position is applied (read-your-writes).
+//!
+//! Safety with several runners on one database: every batch transaction first writes the
+//! projection's checkpoint row (`UPDATE … SET position = position`), which locks it on
+//! PostgreSQL and takes the write lock on SQLite, then re-reads the checkpoint and applies
+//! only the events after it. Two runners therefore never apply the same event twice, and
+//! since positions are gapless a batch that does not start right after the checkpoint is
+//! refused rather than applied with a hole.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ocop_eventstore::{EventStore, RecordedEvent};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::db::{Arg, ReadDb, Tx};
+use crate::error::ProjectionError;
+use crate::history;
+use crate::products::{self, StateCache};
+use crate::schema::{self, Projection, SHADOW};
+
+/// How the runner reads and applies the log.
+#[derive(Debug, Clone)]
+pub struct RunnerOptions {
+    /// Events per batch transaction.
+    pub batch_size: usize,
+    /// Pages read ahead while a batch is being applied.
+    pub read_ahead: usize,
+    /// How often the log is looked at when no commit was announced.
+    pub poll_every: Duration,
+    /// Events per batch transaction during a rebuild.
+    pub rebuild_batch_size: usize,
+    /// Product states a rebuild keeps in memory between batches (bounds its memory).
+    pub rebuild_cache: usize,
+}
+
+impl Default for RunnerOptions {
+    fn default() -> Self {
+        RunnerOptions {
+            batch_size: 2_000,
+            read_ahead: 3,
+            poll_every: Duration::from_secs(1),
+            rebuild_batch_size: 10_000,
+            rebuild_cache: 5_000,
+        }
+    }
+}
+
+/// How far one projection is behind the log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ProjectionLag {
+    pub projection: &'static str,
+    pub checkpoint: i64,
+    pub head: i64,
+    pub lag: i64,
+}
+
+/// Progress of a rebuild, reported after every batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RebuildProgress {
+    pub projection: &'static str,
+    pub position: i64,
+    pub head: i64,
+    pub events: u64,
+}
+
+/// What a rebuild did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RebuildReport {
+    pub projections: Vec<&'static str>,
+    pub events: u64,
+    pub position: i64,
+    pub elapsed: Duration,
+}
+
+/// Waiting for a position ran out of time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("read side has applied {applied}, not yet {wanted}")]
+pub struct NotYetApplied {
+    pub wanted: i64,
+    pub applied: i64,
+}
+
+#[derive(Debug, Default)]
+struct Fault {
+    projection: Option<Projection>,
+    /// Fail the next batch of this projection after its writes, before its commit.
+    fail_batches: usize,
+}
+
+struct Inner {
+    store: Arc<dyn EventStore>,
+    db: ReadDb,
+    options: RunnerOptions,
+    applied: watch::Sender<i64>,
+    fault: Mutex<Fault>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("db", &self.db)
+            .field("options", &self.options)
+            .field("applied", &*self.applied.borrow())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Keeps the read models up to date with the log. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct ProjectionRunner {
+    inner: Arc<Inner>,
+}
+
+/// The background task of [`ProjectionRunner::spawn`]; stops when dropped or on
+/// [`RunnerHandle::stop`].
+#[derive(Debug)]
+pub struct RunnerHandle {
+    task: JoinHandle<()>,
+    stop: watch::Sender<bool>,
+}
+
+impl RunnerHandle {
+    /// Stops the task after its current batch and waits for it.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for RunnerHandle {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+impl ProjectionRunner {
+    /// Sets the read-model schema up (idempotent) and reads the checkpoints.
+    pub async fn new(
+        store: Arc<dyn EventStore>,
+        db: ReadDb,
+        options: RunnerOptions,
+    ) -> Result<Self, ProjectionError> {
+        schema::setup(&db).await?;
+        let runner = ProjectionRunner {
+            inner: Arc::new(Inner {
+                store,
+                db,
+                options,
+                applied: watch::Sender::new(0),
+                fault: Mutex::new(Fault::default()),
+            }),
+        };
+        let cps = runner.checkpoints().await?;
+        runner.publish(&cps);
+        Ok(runner)
+    }
+
+    pub fn db(&self) -> &ReadDb {
+        &self.inner.db
+    }
+
+    pub fn store(&self) -> &Arc<dyn EventStore> {
+        &self.inner.store
+    }
+
+    /// Runs the runner in the background: catches up, then waits for a commit (or the poll
+    /// interval) and catches up again, until stopped. Errors are logged and retried.
+    pub fn spawn(&self) -> RunnerHandle {
+        let (stop, mut stopped) = watch::channel(false);
+        let me = self.clone();
+        let task = tokio::spawn(async move {
+            let mut head = me.inner.store.subscribe();
+            let mut backoff = Duration::from_millis(50);
+            loop {
+                if *stopped.borrow() {
+                    break;
+                }
+                match me.catch_up().await {
+                    Ok(_) => backoff = Duration::from_millis(50),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "projection batch failed; retrying");
+                        tokio::select! {
+                            _ = tokio::time::sleep(backoff) => {}
+                            _ = stopped.changed() => break,
+                        }
+                        backoff = (backoff * 2).min(Duration::from_secs(5));
+                        continue;
+                    }
+                }
+                let applied = *me.inner.applied.borrow();
+                if *head.borrow_and_update() > applied {
+                    continue;
+                }
+                tokio::select! {
+                    changed = head.changed() => if changed.is_err() { break },
+                    _ = tokio::time::sleep(me.inner.options.poll_every) => {}
+                    _ = stopped.changed() => break,
+                }
+            }
+        });
+        RunnerHandle { task, stop }
+    }
+
+    /// The position up to which every live projection has been applied, as last seen.
+    pub fn applied(&self) -> watch::Receiver<i64> {
+        self.inner.applied.subscribe()
+    }
+
+    /// Waits until every live projection has applied `position`, at most `timeout`.
+    pub async fn wait_for(&self, position: i64, timeout: Duration) -> Result<(), NotYetApplied> {
+        let mut rx = self.inner.applied.subscribe();
+        let waited = tokio::time::timeout(timeout, rx.wait_for(|p| *p >= position)).await;
+        match waited {
+            Ok(Ok(_)) => Ok(()),
+            _ => Err(NotYetApplied {
+                wanted: position,
+                applied: *self.inner.applied.borrow(),
+            }),
+        }
+    }
+
+    /// Each live projection's checkpoint, the log's head and the difference.
+    pub async fn lag(&self) -> Result<Vec<ProjectionLag>, ProjectionError> {
+        let head = self.inner.store.head().await?.global_position;
+        let cps = self.checkpoints().await?;
+        Ok(Projection::ALL
+            .iter()
+            .zip(cps)
+            .map(|(p, cp)| ProjectionLag {
+                projection: p.name(),
+                checkpoint: cp,
+                head,
+                lag: (head - cp).max(0),
+            })
+            .collect())
+    }
+
+    async fn checkpoints(&self) -> Result<Vec<i64>, ProjectionError> {
+        let rows = self
+            .inner
+            .db
+            .fetch("SELECT projection, position FROM rm_checkpoints", vec![])
+            .await?;
+        Ok(Projection::ALL
+            .iter()
+            .map(|p| {
+                rows.iter()
+                    .find(|r| r[0].text().as_deref() == Some(p.name()))
+                    .and_then(|r| r[1].i64())
+                    .unwrap_or(0)
+            })
+            .collect())
+    }
+
+    fn publish(&self, cps: &[i64]) {
+        let min = cps.iter().copied().min().unwrap_or(0);
+        self.inner.applied.send_if_modified(|p| {
+            if min > *p {
+                *p = min;
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    /// Applies everything committed so far to every live projection; returns the position
+    /// up to which all of them are applied.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn catch_up(&self) -> Result<i64, ProjectionError> {
+        let mut cps = self.checkpoints().await?;
+        self.publish(&cps);
+        let from = cps.iter().copied().min().unwrap_or(0);
+        let mut pages = Pages::new(
+            self.inner.store.clone(),
+            from,
+            self.inner.options.batch_size,
+            self.inner.options.read_ahead,
+        );
+        while let Some(page) = pages.next().await? {
+            for (i, p) in Projection::ALL.iter().enumerate() {
+                if cps[i] < page.last().map_or(0, |e| e.global_position) {
+                    cps[i] = self.apply_batch(*p, "", &page, None).await?;
+                }
+            }
+            self.publish(&cps);
+        }
+        Ok(cps.iter().copied().min().unwrap_or(0))
+    }
+
+    /// One batch transaction: lock and re-read the checkpoint, apply what follows it,
+    /// move the checkpoint, commit. Returns the new checkpoint.
+    async fn apply_batch(
+        &self,
+        projection: Projection,
+        suffix: &str,
+        events: &[RecordedEvent],
+        cache: Option<&mut StateCache>,
+    ) -> Result<i64, ProjectionError> {
+        let name = format!("{}{suffix}", projection.name());
+        let decoded = match projection {
+            Projection::Products => Some(products::decode(events)?),
+            Projection::History => None,
+        };
+        let mut tx = self.inner.db.begin().await?;
+        let cp = lock_checkpoint(&mut tx, &name).await?;
+        let Some(cp) = cp else {
+            return Err(if suffix.is_empty() {
+                ProjectionError::Corrupt(format!("no checkpoint row for {name}"))
+            } else {
+                ProjectionError::RebuildLost(projection.name())
+            });
+        };
+        let new = apply_after(
+            &mut tx,
+            projection,
+            suffix,
+            cp,
+            events,
+            decoded.as_deref(),
+            cache,
+        )
+        .await?;
+        if new == cp {
+            return Ok(cp);
+        }
+        self.maybe_fail(projection)?;
+        set_checkpoint(&mut tx, &name, new).await?;
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    fn maybe_fail(&self, projection: Projection) -> Result<(), ProjectionError> {
+        let mut fault = self.inner.fault.lock().expect("fault lock");
+        if fault.fail_batches > 0 && fault.projection.is_none_or(|p| p == projection) {
+            fault.fail_batches -= 1;
+            return Err(ProjectionError::Injected(format!(
+                "batch of {} aborted before commit",
+                projection.name()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Test hook: the next `batches` batch transactions (of `projection`, or of any) fail
+    /// after their writes and before their commit, as if the process died there.
+    #[doc(hidden)]
+    pub fn inject_batch_failures(&self, projection: Option<Projection>, batches: usize) {
+        let mut fault = self.inner.fault.lock().expect("fault lock");
+        fault.projection = projection;
+        fault.fail_batches = batches;
+    }
+
+    /// Rebuilds the named projection (see [`Projection::parse`]; `all` for every one) from
+    /// position 0 into shadow tables while the live tables keep answering, then swaps them
+    /// in one short transaction that first applies whatever was committed meanwhile.
+    #[tracing::instrument(skip_all, fields(projection = name), err)]
+    pub async fn rebuild(
+        &self,
+        name: &str,
+        mut progress: impl FnMut(RebuildProgress) + Send,
+    ) -> Result<RebuildReport, ProjectionError> {
+        let started = Instant::now();
+        let projections = Projection::parse(name)
+            .ok_or_else(|| ProjectionError::UnknownProjection(name.to_owned()))?;
+        let mut generations = Vec::new();
+        for p in &projections {
+            generations.push(self.prepare_shadow(*p).await?);
+        }
+        let head = self.inner.store.head().await?.global_position;
+        let mut events = 0_u64;
+        let mut pages = Pages::new(
+            self.inner.store.clone(),
+            0,
+            self.inner.options.rebuild_batch_size,
+            self.inner.options.read_ahead,
+        );
+        // One reader, one applying task per projection: the projections' batches overlap
+        // each other and the reading of the next pages.
+        let mut senders = Vec::new();
+        let mut tasks = Vec::new();
+        let mut applied = Vec::new();
+        for p in &projections {
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<Arc<Vec<RecordedEvent>>>(1);
+            let me = self.clone();
+            let p = *p;
+            let done = Arc::new(std::sync::atomic::AtomicI64::new(0));
+            applied.push(done.clone());
+            let mut cache = (p == Projection::Products)
+                .then(|| StateCache::new(self.inner.options.rebuild_cache));
+            senders.push(tx);
+            tasks.push(tokio::spawn(async move {
+                while let Some(page) = rx.recv().await {
+                    let cp = me.apply_batch(p, SHADOW, &page, cache.as_mut()).await?;
+                    done.store(cp, std::sync::atomic::Ordering::Relaxed);
+                }
+                Ok::<_, ProjectionError>(cache)
+            }));
+        }
+        let mut read_error = None;
+        'read: loop {
+            let page = match pages.next().await {
+                Ok(Some(page)) => Arc::new(page),
+                Ok(None) => break,
+                Err(e) => {
+                    read_error = Some(e);
+                    break;
+                }
+            };
+            events += page.len() as u64;
+            let last = page.last().map_or(0, |e| e.global_position);
+            for tx in &senders {
+                if tx.send(page.clone()).await.is_err() {
+                    break 'read; // the task failed; its error is collected below
+                }
+            }
+            let position = applied
+                .iter()
+                .map(|a| a.load(std::sync::atomic::Ordering::Relaxed))
+                .min()
+                .unwrap_or(last);
+            progress(RebuildProgress {
+                projection: name_of(&projections),
+                position,
+                head: head.max(last),
+                events,
+            });
+        }
+        drop(senders);
+        let mut caches = Vec::new();
+        for t in tasks {
+            let cache = t
+                .await
+                .map_err(|e| ProjectionError::Corrupt(format!("rebuild task failed: {e}")))??;
+            caches.push(cache);
+        }
+        if let Some(e) = read_error {
+            return Err(e);
+        }
+        let mut position = 0;
+        for ((p, generation), mut cache) in projections.iter().zip(generations).zip(caches) {
+            position = position.max(self.swap(*p, generation, cache.as_mut()).await?);
+            progress(RebuildProgress {
+                projection: p.name(),
+                position,
+                head: head.max(position),
+                events,
+            });
+        }
+        let cps = self.checkpoints().await?;
+        self.publish(&cps);
+        Ok(RebuildReport {
+            projections: projections.iter().map(|p| p.name()).collect(),
+            events,
+            position,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Drops and recreates the shadow tables of `p` at checkpoint 0; returns their index
+    /// generation.
+    async fn prepare_shadow(&self, p: Projection) -> Result<i64, ProjectionError> {
+        let mut tx = self.inner.db.begin().await?;
+        let generation = schema::meta(&mut tx, &schema::generation_key(p))
+            .await?
+            .unwrap_or(0)
+            + 1;
+        tx.batch(&p.drop_sql(SHADOW)).await?;
+        tx.batch(&p.ddl(SHADOW, generation)).await?;
+        if let Tx::Postgres(_) = tx {
+            tx.batch(&p.postgres_tuning(SHADOW)).await?;
+        }
+        tx.execute(
+            "INSERT INTO rm_checkpoints (projection, position) VALUES ($1, 0)
+             ON CONFLICT (projection) DO UPDATE SET position = 0",
+            vec![format!("{}{SHADOW}", p.name()).into()],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(generation)
+    }
+
+    /// Catches the shadow tables of `p` up to the head and puts them in place of the live
+    /// ones, in one transaction holding both checkpoints. Returns the new checkpoint.
+    async fn swap(
+        &self,
+        p: Projection,
+        generation: i64,
+        mut cache: Option<&mut StateCache>,
+    ) -> Result<i64, ProjectionError> {
+        let shadow_name = format!("{}{SHADOW}", p.name());
+        let mut tx = self.inner.db.begin().await?;
+        lock_checkpoint(&mut tx, p.name()).await?;
+        let mut cp = lock_checkpoint(&mut tx, &shadow_name)
+            .await?
+            .ok_or(ProjectionError::RebuildLost(p.name()))?;
+        tx.batch(&p.late_indexes(SHADOW, generation)).await?;
+        loop {
+            let page = self
+                .inner
+                .store
+                .read_all(cp, self.inner.options.batch_size)
+                .await?;
+            if page.is_empty() {
+                break;
+            }
+            let decoded = match p {
+                Projection::Products => Some(products::decode(&page)?),
+                Projection::History => None,
+            };
+            cp = apply_after(
+                &mut tx,
+                p,
+                SHADOW,
+                cp,
+                &page,
+                decoded.as_deref(),
+                cache.as_deref_mut(),
+            )
+            .await?;
+        }
+        if let Some(cache) = cache {
+            products::flush(&mut tx, SHADOW, cache).await?;
+        }
+        tx.batch(&p.drop_sql("")).await?;
+        for t in p.tables() {
+            tx.batch(&format!("ALTER TABLE {t}{SHADOW} RENAME TO {t}"))
+                .await?;
+        }
+        set_checkpoint(&mut tx, p.name(), cp).await?;
+        tx.execute(
+            "DELETE FROM rm_checkpoints WHERE projection = $1",
+            vec![shadow_name.into()],
+        )
+        .await?;
+        schema::set_meta(&mut tx, &schema::generation_key(p), generation).await?;
+        tx.commit().await?;
+        Ok(cp)
+    }
+}
+
+/// `products`, `history` or `all`, for progress reports.
+fn name_of(projections: &[Projection]) -> &'static str {
+    match projections {
+        [one] => one.name(),
+        _ => "all",
+    }
+}
+
+/// Locks the checkpoint row `name` for this transaction and returns its position (`None`
+/// when there is no such row).
+async fn lock_checkpoint(tx: &mut Tx, name: &str) -> Result<Option<i64>, ProjectionError> {
+    let touched = tx
+        .execute(
+            "UPDATE rm_checkpoints SET position = position WHERE projection = $1",
+            vec![name.into()],
+        )
+        .await?;
+    if touched == 0 {
+        return Ok(None);
+    }
+    let rows = tx
+        .fetch(
+            "SELECT position FROM rm_checkpoints WHERE projection = $1",
+            vec![name.into()],
+        )
+        .await?;
+    Ok(rows.first().and_then(|r| r[0].i64()))
+}
+
+async fn set_checkpoint(tx: &mut Tx, name: &str, position: i64) -> Result<(), ProjectionError> {
+    let now = ocop_eventstore::canonical::format_timestamp(&chrono::Utc::now());
+    tx.execute(
+        "UPDATE rm_checkpoints SET position = $2, updated_at = $3 WHERE projection = $1",
+        vec![Arg::from(name), Arg::from(position), Arg::from(now)],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Applies the events of `events` after `checkpoint` inside `tx`; returns the new checkpoint.
+async fn apply_after(
+    tx: &mut Tx,
+    projection: Projection,
+    suffix: &str,
+    checkpoint: i64,
+    events: &[RecordedEvent],
+    decoded: Option<&[ocop_domain::Event]>,
+    cache: Option<&mut StateCache>,
+) -> Result<i64, ProjectionError> {
+    let start = events.partition_point(|e| e.global_position <= checkpoint);
+    let todo = &events[start..];
+    let Some(first) = todo.first() else {
+        return Ok(checkpoint);
+    };
+    if first.global_position != checkpoint + 1 {
+        return Err(ProjectionError::Gap {
+            projection: projection.name(),
+            checkpoint,
+            first: first.global_position,
+        });
+    }
+    match projection {
+        Projection::Products => {
+            let owned;
+            let decoded = match decoded {
+                Some(d) => &d[start..],
+                None => {
+                    owned = products::decode(todo)?;
+                    &owned[..]
+                }
+            };
+            products::apply(tx, suffix, todo, decoded, cache).await?
+        }
+        Projection::History => history::apply(tx, suffix, todo).await?,
+    }
+    Ok(todo.last().map_or(checkpoint, |e| e.global_position))
+}
+
+/// Pages of the log after a position, with a few pages read ahead (positions are gapless,
+/// so page k + 1 starts where a full page k ends).
+struct Pages {
+    store: Arc<dyn EventStore>,
+    next_after: i64,
+    expect_after: i64,
+    limit: usize,
+    depth: usize,
+    inflight: VecDeque<JoinHandle<Result<Vec<RecordedEvent>, ocop_eventstore::StoreError>>>,
+    done: bool,
+}
+
+impl Pages {
+    fn new(store: Arc<dyn EventStore>, after: i64, limit: usize, depth: usize) -> Self {
+        Pages {
+            store,
+            next_after: after,
+            expect_after: after,
+            limit: limit.max(1),
+            depth: depth.max(1),
+            inflight: VecDeque::new(),
+            done: false,
+        }
+    }
+
+    async fn next(&mut self) -> Result<Option<Vec<RecordedEvent>>, ProjectionError> {
+        if self.done {
+            return Ok(None);
+        }
+        while self.inflight.len() < self.depth {
+            let store = self.store.clone();
+            let (after, limit) = (self.next_after, self.limit);
+            self.inflight.push_back(tokio::spawn(
+                async move { store.read_all(after, limit).await },
+            ));
+            self.next_after += self.limit as i64;
+        }
+        let Some(handle) = self.inflight.pop_front() else {
+            return Ok(None);
+        };
+        let page = handle
+            .await
+            .map_err(|e| ProjectionError::Corrupt(format!("log reader task failed: {e}")))??;
+        if page.len() < self.limit {
+            self.done = true;
+            for h in self.inflight.drain(..) {
+                h.abort();
+            }
+        }
+        let Some(first) = page.first() else {
+            return Ok(None);
+        };
+        if first.global_position != self.expect_after + 1 {
+            return Err(ProjectionError::Gap {
+                projection: "log",
+                checkpoint: self.expect_after,
+                first: first.global_position,
+            });
+        }
+        self.expect_after = page.last().map_or(self.expect_after, |e| e.global_position);
+        Ok(Some(page))
+    }
+}
+
+impl Drop for Pages {
+    fn drop(&mut self) {
+        for h in self.inflight.drain(..) {
+            h.abort();
+        }
+    }
+}

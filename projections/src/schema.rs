@@ -1,0 +1,306 @@
+//! The read models' tables (all prefixed `rm_`), created idempotently and versioned.
+//!
+//! Tables belong to one of two projections, each with one checkpoint row in
+//! `rm_checkpoints`: `products` (current state and everything derived from it: statistics,
+//! timers, public register, revocations, decisions, recognition periods) and `history`
+//! (the audit trail). A rebuild builds a projection's tables under the `__rebuild` suffix
+//! and swaps them in at the end; index names carry a generation number so the shadow set
+//! never collides with the live one. When [`SCHEMA_VERSION`] changes, the live tables are
+//! dropped and recreated empty at checkpoint 0, and the runner rebuilds them from the log.
+
+use crate::db::{Arg, ReadDb, Tx};
+use crate::error::ProjectionError;
+
+/// The version of the read-model schema below; bump it on any change.
+pub const SCHEMA_VERSION: i64 = 3;
+
+/// The suffix of tables being rebuilt.
+pub(crate) const SHADOW: &str = "__rebuild";
+
+/// A projection: a set of tables with one checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Projection {
+    /// Current state of every product, with statistics, timers, the public register,
+    /// revocations, decisions and recognition periods.
+    Products,
+    /// The audit trail: every event of every product.
+    History,
+}
+
+impl Projection {
+    pub const ALL: [Projection; 2] = [Projection::Products, Projection::History];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Projection::Products => "products",
+            Projection::History => "history",
+        }
+    }
+
+    /// The projection that owns the read model called `name` (`products`, `statistics`,
+    /// `timers`, `public_register`, `revocations`, `decisions`, `history`), or every one for
+    /// `all`.
+    pub fn parse(name: &str) -> Option<Vec<Projection>> {
+        match name {
+            "all" => Some(Projection::ALL.to_vec()),
+            "products" | "statistics" | "stats" | "timers" | "public_register" | "public"
+            | "revocations" | "decisions" => Some(vec![Projection::Products]),
+            "history" => Some(vec![Projection::History]),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn tables(self) -> &'static [&'static str] {
+        match self {
+            Projection::Products => &[
+                "rm_products",
+                "rm_recognitions",
+                "rm_stats",
+                "rm_timers",
+                "rm_public",
+                "rm_revocations",
+                "rm_decisions",
+            ],
+            Projection::History => &["rm_history"],
+        }
+    }
+
+    /// `CREATE TABLE` and `CREATE INDEX` statements for the tables with `suffix`, indexes
+    /// named with generation `generation`.
+    pub(crate) fn ddl(self, suffix: &str, generation: i64) -> String {
+        let s = suffix;
+        let g = generation;
+        match self {
+            Projection::Products => format!(
+                "CREATE TABLE rm_products{s} (
+                    product_id TEXT PRIMARY KEY,
+                    version BIGINT NOT NULL,
+                    last_position BIGINT NOT NULL,
+                    name TEXT NOT NULL,
+                    producer_name TEXT NOT NULL,
+                    search TEXT NOT NULL,
+                    province TEXT NOT NULL,
+                    commune TEXT,
+                    district TEXT,
+                    product_group TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    stars BIGINT,
+                    year BIGINT,
+                    registered_on TEXT NOT NULL,
+                    certificate_no TEXT,
+                    valid_until TEXT,
+                    state TEXT NOT NULL
+                );
+                CREATE INDEX rm_products_province_g{g} ON rm_products{s} (province, commune, product_id);
+                CREATE INDEX rm_products_status_g{g} ON rm_products{s} (status, product_id);
+                CREATE INDEX rm_products_stars_g{g} ON rm_products{s} (stars, product_id);
+                CREATE INDEX rm_products_group_g{g} ON rm_products{s} (product_group, product_id);
+                CREATE INDEX rm_products_year_g{g} ON rm_products{s} (year, product_id);
+                CREATE INDEX rm_products_cert_g{g} ON rm_products{s} (certificate_no);
+                CREATE TABLE rm_recognitions{s} (
+                    product_id TEXT NOT NULL,
+                    seq BIGINT NOT NULL,
+                    valid_from TEXT NOT NULL,
+                    valid_through TEXT NOT NULL,
+                    stars BIGINT NOT NULL,
+                    decision_no TEXT,
+                    ended_by TEXT,
+                    PRIMARY KEY (product_id, seq)
+                );
+                CREATE INDEX rm_recognitions_from_g{g} ON rm_recognitions{s} (valid_from, valid_through);
+                CREATE TABLE rm_stats{s} (
+                    province TEXT NOT NULL,
+                    stars BIGINT NOT NULL,
+                    product_group TEXT NOT NULL,
+                    year BIGINT NOT NULL,
+                    status TEXT NOT NULL,
+                    n BIGINT NOT NULL,
+                    PRIMARY KEY (province, stars, product_group, year, status)
+                );
+                CREATE TABLE rm_timers{s} (
+                    product_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    due_on TEXT NOT NULL,
+                    valid_until TEXT NOT NULL,
+                    decision_no TEXT,
+                    PRIMARY KEY (product_id, kind)
+                );
+                CREATE INDEX rm_timers_due_g{g} ON rm_timers{s} (due_on, product_id);
+                CREATE TABLE rm_public{s} (
+                    product_id TEXT PRIMARY KEY,
+                    certificate_no TEXT,
+                    name TEXT NOT NULL,
+                    producer_name TEXT NOT NULL,
+                    province TEXT NOT NULL,
+                    product_group TEXT NOT NULL,
+                    stars BIGINT,
+                    valid_until TEXT,
+                    status TEXT NOT NULL,
+                    decision_no TEXT,
+                    authority TEXT
+                );
+                CREATE INDEX rm_public_cert_g{g} ON rm_public{s} (certificate_no);
+                CREATE TABLE rm_revocations{s} (
+                    global_position BIGINT PRIMARY KEY,
+                    product_id TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    producer_name TEXT NOT NULL,
+                    province TEXT NOT NULL,
+                    stars BIGINT,
+                    certificate_no TEXT,
+                    recognition_decision_no TEXT,
+                    decision_no TEXT,
+                    decided_on TEXT NOT NULL,
+                    authority TEXT,
+                    grounds TEXT NOT NULL,
+                    details TEXT,
+                    recorded_at TEXT NOT NULL
+                );
+                CREATE INDEX rm_revocations_date_g{g} ON rm_revocations{s} (decided_on, global_position);
+                CREATE TABLE rm_decisions{s} (
+                    global_position BIGINT PRIMARY KEY,
+                    product_id TEXT NOT NULL,
+                    version BIGINT NOT NULL,
+                    event_id TEXT NOT NULL,
+                    event_type TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    province TEXT NOT NULL,
+                    commune TEXT,
+                    decided_on TEXT,
+                    decision_no TEXT,
+                    authority TEXT,
+                    stars BIGINT,
+                    level TEXT,
+                    rules_version TEXT,
+                    round BIGINT,
+                    actor_user TEXT NOT NULL,
+                    actor_role TEXT NOT NULL,
+                    actor_scope TEXT NOT NULL,
+                    recorded_at TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    inputs TEXT NOT NULL
+                );
+                CREATE INDEX rm_decisions_province_g{g} ON rm_decisions{s} (province, decided_on);
+                CREATE INDEX rm_decisions_date_g{g} ON rm_decisions{s} (decided_on);
+                CREATE INDEX rm_decisions_product_g{g} ON rm_decisions{s} (product_id, version);"
+            ),
+            Projection::History => format!(
+                "CREATE TABLE rm_history{s} (
+                    product_id TEXT NOT NULL,
+                    version BIGINT NOT NULL,
+                    global_position BIGINT NOT NULL,
+                    event_id TEXT NOT NULL,
+                    event_type TEXT NOT NULL,
+                    schema_version BIGINT NOT NULL,
+                    actor_user TEXT NOT NULL,
+                    actor_role TEXT NOT NULL,
+                    actor_scope TEXT NOT NULL,
+                    command_id TEXT NOT NULL,
+                    correlation_id TEXT,
+                    causation_id TEXT,
+                    recorded_at TEXT NOT NULL,
+                    occurred_on TEXT,
+                    rules_version TEXT,
+                    decision_no TEXT,
+                    prev_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                );"
+            ),
+        }
+    }
+
+    /// Indexes a rebuild creates only once its tables are filled (bulk-load order): the
+    /// history's unique key, whose random inserts dominated rebuilds of a large log.
+    pub(crate) fn late_indexes(self, suffix: &str, generation: i64) -> String {
+        match self {
+            Projection::Products => String::new(),
+            Projection::History => format!(
+                "CREATE UNIQUE INDEX rm_history_key_g{generation} \
+                 ON rm_history{suffix} (product_id, version);"
+            ),
+        }
+    }
+
+    /// PostgreSQL storage settings: product states (a few KB of JSON) are stored out of
+    /// line without compression, which costs CPU on every write and saves little.
+    pub(crate) fn postgres_tuning(self, suffix: &str) -> String {
+        match self {
+            Projection::Products => {
+                format!("ALTER TABLE rm_products{suffix} ALTER COLUMN state SET STORAGE EXTERNAL;")
+            }
+            Projection::History => String::new(),
+        }
+    }
+
+    pub(crate) fn drop_sql(self, suffix: &str) -> String {
+        self.tables()
+            .iter()
+            .map(|t| format!("DROP TABLE IF EXISTS {t}{suffix};"))
+            .collect()
+    }
+}
+
+/// Creates the read-model tables if needed (idempotent, safe to run from several processes
+/// at once). A schema of another version is dropped and recreated empty, at checkpoint 0.
+pub async fn setup(db: &ReadDb) -> Result<(), ProjectionError> {
+    let mut tx = db.begin().await?;
+    if let Tx::Postgres(_) = tx {
+        // Serialises concurrent set-ups: CREATE TABLE IF NOT EXISTS is not race-free there.
+        tx.execute("SELECT pg_advisory_xact_lock(7243001)", vec![])
+            .await?;
+    }
+    tx.batch(
+        "CREATE TABLE IF NOT EXISTS rm_meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
+         CREATE TABLE IF NOT EXISTS rm_checkpoints (
+             projection TEXT PRIMARY KEY,
+             position BIGINT NOT NULL,
+             updated_at TEXT
+         );",
+    )
+    .await?;
+    let current = meta(&mut tx, "schema_version").await?;
+    if current != Some(SCHEMA_VERSION) {
+        for p in Projection::ALL {
+            tx.batch(&p.drop_sql("")).await?;
+            tx.batch(&p.drop_sql(SHADOW)).await?;
+            tx.batch(&p.ddl("", 0)).await?;
+            tx.batch(&p.late_indexes("", 0)).await?;
+            if let Tx::Postgres(_) = tx {
+                tx.batch(&p.postgres_tuning("")).await?;
+            }
+            set_meta(&mut tx, &generation_key(p), 0).await?;
+        }
+        tx.execute("DELETE FROM rm_checkpoints", vec![]).await?;
+        for p in Projection::ALL {
+            tx.execute(
+                "INSERT INTO rm_checkpoints (projection, position) VALUES ($1, 0)",
+                vec![p.name().into()],
+            )
+            .await?;
+        }
+        set_meta(&mut tx, "schema_version", SCHEMA_VERSION).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) fn generation_key(p: Projection) -> String {
+    format!("generation:{}", p.name())
+}
+
+pub(crate) async fn meta(tx: &mut Tx, key: &str) -> Result<Option<i64>, ProjectionError> {
+    let rows = tx
+        .fetch("SELECT value FROM rm_meta WHERE key = $1", vec![key.into()])
+        .await?;
+    Ok(rows.first().and_then(|r| r[0].i64()))
+}
+
+pub(crate) async fn set_meta(tx: &mut Tx, key: &str, value: i64) -> Result<(), ProjectionError> {
+    tx.execute(
+        "INSERT INTO rm_meta (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        vec![Arg::from(key), Arg::from(value)],
+    )
+    .await?;
+    Ok(())
+}

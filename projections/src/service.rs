@@ -1,0 +1,383 @@
+//! The command service: load a product's stream, fold it, decide, append with the expected
+//! version and the command's idempotency key; and as-of replay from the stream itself.
+//!
+//! Results have two layers (esrs-style): the outer `Result` is infrastructure
+//! ([`ServiceError`]: store down, version conflict, idempotency key reused), the inner one
+//! is the domain's verdict ([`DomainError`]: the command breaks a rule, nothing recorded).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use ocop_domain::state::Recognition;
+use ocop_domain::{Command, DomainError, ProductState, RuleBook};
+use ocop_eventstore::{AppendRequest, EventStore, ExpectedVersion, StoreError, StreamRange};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::codec::{self, DecodeError};
+
+/// How often a command that lost a race is decided again on the fresh state.
+pub const DEFAULT_MAX_ATTEMPTS: usize = 5;
+
+/// What comes with a command from the caller besides the command itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecuteOptions {
+    /// The `Idempotency-Key`.
+    pub idempotency_key: Uuid,
+    /// The `If-Match` version: with it, a stale version is a conflict; without it, a lost
+    /// race is decided again.
+    pub expected_version: Option<i64>,
+    /// Lowercase hex SHA-256 of the command's content (the same key with another hash is
+    /// refused).
+    pub request_hash: String,
+    pub correlation_id: Option<Uuid>,
+    pub causation_id: Option<Uuid>,
+}
+
+impl ExecuteOptions {
+    /// Options with a key and hash and nothing else.
+    pub fn new(idempotency_key: Uuid, request_hash: impl Into<String>) -> Self {
+        ExecuteOptions {
+            idempotency_key,
+            expected_version: None,
+            request_hash: request_hash.into(),
+            correlation_id: None,
+            causation_id: None,
+        }
+    }
+}
+
+/// One recorded event of a command's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordedRef {
+    pub event_type: String,
+    pub version: i64,
+}
+
+/// A command's answer: `{"product_id", "version", "global_position", "events"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommandOutcome {
+    pub product_id: Uuid,
+    /// The stream's version after the command (the `ETag`).
+    pub version: i64,
+    /// The global position of the command's last event (for `min_position`).
+    pub global_position: i64,
+    pub events: Vec<RecordedRef>,
+    /// True when the idempotency key had been seen and nothing new was recorded (200).
+    pub replayed: bool,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl From<ocop_eventstore::AppendOutcome> for CommandOutcome {
+    fn from(o: ocop_eventstore::AppendOutcome) -> Self {
+        CommandOutcome {
+            product_id: o.stream_id,
+            version: o.last_version,
+            global_position: o.last_position,
+            events: o
+                .events
+                .into_iter()
+                .map(|(event_type, version)| RecordedRef {
+                    event_type,
+                    version,
+                })
+                .collect(),
+            replayed: o.replayed,
+            recorded_at: o.recorded_at,
+        }
+    }
+}
+
+/// Infrastructure failures of the command service (not rule violations).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// `If-Match` named a version the stream is no longer (or not yet) at (409).
+    #[error("product {product_id} is at version {actual}, not {expected}")]
+    VersionConflict {
+        product_id: Uuid,
+        expected: i64,
+        actual: i64,
+    },
+    /// Concurrent writers won every attempt (409).
+    #[error("product {product_id}: gave up after {attempts} attempts lost to concurrent writers")]
+    Contention { product_id: Uuid, attempts: usize },
+    /// The idempotency key was used for a different command (422).
+    #[error("idempotency key {0} was already used for a different command")]
+    IdempotencyKeyReused(Uuid),
+    /// A stored event does not decode (503/500; the log needs attention).
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// An event could not be serialised for the store.
+    #[error("cannot serialise an event: {0}")]
+    Encode(String),
+    /// The store failed (503 when unavailable).
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::IdempotencyKeyReused { command_id } => {
+                ServiceError::IdempotencyKeyReused(command_id)
+            }
+            other => ServiceError::Store(other),
+        }
+    }
+}
+
+/// A product's state with the stream version and position it was folded to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedState {
+    pub state: ProductState,
+    /// 0 when the stream does not exist.
+    pub version: i64,
+    /// The global position of the last folded event (0 for none).
+    pub global_position: i64,
+    /// When the last folded event was recorded.
+    pub recorded_at: Option<DateTime<Utc>>,
+}
+
+/// The answer to "was it recognised on that business date".
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValidOn {
+    pub product_id: Uuid,
+    pub date: NaiveDate,
+    /// The stream version the answer was derived from.
+    pub as_of_version: i64,
+    pub recognized: bool,
+    /// The recognition in force on `date`: stars, level, decision, validity.
+    pub recognition: Option<Recognition>,
+}
+
+/// Executes commands and replays streams.
+#[derive(Clone)]
+pub struct CommandService {
+    store: Arc<dyn EventStore>,
+    rules: Option<Arc<RuleBook>>,
+    max_attempts: usize,
+}
+
+impl std::fmt::Debug for CommandService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandService")
+            .field("max_attempts", &self.max_attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CommandService {
+    /// A service deciding under the standard rule book.
+    pub fn new(store: Arc<dyn EventStore>) -> Self {
+        CommandService {
+            store,
+            rules: None,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+        }
+    }
+
+    /// Decides under `rules` instead of the standard rule book.
+    pub fn with_rules(mut self, rules: Arc<RuleBook>) -> Self {
+        self.rules = Some(rules);
+        self
+    }
+
+    /// How many times a command without an expected version is decided in all.
+    pub fn with_max_attempts(mut self, attempts: usize) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    pub fn store(&self) -> &Arc<dyn EventStore> {
+        &self.store
+    }
+
+    /// Executes `command`: replays a known idempotency key, otherwise loads, decides and
+    /// appends, deciding again on a lost race when the caller gave no expected version.
+    #[tracing::instrument(
+        skip_all,
+        fields(product_id = %command.meta.product_id, key = %options.idempotency_key),
+        err
+    )]
+    pub async fn execute(
+        &self,
+        command: Command,
+        options: ExecuteOptions,
+    ) -> Result<Result<CommandOutcome, DomainError>, ServiceError> {
+        let product_id = command.meta.product_id;
+        if let Some(known) = self.replay(&options).await? {
+            return Ok(Ok(known));
+        }
+        for _ in 0..self.max_attempts {
+            let loaded = self.load(product_id).await?;
+            if let Some(expected) = options.expected_version {
+                if expected != loaded.version {
+                    return Err(ServiceError::VersionConflict {
+                        product_id,
+                        expected,
+                        actual: loaded.version,
+                    });
+                }
+            }
+            let decided = match &self.rules {
+                Some(rules) => ocop_domain::decide_with(rules, &loaded.state, &command),
+                None => ocop_domain::decide(&loaded.state, &command),
+            };
+            let events = match decided {
+                Ok(events) => events,
+                Err(rejected) => return Ok(Err(rejected)),
+            };
+            if events.is_empty() {
+                return Ok(Ok(CommandOutcome {
+                    product_id,
+                    version: loaded.version,
+                    global_position: loaded.global_position,
+                    events: Vec::new(),
+                    replayed: false,
+                    recorded_at: loaded.recorded_at.unwrap_or_else(Utc::now),
+                }));
+            }
+            let events = events
+                .iter()
+                .map(codec::to_new_event)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| ServiceError::Encode(e.to_string()))?;
+            let request = AppendRequest {
+                stream_id: product_id,
+                expected: if loaded.version == 0 {
+                    ExpectedVersion::NoStream
+                } else {
+                    ExpectedVersion::Exact(loaded.version)
+                },
+                command_id: options.idempotency_key,
+                request_hash: options.request_hash.clone(),
+                correlation_id: options.correlation_id,
+                causation_id: options.causation_id,
+                events,
+            };
+            match self.store.append(request).await {
+                Ok(outcome) => return Ok(Ok(outcome.into())),
+                Err(StoreError::Conflict { actual, .. }) => {
+                    if let Some(expected) = options.expected_version {
+                        return Err(ServiceError::VersionConflict {
+                            product_id,
+                            expected,
+                            actual,
+                        });
+                    }
+                    tracing::debug!(actual, "lost a race; deciding again");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Contention {
+            product_id,
+            attempts: self.max_attempts,
+        })
+    }
+
+    /// The recorded outcome of an already-seen idempotency key with the same hash.
+    async fn replay(
+        &self,
+        options: &ExecuteOptions,
+    ) -> Result<Option<CommandOutcome>, ServiceError> {
+        match self.store.find_command(options.idempotency_key).await? {
+            None => Ok(None),
+            Some((hash, outcome)) if hash == options.request_hash => {
+                let mut outcome = CommandOutcome::from(outcome);
+                outcome.replayed = true;
+                Ok(Some(outcome))
+            }
+            Some(_) => Err(ServiceError::IdempotencyKeyReused(options.idempotency_key)),
+        }
+    }
+
+    /// The product's current state, folded from its stream.
+    #[tracing::instrument(skip_all, fields(product_id = %product_id), err)]
+    pub async fn load(&self, product_id: Uuid) -> Result<LoadedState, ServiceError> {
+        self.load_range(product_id, StreamRange::all()).await
+    }
+
+    /// The state after version `version` (the whole stream if it is shorter).
+    #[tracing::instrument(skip_all, fields(product_id = %product_id, version), err)]
+    pub async fn state_at_version(
+        &self,
+        product_id: Uuid,
+        version: i64,
+    ) -> Result<LoadedState, ServiceError> {
+        self.load_range(
+            product_id,
+            StreamRange {
+                to_version: Some(version),
+                ..StreamRange::all()
+            },
+        )
+        .await
+    }
+
+    /// The state as recorded at `recorded_until`: only events stored at or before it —
+    /// "what did we know then".
+    #[tracing::instrument(skip_all, fields(product_id = %product_id, as_of = %recorded_until), err)]
+    pub async fn state_as_of(
+        &self,
+        product_id: Uuid,
+        recorded_until: DateTime<Utc>,
+    ) -> Result<LoadedState, ServiceError> {
+        self.load_range(
+            product_id,
+            StreamRange {
+                recorded_until: Some(recorded_until),
+                ..StreamRange::all()
+            },
+        )
+        .await
+    }
+
+    /// Which recognition was legally in force on the business date `date` — "what was
+    /// true then" — judged from everything recorded (or, with `known_at`, from what was
+    /// recorded by then). Decisions start a recognition on their date; it holds through
+    /// `valid_until` unless a later decision replaced it, or it was revoked or the product
+    /// withdrawn before (from that date on it no longer holds); corrections are applied as
+    /// the fold applies them.
+    #[tracing::instrument(skip_all, fields(product_id = %product_id, %date), err)]
+    pub async fn recognition_valid_on(
+        &self,
+        product_id: Uuid,
+        date: NaiveDate,
+        known_at: Option<DateTime<Utc>>,
+    ) -> Result<ValidOn, ServiceError> {
+        let loaded = match known_at {
+            Some(t) => self.state_as_of(product_id, t).await?,
+            None => self.load(product_id).await?,
+        };
+        let recognition = loaded.state.recognition_valid_on(date).cloned();
+        Ok(ValidOn {
+            product_id,
+            date,
+            as_of_version: loaded.version,
+            recognized: recognition.is_some(),
+            recognition,
+        })
+    }
+
+    async fn load_range(
+        &self,
+        product_id: Uuid,
+        range: StreamRange,
+    ) -> Result<LoadedState, ServiceError> {
+        let recorded = self.store.read_stream(product_id, range).await?;
+        let mut state = ProductState::default();
+        let mut last = None;
+        for r in &recorded {
+            let event = codec::from_recorded(r)?;
+            state = ocop_domain::evolve(state, &event);
+            last = Some(r);
+        }
+        Ok(LoadedState {
+            state,
+            version: last.map_or(0, |r| r.version),
+            global_position: last.map_or(0, |r| r.global_position),
+            recorded_at: last.map(|r| r.recorded_at),
+        })
+    }
+}

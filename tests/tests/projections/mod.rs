@@ -1,0 +1,7 @@
+//! Projections, the command service, as-of replay and timers, on SQLite and PostgreSQL.
+
+mod queries;
+mod runner;
+mod service;
+mod support;
+mod timers;

@@ -1,0 +1,861 @@
+//! The conformance cases, written once against `dyn EventStore` and a [`Fixture`].
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use ocop_eventstore::{
+    ActorRef, AppendOutcome, AppendRequest, EventStore, ExpectedVersion, GENESIS_HASH,
+    LedgerDigest, NewEvent, StoreError, StreamRange,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{Fixture, Kind};
+
+const PATIENCE: Duration = Duration::from_secs(20);
+
+fn actor() -> ActorRef {
+    ActorRef {
+        user: "thu.ky.tinh@quangninh".into(),
+        role: "provincial_secretary".into(),
+        scope: "province:22".into(),
+    }
+}
+
+fn event(event_type: &str, payload: Value) -> NewEvent {
+    NewEvent {
+        event_id: Uuid::now_v7(),
+        event_type: event_type.into(),
+        schema_version: 1,
+        payload,
+        actor: actor(),
+        rules_version: Some("qd148-2023".into()),
+        occurred_on: NaiveDate::from_ymd_opt(2025, 3, 1),
+    }
+}
+
+fn fingerprint() -> String {
+    format!("{:064x}", Uuid::new_v4().as_u128())
+}
+
+fn request(stream_id: Uuid, expected: ExpectedVersion, events: Vec<NewEvent>) -> AppendRequest {
+    AppendRequest {
+        stream_id,
+        expected,
+        command_id: Uuid::now_v7(),
+        request_hash: fingerprint(),
+        correlation_id: Some(Uuid::now_v7()),
+        causation_id: None,
+        events,
+    }
+}
+
+fn noted(n: i64) -> NewEvent {
+    event(
+        "NoteAdded",
+        json!({"n": n, "text": "Hợp tác xã \"Mường Khương\" \\ ghi chú\n"}),
+    )
+}
+
+async fn append_n(store: &Arc<dyn EventStore>, stream: Uuid, from_version: i64, n: i64) {
+    for i in 0..n {
+        let v = from_version + i;
+        let expected = if v == 0 {
+            ExpectedVersion::NoStream
+        } else {
+            ExpectedVersion::Exact(v)
+        };
+        store
+            .append(request(stream, expected, vec![noted(v)]))
+            .await
+            .expect("append");
+    }
+}
+
+/// Reads the whole log in pages and checks positions 1, 2, 3… with linked hashes.
+async fn assert_gapless_chain(store: &Arc<dyn EventStore>) -> Vec<ocop_eventstore::RecordedEvent> {
+    let mut all = Vec::new();
+    let mut after = 0;
+    let mut prev = GENESIS_HASH.to_owned();
+    loop {
+        let page = store.read_all(after, 97).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        for e in page {
+            assert_eq!(e.global_position, after + 1, "positions are gapless");
+            assert_eq!(e.prev_hash, prev, "each event links to the previous one");
+            after = e.global_position;
+            prev = e.hash.clone();
+            all.push(e);
+        }
+    }
+    let head = store.head().await.unwrap();
+    assert_eq!(
+        head,
+        LedgerDigest {
+            global_position: after,
+            hash: prev
+        }
+    );
+    all
+}
+
+pub async fn an_empty_ledger_has_the_genesis_head_and_verifies(fx: &Fixture) {
+    let store = fx.store().await;
+    assert_eq!(store.head().await.unwrap(), LedgerDigest::genesis());
+    assert_eq!(
+        store.head().await.unwrap().to_string(),
+        format!("0:{GENESIS_HASH}")
+    );
+    let report = store.verify(None).await.unwrap();
+    assert!(report.ok);
+    assert_eq!(report.events_checked, 0);
+    assert_eq!(store.stream_version(Uuid::now_v7()).await.unwrap(), 0);
+    assert!(store.read_all(0, 10).await.unwrap().is_empty());
+    store.ping().await.unwrap();
+}
+
+pub async fn appended_events_read_back_with_their_envelope_and_chain(fx: &Fixture) {
+    let store = fx.store().await;
+    let stream = Uuid::now_v7();
+    let mut req = request(
+        stream,
+        ExpectedVersion::NoStream,
+        vec![
+            event(
+                "ProductRegistered",
+                json!({"name": "Chả mực Hạ Long", "nested": {"b": 1, "a": [1, 2]}}),
+            ),
+            noted(2),
+        ],
+    );
+    req.causation_id = Some(Uuid::now_v7());
+    let outcome = store.append(req.clone()).await.unwrap();
+    assert_eq!((outcome.first_version, outcome.last_version), (1, 2));
+    assert_eq!((outcome.first_position, outcome.last_position), (1, 2));
+    assert!(!outcome.replayed);
+    assert_eq!(
+        outcome.events,
+        vec![
+            ("ProductRegistered".to_owned(), 1),
+            ("NoteAdded".to_owned(), 2)
+        ]
+    );
+
+    let events = store.read_stream(stream, StreamRange::all()).await.unwrap();
+    assert_eq!(events.len(), 2);
+    for (e, sent) in events.iter().zip(&req.events) {
+        assert_eq!(e.stream_id, stream);
+        assert_eq!(e.event_id, sent.event_id);
+        assert_eq!(e.event_type, sent.event_type);
+        assert_eq!(e.schema_version, sent.schema_version);
+        assert_eq!(e.payload, sent.payload);
+        assert_eq!(e.actor, sent.actor);
+        assert_eq!(e.rules_version, sent.rules_version);
+        assert_eq!(e.occurred_on, sent.occurred_on);
+        assert_eq!(e.command_id, req.command_id);
+        assert_eq!(e.correlation_id, req.correlation_id);
+        assert_eq!(e.causation_id, req.causation_id);
+        assert_eq!(e.recorded_at, outcome.recorded_at);
+    }
+    assert_eq!(store.stream_version(stream).await.unwrap(), 2);
+    let all = assert_gapless_chain(&store).await;
+    assert_eq!(all, events);
+    assert!(store.verify(None).await.unwrap().ok);
+}
+
+pub async fn two_appends_at_the_same_expected_version_exactly_one_wins(fx: &Fixture) {
+    let a = fx.store().await;
+    let b = fx.store().await;
+    for round in 0..10 {
+        let stream = Uuid::now_v7();
+        append_n(&a, stream, 0, 1).await;
+        // In one process, and across two store instances (as two processes would).
+        let other = if round % 2 == 0 { &a } else { &b };
+        let (x, y) = tokio::join!(
+            a.append(request(stream, ExpectedVersion::Exact(1), vec![noted(1)])),
+            other.append(request(stream, ExpectedVersion::Exact(1), vec![noted(1)])),
+        );
+        let results = [x, y];
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "exactly one wins"
+        );
+        let loser = results.into_iter().find_map(Result::err).unwrap();
+        match loser {
+            StoreError::Conflict {
+                stream_id,
+                expected,
+                actual,
+            } => {
+                assert_eq!(stream_id, stream);
+                assert_eq!(expected, ExpectedVersion::Exact(1));
+                assert_eq!(actual, 2);
+            }
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+        assert_eq!(a.stream_version(stream).await.unwrap(), 2);
+    }
+    assert_gapless_chain(&a).await;
+}
+
+pub async fn no_stream_twice_the_second_conflicts(fx: &Fixture) {
+    let store = fx.store().await;
+    let stream = Uuid::now_v7();
+    store
+        .append(request(stream, ExpectedVersion::NoStream, vec![noted(0)]))
+        .await
+        .unwrap();
+    let err = store
+        .append(request(stream, ExpectedVersion::NoStream, vec![noted(0)]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                expected: ExpectedVersion::NoStream,
+                actual: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = store
+        .append(request(stream, ExpectedVersion::Exact(7), vec![noted(0)]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { actual: 1, .. }),
+        "{err:?}"
+    );
+    assert_eq!(store.head().await.unwrap().global_position, 1);
+}
+
+pub async fn a_follower_never_skips_an_event_while_writers_commit(fx: &Fixture) {
+    const WRITERS: usize = 8;
+    const COMMANDS: i64 = 30;
+    let store = fx.store().await;
+    let (done_tx, done_rx) = tokio::sync::watch::channel(None::<i64>);
+
+    let follower = {
+        let store = store.clone();
+        let mut done = done_rx;
+        tokio::spawn(async move {
+            let mut wake = store.subscribe();
+            let mut seen: Vec<i64> = Vec::new();
+            let mut after = 0;
+            loop {
+                let page = store.read_all(after, 5).await.unwrap();
+                for e in &page {
+                    // A position becomes visible only after every lower one.
+                    assert_eq!(
+                        e.global_position,
+                        after + 1,
+                        "the follower skipped an event"
+                    );
+                    after = e.global_position;
+                    seen.push(after);
+                }
+                if !page.is_empty() {
+                    continue;
+                }
+                if let Some(last) = *done.borrow() {
+                    if after >= last {
+                        return seen;
+                    }
+                }
+                tokio::select! {
+                    _ = wake.changed() => {}
+                    _ = done.changed() => {}
+                    _ = tokio::time::sleep(PATIENCE) => panic!("the follower waited in vain"),
+                }
+            }
+        })
+    };
+
+    let mut writers = Vec::new();
+    for w in 0..WRITERS {
+        let store = store.clone();
+        writers.push(tokio::spawn(async move {
+            let stream = Uuid::now_v7();
+            let shared = Uuid::from_u128(0xfeed);
+            for i in 0..COMMANDS {
+                // Some commands carry several events; some go to a stream all writers share.
+                let n = 1 + (i + w as i64) % 3;
+                let events = (0..n).map(noted).collect();
+                let expected = if i == 0 {
+                    ExpectedVersion::NoStream
+                } else {
+                    ExpectedVersion::Any
+                };
+                store
+                    .append(request(stream, expected, events))
+                    .await
+                    .unwrap();
+                if i % 5 == 0 {
+                    store
+                        .append(request(shared, ExpectedVersion::Any, vec![noted(i)]))
+                        .await
+                        .unwrap();
+                }
+            }
+        }));
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    let head = store.head().await.unwrap();
+    done_tx.send(Some(head.global_position)).unwrap();
+    let seen = follower.await.unwrap();
+    let expected: Vec<i64> = (1..=head.global_position).collect();
+    assert_eq!(seen, expected, "every position exactly once, in order");
+    assert!(head.global_position > (WRITERS as i64) * COMMANDS);
+    assert!(store.verify(None).await.unwrap().ok);
+}
+
+pub async fn edited_deleted_or_truncated_rows_are_refused_by_the_database(fx: &Fixture) {
+    let store = fx.store().await;
+    let stream = Uuid::now_v7();
+    append_n(&store, stream, 0, 3).await;
+    let before = store.read_all(0, 100).await.unwrap();
+
+    let mut attempts = vec![
+        "UPDATE events SET payload = '{\"n\":99}' WHERE global_position = 2",
+        "UPDATE events SET hash = prev_hash",
+        "DELETE FROM events WHERE global_position = 3",
+        "DELETE FROM events",
+        "UPDATE commands SET request_hash = 'x'",
+        "DELETE FROM commands",
+    ];
+    if fx.kind == Kind::Postgres {
+        attempts.extend([
+            "TRUNCATE events",
+            "TRUNCATE events, commands",
+            "TRUNCATE commands CASCADE",
+        ]);
+    }
+    for sql in attempts {
+        let err = fx.exec(sql).await.expect_err(sql);
+        let message = err.to_string();
+        assert!(
+            message.contains("append-only"),
+            "{sql}: refused for another reason: {message}"
+        );
+    }
+    assert_eq!(store.read_all(0, 100).await.unwrap(), before);
+    assert!(store.verify(None).await.unwrap().ok);
+}
+
+pub async fn a_row_changed_behind_the_triggers_is_found_at_its_position(fx: &Fixture) {
+    let store = fx.store().await;
+    append_n(&store, Uuid::now_v7(), 0, 4).await;
+    append_n(&store, Uuid::now_v7(), 0, 4).await;
+    assert!(store.verify(None).await.unwrap().ok);
+    fx.drop_immutability_triggers().await;
+
+    // A payload edited with the same meaning but other bytes is still a change.
+    fx.exec("UPDATE events SET payload = '{\"n\":5, \"text\":\"x\"}' WHERE global_position = 6")
+        .await
+        .unwrap();
+    let report = store.verify(None).await.unwrap();
+    assert!(!report.ok);
+    assert_eq!(report.first_broken_position, Some(6));
+    assert_eq!(report.events_checked, 5);
+    assert_eq!(report.head.global_position, 5);
+
+    // So is a changed envelope field, at an earlier position.
+    fx.exec("UPDATE events SET actor_user = 'someone-else' WHERE global_position = 3")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.verify(None).await.unwrap().first_broken_position,
+        Some(3)
+    );
+
+    // A deleted row is a hole at its position.
+    fx.exec("DELETE FROM events WHERE global_position = 2")
+        .await
+        .unwrap();
+    let report = store.verify(None).await.unwrap();
+    assert_eq!(report.first_broken_position, Some(2));
+    assert_eq!(report.events_checked, 1);
+}
+
+pub async fn verify_from_an_earlier_digest_passes_and_a_wrong_digest_fails(fx: &Fixture) {
+    let store = fx.store().await;
+    append_n(&store, Uuid::now_v7(), 0, 10).await;
+    let digest = store.head().await.unwrap();
+    let parsed: LedgerDigest = digest.to_string().parse().unwrap();
+    assert_eq!(parsed, digest);
+    append_n(&store, Uuid::now_v7(), 0, 5).await;
+
+    let report = store.verify(Some(digest.clone())).await.unwrap();
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.events_checked, 5);
+    assert_eq!(report.head, store.head().await.unwrap());
+
+    let full = store.verify(None).await.unwrap();
+    assert!(full.ok);
+    assert_eq!(full.events_checked, 15);
+
+    let wrong = LedgerDigest {
+        global_position: 10,
+        hash: "f".repeat(64),
+    };
+    let report = store.verify(Some(wrong)).await.unwrap();
+    assert!(!report.ok);
+    assert_eq!(report.first_broken_position, Some(10));
+
+    let beyond = LedgerDigest {
+        global_position: 99,
+        hash: digest.hash.clone(),
+    };
+    assert!(!store.verify(Some(beyond)).await.unwrap().ok);
+    assert!("10:abc".parse::<LedgerDigest>().is_err());
+}
+
+pub async fn a_resent_command_records_nothing_and_returns_the_same_outcome(fx: &Fixture) {
+    let store = fx.store().await;
+    let stream = Uuid::now_v7();
+    let req = request(stream, ExpectedVersion::NoStream, vec![noted(0), noted(1)]);
+    let first = store.append(req.clone()).await.unwrap();
+    append_n(&store, stream, 2, 1).await;
+    let head = store.head().await.unwrap();
+
+    // Sent again after the stream moved on: the original outcome, nothing recorded.
+    let again = store.append(req.clone()).await.unwrap();
+    assert!(again.replayed);
+    assert_eq!(
+        AppendOutcome {
+            replayed: false,
+            ..again.clone()
+        },
+        first
+    );
+    assert_eq!(store.head().await.unwrap(), head);
+    assert_eq!(store.stream_version(stream).await.unwrap(), 3);
+
+    // Also from another process.
+    let other = fx.store().await;
+    assert_eq!(other.append(req.clone()).await.unwrap(), again);
+    let (fingerprint, found) = store.find_command(req.command_id).await.unwrap().unwrap();
+    assert_eq!(fingerprint, req.request_hash);
+    assert_eq!(found, again);
+    assert!(store.find_command(Uuid::now_v7()).await.unwrap().is_none());
+}
+
+pub async fn the_same_key_with_different_content_is_refused(fx: &Fixture) {
+    let store = fx.store().await;
+    let stream = Uuid::now_v7();
+    let req = request(stream, ExpectedVersion::NoStream, vec![noted(0)]);
+    store.append(req.clone()).await.unwrap();
+    let mut changed = request(stream, ExpectedVersion::Exact(1), vec![noted(1)]);
+    changed.command_id = req.command_id;
+    let err = store.append(changed).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::IdempotencyKeyReused { command_id } if command_id == req.command_id),
+        "{err:?}"
+    );
+    assert_eq!(store.stream_version(stream).await.unwrap(), 1);
+}
+
+pub async fn concurrent_identical_commands_are_recorded_once(fx: &Fixture) {
+    let a = fx.store().await;
+    let b = fx.store().await;
+    let stream = Uuid::now_v7();
+    let req = request(stream, ExpectedVersion::NoStream, vec![noted(0), noted(1)]);
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let req = req.clone();
+        tasks.push(tokio::spawn(async move { store.append(req).await }));
+    }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.unwrap().expect("every copy gets the outcome"));
+    }
+    assert_eq!(outcomes.iter().filter(|o| !o.replayed).count(), 1);
+    let original = outcomes.iter().find(|o| !o.replayed).unwrap().clone();
+    for o in &outcomes {
+        assert_eq!(
+            AppendOutcome {
+                replayed: false,
+                ..o.clone()
+            },
+            original
+        );
+    }
+    assert_eq!(a.head().await.unwrap().global_position, 2);
+    assert_eq!(a.stream_version(stream).await.unwrap(), 2);
+}
+
+pub async fn read_stream_honours_version_and_time_ranges(fx: &Fixture) {
+    let store = fx.store().await;
+    let stream = Uuid::now_v7();
+    let other = Uuid::now_v7();
+    let mut outcomes = Vec::new();
+    for v in 0..5 {
+        let expected = if v == 0 {
+            ExpectedVersion::NoStream
+        } else {
+            ExpectedVersion::Exact(v)
+        };
+        outcomes.push(
+            store
+                .append(request(stream, expected, vec![noted(v)]))
+                .await
+                .unwrap(),
+        );
+        store
+            .append(request(other, ExpectedVersion::Any, vec![noted(v)]))
+            .await
+            .unwrap();
+    }
+    let versions = |events: Vec<ocop_eventstore::RecordedEvent>| {
+        events.into_iter().map(|e| e.version).collect::<Vec<_>>()
+    };
+    let read = |range| store.read_stream(stream, range);
+    assert_eq!(
+        versions(read(StreamRange::all()).await.unwrap()),
+        vec![1, 2, 3, 4, 5]
+    );
+    let range = StreamRange {
+        from_version: 2,
+        to_version: Some(4),
+        recorded_until: None,
+    };
+    assert_eq!(versions(read(range).await.unwrap()), vec![2, 3, 4]);
+    let range = StreamRange {
+        from_version: 4,
+        ..StreamRange::all()
+    };
+    assert_eq!(versions(read(range).await.unwrap()), vec![4, 5]);
+    let range = StreamRange {
+        recorded_until: Some(outcomes[2].recorded_at),
+        ..StreamRange::all()
+    };
+    assert_eq!(versions(read(range).await.unwrap()), vec![1, 2, 3]);
+    let before_first = outcomes[0].recorded_at - chrono::Duration::microseconds(1);
+    let range = StreamRange {
+        recorded_until: Some(before_first),
+        ..StreamRange::all()
+    };
+    assert!(read(range).await.unwrap().is_empty());
+    let range = StreamRange {
+        from_version: 6,
+        ..StreamRange::all()
+    };
+    assert!(read(range).await.unwrap().is_empty());
+    // recorded_at never decreases along the log.
+    let all = store.read_all(0, 100).await.unwrap();
+    assert!(all.windows(2).all(|w| w[0].recorded_at <= w[1].recorded_at));
+}
+
+/// The real example: `ProductRegistered` schema 1 had a flat producer; schema 2 nests it.
+fn product_registered_v1_to_v2(
+    event_type: &str,
+    schema_version: i32,
+    payload: Value,
+) -> Result<(i32, Value), String> {
+    match (event_type, schema_version) {
+        ("ProductRegistered", 1) => {
+            let Value::Object(mut map) = payload else {
+                return Err("payload is not an object".into());
+            };
+            let name = map.remove("producer_name").ok_or("no producer_name")?;
+            let kind = map.remove("producer_kind").ok_or("no producer_kind")?;
+            map.insert(
+                "producer".into(),
+                json!({"name": name, "kind": kind, "tax_code": null}),
+            );
+            Ok((2, Value::Object(map)))
+        }
+        _ => Ok((schema_version, payload)),
+    }
+}
+
+pub async fn old_schema_versions_are_upcast_on_read_and_hashed_as_stored(fx: &Fixture) {
+    let store = fx.store_with(product_registered_v1_to_v2).await;
+    let stream = Uuid::now_v7();
+    let old = json!({"name": "Mật ong bạc hà", "producer_name": "HTX Mèo Vạc", "producer_kind": "cooperative"});
+    store
+        .append(request(
+            stream,
+            ExpectedVersion::NoStream,
+            vec![event("ProductRegistered", old.clone())],
+        ))
+        .await
+        .unwrap();
+    let e = &store.read_stream(stream, StreamRange::all()).await.unwrap()[0];
+    assert_eq!(e.schema_version, 2);
+    assert_eq!(
+        e.payload,
+        json!({"name": "Mật ong bạc hà", "producer": {"name": "HTX Mèo Vạc", "kind": "cooperative", "tax_code": null}})
+    );
+    assert_eq!(store.read_all(0, 10).await.unwrap()[0], *e);
+    // The stored bytes are the schema-1 bytes, and the chain is over them.
+    let stored = fx
+        .texts("SELECT payload FROM events WHERE global_position = 1")
+        .await;
+    assert_eq!(serde_json::from_str::<Value>(&stored[0]).unwrap(), old);
+    assert!(store.verify(None).await.unwrap().ok);
+    // Without the upcaster the same row reads as it was written.
+    let plain = fx.store_with(ocop_eventstore::no_upcast).await;
+    let raw = &plain.read_stream(stream, StreamRange::all()).await.unwrap()[0];
+    assert_eq!((raw.schema_version, &raw.payload), (1, &old));
+    assert_eq!(raw.hash, e.hash);
+}
+
+pub async fn group_commit_checks_each_request_against_its_own_expected_version(fx: &Fixture) {
+    let store = fx.store().await;
+    let streams: Vec<Uuid> = (0..8).map(|_| Uuid::now_v7()).collect();
+    for s in &streams {
+        append_n(&store, *s, 0, 1).await;
+    }
+    let mut tasks = Vec::new();
+    for s in &streams {
+        for _ in 0..8 {
+            let store = store.clone();
+            let req = request(*s, ExpectedVersion::Exact(1), vec![noted(1)]);
+            tasks.push(tokio::spawn(async move { store.append(req).await }));
+        }
+    }
+    for _ in 0..16 {
+        let store = store.clone();
+        let req = request(
+            Uuid::now_v7(),
+            ExpectedVersion::Any,
+            vec![noted(0), noted(1)],
+        );
+        tasks.push(tokio::spawn(async move { store.append(req).await }));
+    }
+    let mut recorded = Vec::new();
+    let mut conflicts = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(o) => recorded.push(o),
+            Err(StoreError::Conflict {
+                expected: ExpectedVersion::Exact(1),
+                actual: 2,
+                ..
+            }) => conflicts += 1,
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(recorded.len(), 8 + 16);
+    assert_eq!(conflicts, 8 * 7);
+    for s in &streams {
+        assert_eq!(store.stream_version(*s).await.unwrap(), 2);
+    }
+    // Commands committed together share their transaction's timestamp: some did.
+    let mut per_batch: HashMap<_, usize> = HashMap::new();
+    for o in &recorded {
+        *per_batch.entry(o.recorded_at).or_default() += 1;
+    }
+    assert!(
+        per_batch.values().any(|n| *n > 1),
+        "no two commands shared a commit"
+    );
+    let all = assert_gapless_chain(&store).await;
+    assert_eq!(all.len(), 8 + 8 + 32);
+    assert!(store.verify(None).await.unwrap().ok);
+}
+
+pub async fn an_event_id_already_recorded_fails_only_its_own_command(fx: &Fixture) {
+    let store = fx.store().await;
+    let first = noted(0);
+    store
+        .append(request(
+            Uuid::now_v7(),
+            ExpectedVersion::NoStream,
+            vec![first.clone()],
+        ))
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let store = store.clone();
+        let ev = if i == 5 { first.clone() } else { noted(i) };
+        let req = request(Uuid::now_v7(), ExpectedVersion::NoStream, vec![ev]);
+        tasks.push(tokio::spawn(async move { store.append(req).await }));
+    }
+    let mut ok = 0;
+    for (i, t) in tasks.into_iter().enumerate() {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::Invalid(_)) if i == 5 => {}
+            Err(e) => panic!("request {i}: {e:?}"),
+        }
+    }
+    assert_eq!(ok, 11);
+    assert_eq!(assert_gapless_chain(&store).await.len(), 12);
+}
+
+pub async fn malformed_appends_are_refused_and_record_nothing(fx: &Fixture) {
+    let store = fx.store().await;
+    let stream = Uuid::now_v7();
+    let empty = request(stream, ExpectedVersion::NoStream, vec![]);
+    assert!(matches!(
+        store.append(empty).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let float = request(
+        stream,
+        ExpectedVersion::NoStream,
+        vec![event("ScorecardRecorded", json!({"total": 69.99}))],
+    );
+    assert!(matches!(
+        store.append(float).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let mut bad_hash = request(stream, ExpectedVersion::NoStream, vec![noted(0)]);
+    bad_hash.request_hash = "not a hash".into();
+    assert!(matches!(
+        store.append(bad_hash).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let same = noted(0);
+    let twice = request(stream, ExpectedVersion::NoStream, vec![same.clone(), same]);
+    assert!(matches!(
+        store.append(twice).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(store.head().await.unwrap(), LedgerDigest::genesis());
+}
+
+pub async fn subscribe_wakes_on_commits_in_this_and_other_processes(fx: &Fixture) {
+    let writer = fx.store().await;
+    let elsewhere = fx.store().await;
+    let mut here = writer.subscribe();
+    let mut there = elsewhere.subscribe();
+    assert_eq!(*here.borrow_and_update(), 0);
+    let outcome = writer
+        .append(request(
+            Uuid::now_v7(),
+            ExpectedVersion::NoStream,
+            vec![noted(0), noted(1)],
+        ))
+        .await
+        .unwrap();
+    let last = outcome.last_position;
+    tokio::time::timeout(PATIENCE, here.wait_for(|p| *p >= last))
+        .await
+        .expect("woken in the writing process")
+        .unwrap();
+    tokio::time::timeout(PATIENCE, there.wait_for(|p| *p >= last))
+        .await
+        .expect("woken in another process")
+        .unwrap();
+    // A later store starts from the current head.
+    assert_eq!(*fx.store().await.subscribe().borrow(), last);
+}
+
+pub async fn two_processes_appending_keep_positions_gapless_and_the_chain_intact(fx: &Fixture) {
+    let a = fx.store().await;
+    let b = fx.store().await;
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let store = if w % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move {
+            let stream = Uuid::now_v7();
+            append_n(&store, stream, 0, 20).await;
+            stream
+        }));
+    }
+    let mut streams = HashSet::new();
+    for t in tasks {
+        streams.insert(t.await.unwrap());
+    }
+    for s in &streams {
+        assert_eq!(b.stream_version(*s).await.unwrap(), 20);
+    }
+    let all = assert_gapless_chain(&b).await;
+    assert_eq!(all.len(), 160);
+    let report = a.verify(None).await.unwrap();
+    assert!(report.ok);
+    assert_eq!(report.events_checked, 160);
+}
+
+/// The export an auditor runs in `psql` (docs/ledger-canonical-form.md), one JSON per line.
+const PG_EXPORT: &str = "SELECT json_build_object(\
+    'global_position', global_position, 'stream_id', stream_id, 'version', version, \
+    'event_id', event_id, 'event_type', event_type, 'schema_version', schema_version, \
+    'recorded_at', to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), \
+    'actor', json_build_object('user', actor_user, 'role', actor_role, 'scope', actor_scope), \
+    'command_id', command_id, 'correlation_id', correlation_id, 'causation_id', causation_id, \
+    'rules_version', rules_version, 'occurred_on', occurred_on, 'payload', payload, \
+    'prev_hash', prev_hash, 'hash', hash)::text FROM events ORDER BY global_position";
+
+/// The same export with the `sqlite3` shell.
+const SQLITE_EXPORT: &str = "SELECT json_object(\
+    'global_position', global_position, 'stream_id', stream_id, 'version', version, \
+    'event_id', event_id, 'event_type', event_type, 'schema_version', schema_version, \
+    'recorded_at', recorded_at, \
+    'actor', json_object('user', actor_user, 'role', actor_role, 'scope', actor_scope), \
+    'command_id', command_id, 'correlation_id', correlation_id, 'causation_id', causation_id, \
+    'rules_version', rules_version, 'occurred_on', occurred_on, 'payload', payload, \
+    'prev_hash', prev_hash, 'hash', hash) FROM events ORDER BY global_position";
+
+pub async fn an_export_verifies_with_the_python_script_and_tampering_is_found(fx: &Fixture) {
+    let store = fx.store().await;
+    let stream = Uuid::now_v7();
+    store
+        .append(request(
+            stream,
+            ExpectedVersion::NoStream,
+            vec![event(
+                "ProductRegistered",
+                json!({"name": "Nước mắm Phú Quốc \"đặc biệt\"", "note": "tab\there\u{1}\\", "big": 9007199254740993u64, "list": [{"z": 1, "a": null}]}),
+            )],
+        ))
+        .await
+        .unwrap();
+    append_n(&store, stream, 1, 5).await;
+    let export = match fx.kind {
+        Kind::Sqlite => SQLITE_EXPORT,
+        Kind::Postgres => PG_EXPORT,
+    };
+    let lines = fx.texts(export).await;
+    assert_eq!(lines.len(), 6);
+    let dir = std::env::temp_dir()
+        .join("ocop-tests")
+        .join(Uuid::new_v4().simple().to_string());
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("ledger.jsonl");
+    std::fs::write(&good, lines.join("\n") + "\n").unwrap();
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/verify_ledger.py");
+    let run = |path: std::path::PathBuf| {
+        std::process::Command::new("python3")
+            .arg(script)
+            .arg(path)
+            .output()
+            .expect("python3 runs")
+    };
+    let out = run(good);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&store.head().await.unwrap().to_string()),
+        "{stdout}"
+    );
+
+    let mut tampered = lines.clone();
+    let mut row: Value = serde_json::from_str(&tampered[3]).unwrap();
+    row["version"] = json!(40);
+    tampered[3] = row.to_string();
+    let bad = dir.join("tampered.jsonl");
+    std::fs::write(&bad, tampered.join("\n") + "\n").unwrap();
+    let out = run(bad);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("position 4"));
+}
