@@ -644,10 +644,20 @@ fn decision_row(
                 Some(i64::from(e.stars)),
                 e.level.as_str(),
                 None,
-                json!({ "revoked_recognition": before.recognition }),
+                json!({
+                    "revoked_recognition": before.recognition,
+                    "expired_recognition": before.expired_recognition(),
+                }),
             ),
             _ => return None,
         };
+    // Where the product is, for the audit's scope checks (the district is not a column).
+    let mut inputs = inputs;
+    inputs["place"] = json!({
+        "province": before.province,
+        "commune": before.commune,
+        "district": before.district,
+    });
     Some(vec![
         recorded.global_position.into(),
         recorded.stream_id.to_string().into(),

@@ -24,6 +24,8 @@ pub const DEFAULT_LIMIT: usize = 50;
 pub struct ProductQuery {
     pub province: Option<String>,
     pub commune: Option<String>,
+    /// District (records before 1 Jul 2025).
+    pub district: Option<String>,
     /// `registered | in_evaluation | recognized | not_recognized | expired | revoked |
     /// withdrawn`.
     pub status: Option<String>,
@@ -195,7 +197,9 @@ pub struct DecisionFilter {
 /// A recognition, refusal, legacy import or revocation, with the inputs needed to re-derive
 /// it: `inputs` holds the round (number, kind, rules version), the councils with their
 /// quorum and members, every scorecard and every concluded result of the round, as the
-/// product's state held them just before the decision.
+/// product's state held them just before the decision; a revocation's `inputs` hold the
+/// current (`revoked_recognition`) or expired (`expired_recognition`) recognition it
+/// ends; every `inputs` has the product's `place` (province, commune, district).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DecisionRecord {
     pub global_position: i64,
@@ -352,6 +356,9 @@ impl ReadModels {
         }
         if let Some(v) = &query.commune {
             c.add("p.commune = ?", v.clone().into());
+        }
+        if let Some(v) = &query.district {
+            c.add("p.district = ?", v.clone().into());
         }
         if let Some(v) = &query.status {
             c.add("p.status = ?", v.clone().into());

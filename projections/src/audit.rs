@@ -1,0 +1,1284 @@
+//! The ministry's audit of rating decisions: every recognition, refusal, legacy import and
+//! revocation is re-derived from the inputs recorded with it (the round's councils, current
+//! scorecards and concluded results, or the legacy list's row, or the recognition a
+//! revocation ends) under the rule version of its own round or date — never today's — and
+//! each contradiction becomes a [`Finding`] with a stable code.
+//!
+//! The rules come from the domain (`RuleBook`, `LevelRule::result_for`, `Mean`,
+//! `band_stars`, `spread`, `validity::valid_until`, `authorization::Grant`); this module
+//! only puts them together the way `decide` does, without trusting anything `decide`
+//! wrote: the audit is there for records that did not pass through it (legacy imports,
+//! writes behind the domain's back, older code).
+//!
+//! Every code, its severity, meaning and rule reference is in `docs/audit-findings.md`.
+//!
+//! ```no_run
+//! # async fn f(read: &ocop_projections::query::ReadModels) -> Result<(), ocop_projections::ProjectionError> {
+//! use ocop_projections::audit::{self, AuditFilter};
+//! let report = audit::audit_decisions(read, &AuditFilter { province: Some("68".into()), ..AuditFilter::default() }).await?;
+//! print!("{}", audit::render_table(&report.decisions));
+//! # Ok(()) }
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use ocop_domain::authorization::{Grant, Place};
+use ocop_domain::events::{
+    EventBody, LegacyRecognitionImported, MemberRole, RecognitionDecided, RecognitionRefused,
+    RecognitionRevoked, ScoringOutcome,
+};
+use ocop_domain::rules::{Level, LevelResult, LevelRule, RuleBook, RuleVersion, RulesVersionId};
+use ocop_domain::score::{Mean, band_stars, spread};
+use ocop_domain::state::{ConcludedResult, Council, EvaluationRound, Recognition};
+use ocop_domain::{Actor, CommuneCode, DistrictCode, ProvinceCode, Role, Scope, validity};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::error::ProjectionError;
+use crate::fold::fold;
+use crate::query::{self, DecisionFilter, DecisionRecord, ReadModels};
+
+/// How many decisions are read from the read model per query.
+pub const PAGE: usize = 1_000;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Something is missing for the decision to be checked in full; a person should look.
+    Info,
+    /// The record is incomplete or inconsistent with itself, but no rule is shown broken.
+    Warning,
+    /// The decision as recorded breaks a rule of its rule version.
+    Error,
+}
+
+impl Severity {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+macro_rules! codes {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal, $severity:ident;)*) => {
+        /// The stable code of a finding (documented in `docs/audit-findings.md`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum FindingCode {
+            $($(#[$doc])* #[serde(rename = $name)] $variant,)*
+        }
+
+        impl FindingCode {
+            /// Every code, in documentation order.
+            pub const ALL: &'static [FindingCode] = &[$(FindingCode::$variant,)*];
+
+            /// The code's wire name, e.g. `stars_above_band`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(FindingCode::$variant => $name,)* }
+            }
+
+            /// The code's severity (fixed per code).
+            pub fn severity(self) -> Severity {
+                match self { $(FindingCode::$variant => Severity::$severity,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The stars exceed the star band of the re-derived mean, or what the level's result
+    /// for that mean lets it award.
+    StarsAboveBand = "stars_above_band", Error;
+    /// The deciding level may not award these stars under its rule version, or the level
+    /// does not exist in it (a district 3★ after 2025-07-05, a provincial 5★).
+    LevelCannotAward = "level_cannot_award", Error;
+    /// Fewer counted cards than the council's quorum, or the chair's card missing when the
+    /// quorum requires it.
+    QuorumNotMet = "quorum_not_met", Error;
+    /// The members' totals differ by more than the council's spread limit and the decision
+    /// was taken without re-scoring.
+    SpreadOverLimit = "spread_over_limit", Error;
+    /// A recognition although more than half of the cards list a failed mandatory criterion.
+    MandatoryCriterionFailed = "mandatory_criterion_failed", Error;
+    /// `valid_until` is not the decision date + 36 months (Civil Code counting).
+    ValidUntilMismatch = "valid_until_mismatch", Error;
+    /// The decision is dated before the scoring it rests on was concluded.
+    DecisionBeforeScoring = "decision_before_scoring", Error;
+    /// The decision is dated after the day it was recorded (Vietnam time).
+    DecisionAfterRecording = "decision_after_recording", Error;
+    /// The potential-5★ flag does not follow from the mean and the stars.
+    PotentialFiveStarMismatch = "potential_five_star_mismatch", Error;
+    /// A revocation by an authority other than the one that recognised the product (and not
+    /// by the ministry).
+    RevokedByOtherAuthority = "revoked_by_other_authority", Error;
+    /// A revocation with no current or expired recognition to end, or naming another
+    /// decision than the one in force.
+    RevocationWithoutRecognition = "revocation_without_recognition", Error;
+    /// A revocation dated before the recognition it revokes.
+    RevocationBeforeRecognition = "revocation_before_recognition", Error;
+    /// A refusal although the re-derived result is an award.
+    RefusalContradictsScoring = "refusal_contradicts_scoring", Error;
+    /// A recognition or refusal with no concluded scoring at its level in its round.
+    NoConcludedScoring = "no_concluded_scoring", Error;
+    /// The recorded mean (of the conclusion or the decision) is not the mean of the counted
+    /// cards.
+    MeanMismatch = "mean_mismatch", Error;
+    /// No rule version is recorded, or the rule book does not know it; the checks that need
+    /// one were skipped.
+    RulesVersionUnknown = "rules_version_unknown", Warning;
+    /// The recorded rule version was not in force on the round's opening date (or, without
+    /// a round, on the decision date).
+    RulesVersionNotInForce = "rules_version_not_in_force", Error;
+    /// A legacy record with no score: its stars cannot be re-derived.
+    LegacyWithoutScores = "legacy_without_scores", Warning;
+    /// A legacy record whose stars are below what its score earns at every level that
+    /// awards (e.g. 3★ for 75 points).
+    LegacyStarsInconsistentWithScore = "legacy_stars_inconsistent_with_score", Warning;
+    /// The validity date written in the legacy list is not the decision date + 36 months.
+    LegacyValidUntilMismatch = "legacy_valid_until_mismatch", Warning;
+    /// The legacy list lacks evidence other than the score (validity date, commune, local
+    /// code).
+    LegacyMissingEvidence = "legacy_missing_evidence", Info;
+    /// The actor who recorded the decision did not hold the role and scope for it relative
+    /// to the product's place.
+    ActorOutOfScope = "actor_out_of_scope", Error;
+}
+
+impl fmt::Display for FindingCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One contradiction found in one decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: FindingCode,
+    pub severity: Severity,
+    /// What exactly, in words, with the numbers involved.
+    pub detail: String,
+    /// The decision event's position in the ledger.
+    pub global_position: i64,
+}
+
+/// The outcome re-derived from a decision's recorded inputs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Rederived {
+    /// The rule version the decision was judged under (that of its round, or in force on
+    /// its date), if any.
+    pub rules_version: Option<String>,
+    /// Cards counted (current cards of the council at the decision's level).
+    pub members_present: Option<u32>,
+    pub quorum_met: Option<bool>,
+    /// The exact mean, two decimals (`"69.67"`), of the counted cards or the legacy score.
+    pub mean: Option<String>,
+    /// The star band (1–5) of that mean.
+    pub band_stars: Option<u8>,
+    pub spread: Option<u32>,
+    pub spread_limit: Option<u32>,
+    pub mandatory_failed: Vec<String>,
+    /// What the council's result should have been.
+    pub outcome: Option<ScoringOutcome>,
+    /// Highest stars the deciding level may award for that mean (0: none).
+    pub max_stars: Option<u8>,
+    /// Whether the potential-5★ flag should be set.
+    pub potential_five_star: Option<bool>,
+    /// Decision date + 36 months.
+    pub valid_until: Option<NaiveDate>,
+    /// Whether the decision as recorded stands: no finding of severity `error`.
+    pub allowed: bool,
+}
+
+/// One decision, re-derived, with its findings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditedDecision {
+    pub global_position: i64,
+    pub product_id: Uuid,
+    pub event_id: String,
+    /// `recognized | refused | legacy_import | revoked`.
+    pub kind: String,
+    pub province: String,
+    pub commune: Option<String>,
+    pub decided_on: Option<String>,
+    pub decision_no: Option<String>,
+    pub authority: Option<String>,
+    pub stars: Option<i64>,
+    pub level: Option<String>,
+    pub rules_version: Option<String>,
+    pub round: Option<i64>,
+    pub actor: query::Actor,
+    pub recorded_at: String,
+    pub rederived: Rederived,
+    pub findings: Vec<Finding>,
+}
+
+/// `GET /api/v1/products/{id}/audit`: the product's decisions and all their findings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProductAudit {
+    pub product_id: Uuid,
+    pub decisions: Vec<AuditedDecision>,
+    /// Every finding of every decision, by position; empty when all is consistent.
+    pub findings: Vec<Finding>,
+}
+
+/// Which decisions to audit; every filter is optional and they combine with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    pub province: Option<String>,
+    /// Decision dates from (inclusive).
+    pub from: Option<NaiveDate>,
+    /// Decision dates to (inclusive).
+    pub to: Option<NaiveDate>,
+    pub rules_version: Option<String>,
+}
+
+/// `GET /api/v1/audits/decisions`: every decision in range with its findings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditReport {
+    pub filter: AuditFilter,
+    pub decisions_checked: u64,
+    pub decisions_with_findings: u64,
+    /// How often each code was found.
+    pub findings_by_code: BTreeMap<String, u64>,
+    pub decisions: Vec<AuditedDecision>,
+}
+
+/// One page of audited decisions; `next_after` is the `after_position` of the next page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditPage {
+    pub decisions: Vec<AuditedDecision>,
+    pub next_after: Option<i64>,
+}
+
+/// The audit of one product's decisions, under the standard rule book.
+#[tracing::instrument(skip_all, fields(product_id = %product_id), err)]
+pub async fn audit_product(
+    read: &ReadModels,
+    product_id: Uuid,
+) -> Result<ProductAudit, ProjectionError> {
+    let rules = RuleBook::standard();
+    let mut decisions = Vec::new();
+    let mut after = None;
+    loop {
+        let page = read
+            .decisions(&DecisionFilter {
+                product_id: Some(product_id),
+                after_position: after,
+                limit: Some(PAGE),
+                ..DecisionFilter::default()
+            })
+            .await?;
+        let full = page.len() == PAGE;
+        after = page.last().map(|r| r.global_position);
+        decisions.extend(page.iter().map(|r| audit_record(rules, r)));
+        if !full {
+            break;
+        }
+    }
+    let findings = decisions
+        .iter()
+        .flat_map(|d| d.findings.iter().cloned())
+        .collect();
+    Ok(ProductAudit {
+        product_id,
+        decisions,
+        findings,
+    })
+}
+
+/// One page of the audit of the decisions matching `filter`, after `after_position`.
+pub async fn audit_decisions_page(
+    read: &ReadModels,
+    filter: &AuditFilter,
+    after_position: Option<i64>,
+    limit: usize,
+) -> Result<AuditPage, ProjectionError> {
+    let limit = limit.clamp(1, 10 * PAGE);
+    let page = read
+        .decisions(&DecisionFilter {
+            province: filter.province.clone(),
+            product_id: None,
+            from: filter.from,
+            to: filter.to,
+            rules_version: filter.rules_version.clone(),
+            after_position,
+            limit: Some(limit),
+        })
+        .await?;
+    let next_after = (page.len() == limit)
+        .then(|| page.last().map(|r| r.global_position))
+        .flatten();
+    let rules = RuleBook::standard();
+    Ok(AuditPage {
+        decisions: page.iter().map(|r| audit_record(rules, r)).collect(),
+        next_after,
+    })
+}
+
+/// The audit of every decision matching `filter`, read page by page.
+#[tracing::instrument(skip_all, err)]
+pub async fn audit_decisions(
+    read: &ReadModels,
+    filter: &AuditFilter,
+) -> Result<AuditReport, ProjectionError> {
+    let mut report = AuditReport {
+        filter: filter.clone(),
+        decisions_checked: 0,
+        decisions_with_findings: 0,
+        findings_by_code: BTreeMap::new(),
+        decisions: Vec::new(),
+    };
+    let mut after = None;
+    loop {
+        let page = audit_decisions_page(read, filter, after, PAGE).await?;
+        for d in &page.decisions {
+            report.decisions_checked += 1;
+            if !d.findings.is_empty() {
+                report.decisions_with_findings += 1;
+            }
+            for f in &d.findings {
+                *report
+                    .findings_by_code
+                    .entry(f.code.as_str().to_owned())
+                    .or_default() += 1;
+            }
+        }
+        report.decisions.extend(page.decisions);
+        match page.next_after {
+            Some(p) => after = Some(p),
+            None => break,
+        }
+    }
+    Ok(report)
+}
+
+/// Re-derives one decision under `rules` (a pure function of the record).
+pub fn audit_record(rules: &RuleBook, record: &DecisionRecord) -> AuditedDecision {
+    let mut judge = Judge {
+        rules,
+        record,
+        findings: Vec::new(),
+        derived: Rederived::default(),
+    };
+    match EventBody::deserialize(&record.payload) {
+        Ok(EventBody::RecognitionDecided(e)) => judge.recognition(&e),
+        Ok(EventBody::RecognitionRefused(e)) => judge.refusal(&e),
+        Ok(EventBody::LegacyRecognitionImported(e)) => judge.legacy(&e),
+        Ok(EventBody::RecognitionRevoked(e)) => judge.revocation(&e),
+        Ok(other) => judge.flag(
+            FindingCode::NoConcludedScoring,
+            format!("{} is not a decision", other.event_type()),
+        ),
+        Err(e) => judge.flag(
+            FindingCode::NoConcludedScoring,
+            format!("the decision's payload does not decode: {e}"),
+        ),
+    }
+    let Judge {
+        mut derived,
+        findings,
+        ..
+    } = judge;
+    derived.allowed = findings.iter().all(|f| f.severity != Severity::Error);
+    AuditedDecision {
+        global_position: record.global_position,
+        product_id: record.product_id,
+        event_id: record.event_id.clone(),
+        kind: record.kind.clone(),
+        province: record.province.clone(),
+        commune: record.commune.clone(),
+        decided_on: record.decided_on.clone(),
+        decision_no: record.decision_no.clone(),
+        authority: record.authority.clone(),
+        stars: record.stars,
+        level: record.level.clone(),
+        rules_version: record.rules_version.clone(),
+        round: record.round,
+        actor: record.actor.clone(),
+        recorded_at: record.recorded_at.clone(),
+        rederived: derived,
+        findings,
+    }
+}
+
+/// The product's place as the decisions projection recorded it.
+#[derive(Debug, Default, Deserialize)]
+struct PlaceInput {
+    province: Option<ProvinceCode>,
+    commune: Option<CommuneCode>,
+    district: Option<DistrictCode>,
+}
+
+/// What a council's current cards give, re-derived.
+struct Scored<'a> {
+    rv: Option<&'a RuleVersion>,
+    level_rule: Option<&'a LevelRule>,
+    result: ConcludedResult,
+    mean: Mean,
+    mandatory_failed: Vec<String>,
+}
+
+struct Judge<'a> {
+    rules: &'a RuleBook,
+    record: &'a DecisionRecord,
+    findings: Vec<Finding>,
+    derived: Rederived,
+}
+
+impl<'a> Judge<'a> {
+    fn flag(&mut self, code: FindingCode, detail: String) {
+        self.findings.push(Finding {
+            code,
+            severity: code.severity(),
+            detail,
+            global_position: self.record.global_position,
+        });
+    }
+
+    fn input<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
+        match self.record.inputs.get(key) {
+            None | Some(Value::Null) => None,
+            Some(v) => T::deserialize(v).ok(),
+        }
+    }
+
+    /// The recorded actor as a domain actor (`None` when its role or scope is unknown).
+    fn actor(&self) -> Option<Actor> {
+        let a = &self.record.actor;
+        Some(Actor {
+            user: a.user.clone(),
+            role: Role::parse(&a.role)?,
+            scope: Scope::parse(&a.scope).ok()?,
+        })
+    }
+
+    /// Checks that the actor held one of `grants` for the product's place.
+    fn scope(&mut self, grants: &[Grant], what: &str) {
+        let place: PlaceInput = self.input("place").unwrap_or_default();
+        let province = place
+            .province
+            .or_else(|| ProvinceCode::parse(&self.record.province).ok());
+        let commune = place.commune.or_else(|| {
+            self.record
+                .commune
+                .as_deref()
+                .and_then(|c| CommuneCode::parse(c).ok())
+        });
+        let allowed = match (self.actor(), &province) {
+            (Some(actor), Some(province)) => {
+                let place = Place {
+                    province,
+                    commune: commune.as_ref(),
+                    district: place.district.as_ref(),
+                };
+                grants.iter().any(|g| g.allows(&actor, &place))
+            }
+            _ => false,
+        };
+        if !allowed {
+            let a = &self.record.actor;
+            let mut at = format!("province {}", province.as_ref().map_or("?", |p| p.as_str()));
+            if let Some(d) = &place.district {
+                at.push_str(&format!(", district {d}"));
+            }
+            if let Some(c) = &commune {
+                at.push_str(&format!(", commune {c}"));
+            }
+            self.flag(
+                FindingCode::ActorOutOfScope,
+                format!(
+                    "{} acting as {} in scope {} may not {what} for a product of {at}",
+                    a.user, a.role, a.scope
+                ),
+            );
+        }
+    }
+
+    /// The recording day in Vietnam (UTC+7).
+    fn recorded_on(&self) -> Option<NaiveDate> {
+        let ict = FixedOffset::east_opt(7 * 3600)?;
+        DateTime::parse_from_rfc3339(&self.record.recorded_at)
+            .ok()
+            .map(|t| t.with_timezone(&ict).date_naive())
+    }
+
+    fn not_after_recording(&mut self, decided_on: NaiveDate) {
+        if let Some(recorded_on) = self.recorded_on() {
+            if decided_on > recorded_on {
+                self.flag(
+                    FindingCode::DecisionAfterRecording,
+                    format!(
+                        "decided on {decided_on} but recorded on {recorded_on} (recorded at {})",
+                        self.record.recorded_at
+                    ),
+                );
+            }
+        }
+    }
+
+    fn valid_until(&mut self, decided_on: NaiveDate, recorded: NaiveDate) {
+        let expected = validity::valid_until(decided_on);
+        self.derived.valid_until = Some(expected);
+        if recorded != expected {
+            self.flag(
+                FindingCode::ValidUntilMismatch,
+                format!(
+                    "valid_until {recorded} is not {expected} (decision of {decided_on} + {} months)",
+                    validity::VALIDITY_MONTHS
+                ),
+            );
+        }
+    }
+
+    /// The version to judge under: the recorded one, checked against the version in force
+    /// on `on`; when they differ, the one in force on `on` (the law of the day) is used.
+    fn version(
+        &mut self,
+        recorded: Option<&RulesVersionId>,
+        on: NaiveDate,
+        what: &str,
+    ) -> Option<&'a RuleVersion> {
+        let in_force = self.rules.in_force_on(on).ok();
+        let named = match recorded {
+            None => {
+                self.flag(
+                    FindingCode::RulesVersionUnknown,
+                    match in_force {
+                        Some(v) => {
+                            format!("no rules version recorded; {} was in force on {on}", v.id)
+                        }
+                        None => format!("no rules version recorded and none was in force on {on}"),
+                    },
+                );
+                return in_force;
+            }
+            Some(id) => match self.rules.get(id) {
+                Some(v) => v,
+                None => {
+                    self.flag(
+                        FindingCode::RulesVersionUnknown,
+                        format!("the rule book has no version {id}"),
+                    );
+                    return in_force;
+                }
+            },
+        };
+        if !named.in_force_on(on) {
+            self.flag(
+                FindingCode::RulesVersionNotInForce,
+                format!(
+                    "{} was not in force on {on} ({what}); {}",
+                    named.id,
+                    in_force
+                        .map_or_else(|| "no version was".to_owned(), |v| format!("{} was", v.id))
+                ),
+            );
+            if let Some(v) = in_force {
+                return Some(v);
+            }
+        }
+        Some(named)
+    }
+
+    /// Re-derives the result of the council at `level` of `round` from its current cards.
+    fn scored(&mut self, level: Level, round: &EvaluationRound) -> Option<Scored<'a>> {
+        let rv = self.version(
+            Some(&round.rules_version),
+            round.opened_on,
+            "the round's opening",
+        );
+        self.derived.rules_version = rv.map(|v| v.id.to_string());
+        let Some(result) = round.results.iter().rev().find(|r| r.level == level) else {
+            self.flag(
+                FindingCode::NoConcludedScoring,
+                format!(
+                    "round {} has no concluded scoring at the {level} level",
+                    round.round
+                ),
+            );
+            return None;
+        };
+        let council: Option<&Council> = round.councils.iter().rev().find(|c| c.level == level);
+        let cards = council.map(|c| c.scorecards.as_slice()).unwrap_or_default();
+        let totals: Vec<u32> = cards.iter().map(|c| c.total).collect();
+        let mean = match Mean::of(&totals) {
+            Some(m) => {
+                if m != result.mean_exact {
+                    self.flag(
+                        FindingCode::MeanMismatch,
+                        format!(
+                            "the conclusion records a mean of {} but the {} counted cards average {}",
+                            result.mean_exact.display(),
+                            totals.len(),
+                            m.display()
+                        ),
+                    );
+                }
+                m
+            }
+            None => result.mean_exact,
+        };
+        let present = if cards.is_empty() {
+            result.members_present
+        } else {
+            cards.len() as u32
+        };
+        let mut within = true;
+        let mut mandatory_failed = result.mandatory_failed.clone();
+        if let Some(council) = council {
+            let chair_present = cards.iter().any(|card| {
+                council
+                    .members
+                    .iter()
+                    .any(|m| m.member_id == card.member_id && m.role == MemberRole::Chair)
+            });
+            let q = council.quorum;
+            let quorum_met = present >= q.min_present && (!q.chair_required || chair_present);
+            self.derived.quorum_met = Some(quorum_met);
+            if !quorum_met {
+                self.flag(
+                    FindingCode::QuorumNotMet,
+                    format!(
+                        "{present} card(s) counted{}; the council ({}) requires {}{}",
+                        if q.chair_required && !chair_present {
+                            " without the chair's"
+                        } else {
+                            ""
+                        },
+                        council.council_ref,
+                        q.min_present,
+                        if q.chair_required {
+                            " including the chair"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+            }
+            let spread = spread(&totals);
+            within = council.spread_limit.is_none_or(|l| spread <= l);
+            self.derived.spread = Some(spread);
+            self.derived.spread_limit = council.spread_limit;
+            if !within {
+                self.flag(
+                    FindingCode::SpreadOverLimit,
+                    format!(
+                        "the counted totals spread {spread} points, over the council's limit of {}, and no re-scoring replaced them",
+                        council.spread_limit.unwrap_or_default()
+                    ),
+                );
+            }
+            if !cards.is_empty() {
+                let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
+                for card in cards {
+                    for code in &card.mandatory_failed {
+                        *counts.entry(code.as_str()).or_default() += 1;
+                    }
+                }
+                mandatory_failed = counts
+                    .into_iter()
+                    .filter(|(_, n)| n * 2 > present)
+                    .map(|(c, _)| c.to_owned())
+                    .collect();
+            }
+        }
+        self.derived.members_present = Some(present);
+        self.derived.mean = Some(mean.display());
+        self.derived.mandatory_failed = mandatory_failed.clone();
+        let level_rule = rv.and_then(|v| v.level(level));
+        if let Some(v) = rv {
+            self.derived.band_stars = Some(v.band(&mean));
+        } else {
+            self.derived.band_stars = Some(band_stars(&mean, ocop_domain::rules::STAR_BANDS));
+        }
+        if let Some(lr) = level_rule {
+            let threshold = lr.result_for(&mean);
+            self.derived.max_stars = Some(award_of(threshold));
+            self.derived.outcome = Some(if !within {
+                ScoringOutcome::RescoreRequired
+            } else if !mandatory_failed.is_empty() {
+                ScoringOutcome::NotRecognized
+            } else {
+                match threshold {
+                    None => ScoringOutcome::NotRecognized,
+                    Some(LevelResult::Award { stars }) => ScoringOutcome::Award {
+                        stars,
+                        potential_five_star: false,
+                    },
+                    Some(LevelResult::AwardAndForward { stars }) => ScoringOutcome::Award {
+                        stars,
+                        potential_five_star: true,
+                    },
+                    Some(LevelResult::Forward) => ScoringOutcome::Forward {
+                        to: lr.forwards_to.unwrap_or(Level::Provincial),
+                    },
+                }
+            });
+        }
+        Some(Scored {
+            rv,
+            level_rule,
+            result: result.clone(),
+            mean,
+            mandatory_failed,
+        })
+    }
+
+    fn level_exists(&mut self, s: &Scored<'_>, level: Level) -> bool {
+        match (s.rv, s.level_rule) {
+            (Some(rv), None) => {
+                self.flag(
+                    FindingCode::LevelCannotAward,
+                    format!("{} has no {level} level", rv.id),
+                );
+                false
+            }
+            _ => true,
+        }
+    }
+
+    fn recognition(&mut self, e: &RecognitionDecided) {
+        self.scope(&[Grant::secretary_of(e.level)], "decide a recognition");
+        self.not_after_recording(e.decided_on);
+        self.valid_until(e.decided_on, e.valid_until);
+        let round: Option<EvaluationRound> = self.input("round");
+        let Some(round) = round else {
+            self.version(Some(&e.rules_version), e.decided_on, "the decision date");
+            self.flag(
+                FindingCode::NoConcludedScoring,
+                format!(
+                    "no evaluation round was open when round {} was decided",
+                    e.round
+                ),
+            );
+            return;
+        };
+        if round.rules_version != e.rules_version {
+            self.flag(
+                FindingCode::RulesVersionNotInForce,
+                format!(
+                    "the decision names {} but its round runs under {}",
+                    e.rules_version, round.rules_version
+                ),
+            );
+        }
+        let Some(s) = self.scored(e.level, &round) else {
+            return;
+        };
+        if e.decided_on < s.result.concluded_on {
+            self.flag(
+                FindingCode::DecisionBeforeScoring,
+                format!(
+                    "decided on {} before the {} scoring was concluded on {}",
+                    e.decided_on, e.level, s.result.concluded_on
+                ),
+            );
+        }
+        if e.mean != s.mean.display() {
+            self.flag(
+                FindingCode::MeanMismatch,
+                format!(
+                    "the decision cites a mean of {} but the counted cards average {}",
+                    e.mean,
+                    s.mean.display()
+                ),
+            );
+        }
+        if !s.mandatory_failed.is_empty() {
+            self.flag(
+                FindingCode::MandatoryCriterionFailed,
+                format!(
+                    "recognised although mandatory criteria failed on more than half of the cards: {}",
+                    s.mandatory_failed.join(", ")
+                ),
+            );
+        }
+        let band = self.derived.band_stars.unwrap_or(0);
+        if e.stars > band {
+            self.flag(
+                FindingCode::StarsAboveBand,
+                format!(
+                    "{}★ awarded for a mean of {}, whose band is {band}★",
+                    e.stars,
+                    s.mean.display()
+                ),
+            );
+        }
+        if !self.level_exists(&s, e.level) {
+            return;
+        }
+        let Some(lr) = s.level_rule else {
+            return;
+        };
+        let rv_id = s.rv.map(|v| v.id.to_string()).unwrap_or_default();
+        if !lr.may_award(e.stars) {
+            self.flag(
+                FindingCode::LevelCannotAward,
+                format!(
+                    "the {} level awards {} under {rv_id}, not {}★",
+                    e.level,
+                    stars_list(lr.awards),
+                    e.stars
+                ),
+            );
+        } else if e.stars <= band && e.stars > self.derived.max_stars.unwrap_or(0) {
+            self.flag(
+                FindingCode::StarsAboveBand,
+                format!(
+                    "{}★ awarded, but under {rv_id} the {} level's result for a mean of {} allows at most {}",
+                    e.stars,
+                    e.level,
+                    s.mean.display(),
+                    stars_or_none(self.derived.max_stars.unwrap_or(0))
+                ),
+            );
+        }
+        let expected_flag = matches!(lr.result_for(&s.mean), Some(LevelResult::AwardAndForward { stars }) if stars == e.stars);
+        self.derived.potential_five_star = Some(expected_flag);
+        if e.potential_five_star != expected_flag {
+            self.flag(
+                FindingCode::PotentialFiveStarMismatch,
+                if e.potential_five_star {
+                    format!(
+                        "the potential-5★ flag is set on a {}★ {} decision with a mean of {}; it belongs only to the award-and-forward result of a mean of 90 or more",
+                        e.stars,
+                        e.level,
+                        s.mean.display()
+                    )
+                } else {
+                    format!(
+                        "the potential-5★ flag is missing on a {}★ {} decision with a mean of {}",
+                        e.stars,
+                        e.level,
+                        s.mean.display()
+                    )
+                },
+            );
+        }
+    }
+
+    fn refusal(&mut self, e: &RecognitionRefused) {
+        self.scope(&[Grant::secretary_of(e.level)], "decide a refusal");
+        self.not_after_recording(e.decided_on);
+        let round: Option<EvaluationRound> = self.input("round");
+        let Some(round) = round else {
+            self.version(Some(&e.rules_version), e.decided_on, "the decision date");
+            self.flag(
+                FindingCode::NoConcludedScoring,
+                format!(
+                    "no evaluation round was open when round {} was refused",
+                    e.round
+                ),
+            );
+            return;
+        };
+        let Some(s) = self.scored(e.level, &round) else {
+            return;
+        };
+        if e.decided_on < s.result.concluded_on {
+            self.flag(
+                FindingCode::DecisionBeforeScoring,
+                format!(
+                    "refused on {} before the {} scoring was concluded on {}",
+                    e.decided_on, e.level, s.result.concluded_on
+                ),
+            );
+        }
+        if e.mean != s.mean.display() {
+            self.flag(
+                FindingCode::MeanMismatch,
+                format!(
+                    "the refusal cites a mean of {} but the counted cards average {}",
+                    e.mean,
+                    s.mean.display()
+                ),
+            );
+        }
+        if !self.level_exists(&s, e.level) {
+            return;
+        }
+        if let Some(ScoringOutcome::Award { stars, .. }) = self.derived.outcome {
+            self.flag(
+                FindingCode::RefusalContradictsScoring,
+                format!(
+                    "refused although a mean of {} at the {} level awards {stars}★",
+                    s.mean.display(),
+                    e.level
+                ),
+            );
+        }
+    }
+
+    fn legacy(&mut self, e: &LegacyRecognitionImported) {
+        // A legacy record registers the product: its own place is the place.
+        let actor_ok = self.actor().is_some_and(|a| {
+            ocop_domain::authorization::require_national(&a, Grant::Admin, "import").is_ok()
+        });
+        if !actor_ok {
+            let a = &self.record.actor;
+            self.flag(
+                FindingCode::ActorOutOfScope,
+                format!(
+                    "{} acting as {} in scope {} may not import legacy recognitions (admin, national)",
+                    a.user, a.role, a.scope
+                ),
+            );
+        }
+        self.not_after_recording(e.decided_on);
+        self.valid_until(e.decided_on, e.valid_until);
+        let rv = self.version(e.rules_version.as_ref(), e.decided_on, "the decision date");
+        self.derived.rules_version = rv.map(|v| v.id.to_string());
+        if let Some(rv) = rv {
+            let allowed = match rv.level(e.level) {
+                Some(lr) if lr.may_award(e.stars) => true,
+                // The import infers "provincial" for 3★–4★: any level below the central
+                // council that awards these stars under the version could have made it.
+                _ if e.level == Level::Provincial => rv
+                    .levels
+                    .iter()
+                    .any(|l| l.level != Level::Central && l.may_award(e.stars)),
+                _ => false,
+            };
+            if !allowed {
+                self.flag(
+                    FindingCode::LevelCannotAward,
+                    format!("no {} level awards {}★ under {}", e.level, e.stars, rv.id),
+                );
+            }
+        }
+        match &e.score {
+            None => self.flag(
+                FindingCode::LegacyWithoutScores,
+                format!(
+                    "the legacy record of {} ({}★) has no score; its stars cannot be re-derived",
+                    e.decision_no, e.stars
+                ),
+            ),
+            Some(score) => {
+                let band = match rv {
+                    Some(v) => v.band(score),
+                    None => band_stars(score, ocop_domain::rules::STAR_BANDS),
+                };
+                self.derived.mean = Some(score.display());
+                self.derived.band_stars = Some(band);
+                let earned = rv.map_or(0, |v| {
+                    v.levels
+                        .iter()
+                        .filter(|l| l.level != Level::Central)
+                        .map(|l| award_of(l.result_for(score)))
+                        .max()
+                        .unwrap_or(0)
+                });
+                self.derived.max_stars = Some(earned.max(if e.stars == 5 { band } else { 0 }));
+                if e.stars > band {
+                    self.flag(
+                        FindingCode::StarsAboveBand,
+                        format!(
+                            "{}★ listed with a score of {}, whose band is {band}★",
+                            e.stars,
+                            score.display()
+                        ),
+                    );
+                } else if e.stars < earned {
+                    self.flag(
+                        FindingCode::LegacyStarsInconsistentWithScore,
+                        format!(
+                            "{}★ listed with a score of {}, which earns {earned}★ under {}",
+                            e.stars,
+                            score.display(),
+                            rv.map(|v| v.id.to_string()).unwrap_or_default()
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(stated) = e.stated_valid_until {
+            if stated != validity::valid_until(e.decided_on) {
+                self.flag(
+                    FindingCode::LegacyValidUntilMismatch,
+                    format!(
+                        "the list gives valid until {stated}; a decision of {} is valid until {}",
+                        e.decided_on,
+                        validity::valid_until(e.decided_on)
+                    ),
+                );
+            }
+        }
+        let missing: Vec<&str> = e
+            .missing_evidence
+            .iter()
+            .map(String::as_str)
+            .filter(|m| *m != "score")
+            .collect();
+        if !missing.is_empty() {
+            self.flag(
+                FindingCode::LegacyMissingEvidence,
+                format!("the legacy list lacks: {}", missing.join(", ")),
+            );
+        }
+    }
+
+    fn revocation(&mut self, e: &RecognitionRevoked) {
+        let current: Option<Recognition> = self.input("revoked_recognition");
+        let expired: Option<Recognition> = self.input("expired_recognition");
+        let target = current.or(expired);
+        let grants: &[Grant] = match target.as_ref().map(|r| r.level) {
+            Some(Level::Central) => &[Grant::CentralSecretary],
+            Some(Level::District) => &[
+                Grant::DistrictSecretary,
+                Grant::ProvincialSecretary,
+                Grant::CentralSecretary,
+            ],
+            _ => &[Grant::ProvincialSecretary, Grant::CentralSecretary],
+        };
+        self.scope(grants, "revoke this recognition");
+        self.not_after_recording(e.decided_on);
+        let rv = self.version(Some(&e.rules_version), e.decided_on, "the revocation date");
+        self.derived.rules_version = rv.map(|v| v.id.to_string());
+        let Some(target) = target else {
+            self.flag(
+                FindingCode::RevocationWithoutRecognition,
+                format!(
+                    "revokes {} but the product held no current or expired recognition",
+                    e.revoked_decision_no
+                ),
+            );
+            return;
+        };
+        if target.decision_no != e.revoked_decision_no {
+            self.flag(
+                FindingCode::RevocationWithoutRecognition,
+                format!(
+                    "revokes {} but the recognition in force is {}",
+                    e.revoked_decision_no, target.decision_no
+                ),
+            );
+        }
+        if e.decided_on < target.decided_on {
+            self.flag(
+                FindingCode::RevocationBeforeRecognition,
+                format!(
+                    "revoked on {} before the recognition {} of {}",
+                    e.decided_on, target.decision_no, target.decided_on
+                ),
+            );
+        }
+        let by_ministry = self
+            .actor()
+            .is_some_and(|a| a.role == Role::CentralSecretary && a.scope == Scope::National);
+        if !by_ministry && fold(&e.authority) != fold(&target.authority) {
+            self.flag(
+                FindingCode::RevokedByOtherAuthority,
+                format!(
+                    "revoked by {} but recognised by {} ({} level)",
+                    e.authority, target.authority, target.level
+                ),
+            );
+        }
+    }
+}
+
+/// The stars a level's threshold result awards (0 for forwarding or nothing).
+fn award_of(result: Option<LevelResult>) -> u8 {
+    match result {
+        Some(LevelResult::Award { stars } | LevelResult::AwardAndForward { stars }) => stars,
+        Some(LevelResult::Forward) | None => 0,
+    }
+}
+
+fn stars_list(stars: &[u8]) -> String {
+    if stars.is_empty() {
+        "no stars".to_owned()
+    } else {
+        stars
+            .iter()
+            .map(|s| format!("{s}★"))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    }
+}
+
+fn stars_or_none(stars: u8) -> String {
+    if stars == 0 {
+        "no award".to_owned()
+    } else {
+        format!("{stars}★")
+    }
+}
+
+fn opt<T: fmt::Display>(v: &Option<T>) -> String {
+    v.as_ref().map_or_else(String::new, ToString::to_string)
+}
+
+/// The audit for people: one line per decision, then every finding with its detail.
+pub fn render_table(decisions: &[AuditedDecision]) -> String {
+    let header = [
+        "POSITION", "PRODUCT", "KIND", "DECIDED", "DECISION", "STARS", "LEVEL", "RULES", "MEAN",
+        "BAND", "FINDINGS",
+    ];
+    let rows: Vec<[String; 11]> = decisions
+        .iter()
+        .map(|d| {
+            let mut codes: Vec<&str> = d.findings.iter().map(|f| f.code.as_str()).collect();
+            codes.dedup();
+            [
+                d.global_position.to_string(),
+                d.product_id.to_string(),
+                d.kind.clone(),
+                opt(&d.decided_on),
+                opt(&d.decision_no),
+                opt(&d.stars),
+                opt(&d.level),
+                opt(&d.rederived.rules_version),
+                opt(&d.rederived.mean),
+                opt(&d.rederived.band_stars),
+                if codes.is_empty() {
+                    "-".to_owned()
+                } else {
+                    codes.join(",")
+                },
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for r in &rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            s.push_str(cell);
+            if i + 1 < cells.len() {
+                s.extend(std::iter::repeat_n(' ', w - cell.chars().count() + 2));
+            }
+        }
+        s.push('\n');
+        s
+    };
+    let mut out = line(&header.map(str::to_owned));
+    for r in &rows {
+        out.push_str(&line(r));
+    }
+    let findings: Vec<&Finding> = decisions.iter().flat_map(|d| &d.findings).collect();
+    let with = decisions.iter().filter(|d| !d.findings.is_empty()).count();
+    out.push_str(&format!(
+        "\n{} decision(s) checked, {with} with findings, {} finding(s)\n",
+        decisions.len(),
+        findings.len()
+    ));
+    for f in findings {
+        out.push_str(&format!(
+            "  @{} {} [{}]: {}\n",
+            f.global_position, f.code, f.severity, f.detail
+        ));
+    }
+    out
+}
+
+/// One CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The audit as CSV (RFC 4180, CRLF line ends): one row per finding, and one row with empty
+/// finding columns for a decision without findings.
+pub fn render_csv(decisions: &[AuditedDecision]) -> String {
+    let mut out = String::from(
+        "global_position,product_id,kind,province,decided_on,decision_no,authority,stars,level,\
+         rules_version,mean,band_stars,allowed,code,severity,detail\r\n",
+    );
+    for d in decisions {
+        let base = [
+            d.global_position.to_string(),
+            d.product_id.to_string(),
+            d.kind.clone(),
+            d.province.clone(),
+            opt(&d.decided_on),
+            opt(&d.decision_no),
+            opt(&d.authority),
+            opt(&d.stars),
+            opt(&d.level),
+            opt(&d.rederived.rules_version),
+            opt(&d.rederived.mean),
+            opt(&d.rederived.band_stars),
+            d.rederived.allowed.to_string(),
+        ];
+        let mut row = |code: &str, severity: &str, detail: &str| {
+            let cells: Vec<String> = base
+                .iter()
+                .map(|c| csv_field(c))
+                .chain([csv_field(code), csv_field(severity), csv_field(detail)])
+                .collect();
+            out.push_str(&cells.join(","));
+            out.push_str("\r\n");
+        };
+        if d.findings.is_empty() {
+            row("", "", "");
+        }
+        for f in &d.findings {
+            row(f.code.as_str(), f.severity.as_str(), &f.detail);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_documented_with_its_severity() {
+        let doc = include_str!("../../docs/audit-findings.md");
+        for code in FindingCode::ALL {
+            let line = doc
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}` ", code.as_str())))
+                .unwrap_or_else(|| panic!("{code} is not in docs/audit-findings.md"));
+            assert!(
+                line.contains(&format!("| {} |", code.severity())),
+                "{code}: the documented severity differs: {line}"
+            );
+        }
+    }
+
+    #[test]
+    fn codes_serialise_as_their_snake_case_names() {
+        for code in FindingCode::ALL {
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                Value::from(code.as_str())
+            );
+        }
+        assert_eq!(
+            serde_json::to_value(Severity::Warning).unwrap(),
+            Value::from("warning")
+        );
+    }
+
+    #[test]
+    fn csv_fields_with_commas_quotes_and_newlines_are_quoted() {
+        assert_eq!(csv_field("UBND tỉnh Lâm Đồng"), "UBND tỉnh Lâm Đồng");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"x\""), "\"say \"\"x\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    }
+}
