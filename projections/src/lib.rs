@@ -24,6 +24,7 @@ mod db;
 pub mod error;
 pub mod fold;
 mod history;
+pub mod legacy_import;
 mod products;
 pub mod query;
 pub mod runner;
