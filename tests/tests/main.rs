@@ -1,4 +1,5 @@
 //! The one integration-test binary.
 
+mod audit;
 mod projections;
 mod store;
