@@ -3,4 +3,5 @@
 
 mod clean;
 mod findings;
+mod import;
 mod support;
