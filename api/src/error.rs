@@ -4,6 +4,11 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use ocop_domain::DomainError;
+use ocop_eventstore::StoreError;
+use ocop_projections::ProjectionError;
+use ocop_projections::service::ServiceError;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// An error answered as `application/problem+json`.
@@ -29,6 +34,9 @@ pub enum ApiError {
         /// The version recorded now.
         actual: i64,
     },
+    /// Concurrent writers won every attempt at the command; it may be sent again.
+    #[error("{0}")]
+    Contention(String),
     /// The body is larger than the server accepts.
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge {
@@ -67,7 +75,7 @@ impl ApiError {
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::VersionConflict { .. } => StatusCode::CONFLICT,
+            Self::VersionConflict { .. } | Self::Contention(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::IdempotencyKeyReused(_) | Self::RuleViolation { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -84,7 +92,7 @@ impl ApiError {
             Self::Unauthenticated(_) => "unauthenticated",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
-            Self::VersionConflict { .. } => "version_conflict",
+            Self::VersionConflict { .. } | Self::Contention(_) => "version_conflict",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::IdempotencyKeyReused(_) => "idempotency_key_reused",
             Self::RuleViolation { .. } => "rule_violation",
@@ -99,7 +107,7 @@ impl ApiError {
             Self::Unauthenticated(_) => "authentication required",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not found",
-            Self::VersionConflict { .. } => "version conflict",
+            Self::VersionConflict { .. } | Self::Contention(_) => "version conflict",
             Self::PayloadTooLarge { .. } => "payload too large",
             Self::IdempotencyKeyReused(_) => "idempotency key reused",
             Self::RuleViolation { .. } => "rule violation",
@@ -197,4 +205,94 @@ impl From<PathRejection> for ApiError {
     fn from(_: PathRejection) -> Self {
         Self::NotFound("no such product".into())
     }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        if e.is_forbidden() {
+            return Self::Forbidden(e.to_string());
+        }
+        if e.is_not_found() {
+            return Self::NotFound(e.to_string());
+        }
+        let mut violation = e.facts();
+        if let Value::Object(fields) = &mut violation {
+            fields.insert("code".into(), json!(e.code()));
+            fields.insert("detail".into(), json!(e.to_string()));
+        }
+        Self::RuleViolation {
+            detail: format!("the command breaks a rule: {e}"),
+            violations: vec![violation],
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(%cause, "event store unavailable");
+                Self::Unavailable {
+                    detail: "the event store is unavailable; retry shortly".into(),
+                    retry_after: 2,
+                }
+            }
+            StoreError::Conflict {
+                actual, expected, ..
+            } => Self::Contention(format!(
+                "the product moved to version {actual} while the command expected {expected}"
+            )),
+            StoreError::IdempotencyKeyReused { command_id } => {
+                Self::IdempotencyKeyReused(command_id.to_string())
+            }
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::VersionConflict {
+                expected, actual, ..
+            } => Self::VersionConflict { expected, actual },
+            ServiceError::Contention { .. } => Self::Contention(format!(
+                "{e}; the command was not recorded and may be sent again"
+            )),
+            ServiceError::IdempotencyKeyReused(key) => Self::IdempotencyKeyReused(key.to_string()),
+            ServiceError::Store(store) => store.into(),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<ProjectionError> for ApiError {
+    fn from(e: ProjectionError) -> Self {
+        match e {
+            ProjectionError::Store(store) => store.into(),
+            ProjectionError::Database(db) => StoreError::from(db).into(),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+/// The problem document (RFC 9457) every error is answered with, for the OpenAPI document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// `urn:ocop:problem:<code>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong with this request.
+    pub detail: String,
+    /// The stable code: `invalid_request`, `unauthenticated`, `forbidden`, `not_found`,
+    /// `version_conflict`, `payload_too_large`, `idempotency_key_reused`, `rule_violation`,
+    /// `unavailable` or `internal_error`.
+    pub code: String,
+    /// For `rule_violation`: each rule broken, `{"code", "detail", "rule", …facts}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub violations: Option<Vec<Value>>,
 }

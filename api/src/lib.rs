@@ -1,8 +1,11 @@
 //! The HTTP API (axum) and the `ocop` command line of the OCOP ledger.
 
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod error;
+pub mod extract;
 pub mod metrics;
+pub mod routes;
 pub mod run;
 pub mod server;

@@ -1,13 +1,29 @@
 //! What each `ocop` sub-command does.
 
+use std::io::Write;
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use ocop_eventstore::StreamRange;
+use ocop_projections::{Backend, ProjectionRunner};
+use uuid::Uuid;
+
+use crate::app::{self, AppState};
 use crate::auth::{TokenKeys, parse_ttl};
-use crate::cli::{Cli, Command, LogFormat, TokenArgs};
+use crate::cli::{
+    Cli, Command, LedgerCommand, LogFormat, ProjectionsCommand, ReplayArgs, ServeArgs,
+    TimersCommand, TokenArgs,
+};
+use crate::extract::actor_of;
+use crate::routes::audit::parse_digest;
 
 /// A command-line failure, printed as `error: …`.
 pub type CliError = Box<dyn std::error::Error + Send + Sync>;
+
+/// How often a server looks for due expiry notices and expiries.
+const TIMER_EVERY: Duration = Duration::from_secs(3600);
 
 /// Sets up `tracing` output on standard error, as text or JSON; `RUST_LOG` filters it.
 pub fn init_logging(format: LogFormat) {
@@ -26,12 +42,26 @@ pub fn init_logging(format: LogFormat) {
 pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match &cli.command {
         Command::Token(args) => token(&cli, args),
-        _ => Err("this command is not available yet".into()),
+        Command::Serve(args) => serve(&cli, args).await,
+        Command::Migrate => migrate(&cli).await,
+        Command::Replay(args) => replay(&cli, args).await,
+        Command::Projections {
+            command: ProjectionsCommand::Rebuild { name },
+        } => rebuild(&cli, name.as_deref().unwrap_or("all")).await,
+        Command::Timers {
+            command: TimersCommand::Run { now, test_clock },
+        } => timers(&cli, now.as_deref(), *test_clock).await,
+        Command::Ledger { command } => ledger(&cli, command).await,
+        Command::Demo | Command::Import(_) | Command::Audit { .. } => {
+            Err("this command is not available yet".into())
+        }
     }
 }
 
 fn token(cli: &Cli, args: &TokenArgs) -> Result<ExitCode, CliError> {
     let ttl = parse_ttl(&args.ttl)?;
+    // The same checks the server applies when it reads the token back.
+    actor_of(&args.user, &args.role, &args.scope).map_err(|e| e.to_string())?;
     let keys = TokenKeys::load_or_create(&cli.data_dir)?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
     println!(
@@ -39,4 +69,301 @@ fn token(cli: &Cli, args: &TokenArgs) -> Result<ExitCode, CliError> {
         keys.issue(&args.user, &args.role, &args.scope, now, ttl)?
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the store named on the command line (creating the data folder for the embedded
+/// default), applying migrations.
+async fn open(cli: &Cli) -> Result<Backend, CliError> {
+    if cli
+        .database_url
+        .as_deref()
+        .is_none_or(|u| u.trim().is_empty())
+    {
+        std::fs::create_dir_all(&cli.data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", cli.data_dir.display()))?;
+    }
+    Ok(ocop_projections::open(&cli.store_url()).await?)
+}
+
+async fn runner(backend: &Backend) -> Result<ProjectionRunner, CliError> {
+    Ok(ProjectionRunner::new(
+        backend.store.clone(),
+        backend.db.clone(),
+        Default::default(),
+    )
+    .await?)
+}
+
+/// Today's business date in Vietnam (UTC+7).
+pub fn today_in_vietnam(now: DateTime<Utc>) -> NaiveDate {
+    let ict = FixedOffset::east_opt(7 * 3600).expect("utc+7 is a valid offset");
+    now.with_timezone(&ict).date_naive()
+}
+
+async fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode, CliError> {
+    let backend = open(cli).await?;
+    let keys = match &args.jwt_public_key {
+        Some(pem) => TokenKeys::external(pem, args.jwt_issuer.as_deref())?,
+        None => TokenKeys::load_or_create(&cli.data_dir)?,
+    };
+    let state = AppState::new(backend, keys).await?;
+    if args.demo {
+        return Err("the demo data set is not available yet".into());
+    }
+    let runner = state.runner.spawn();
+    let start_head = state.store.head().await?.global_position;
+    let catch_up = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            loop {
+                if state
+                    .runner
+                    .wait_for(start_head, Duration::from_secs(60))
+                    .await
+                    .is_ok()
+                {
+                    state.caught_up.store(true, Ordering::Relaxed);
+                    tracing::info!(position = start_head, "read side caught up");
+                    break;
+                }
+            }
+        })
+    };
+    let timers = (!args.no_timers).then(|| {
+        let state = state.clone();
+        tokio::spawn(async move {
+            loop {
+                let today = today_in_vietnam(Utc::now());
+                match ocop_projections::timers::run_timers(&state.runner, &state.service, today)
+                    .await
+                {
+                    Ok(report) => tracing::info!(?report, "timers ran"),
+                    Err(e) => tracing::warn!(error = %e, "timers failed; retrying later"),
+                }
+                tokio::time::sleep(TIMER_EVERY).await;
+            }
+        })
+    });
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, store = %redact(&cli.store_url()), "listening");
+    // Scripts and tests started on port 0 read the chosen address from this line.
+    println!("ocop listening on http://{address}");
+    let _ = std::io::stdout().flush();
+
+    let router = app::router(state, Duration::from_secs(args.request_timeout_secs));
+    axum::serve(listener, router)
+        .with_graceful_shutdown(crate::server::shutdown_signal())
+        .await?;
+
+    if let Some(t) = timers {
+        t.abort();
+    }
+    catch_up.abort();
+    runner.stop().await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A database URL without its password, for logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn migrate(cli: &Cli) -> Result<ExitCode, CliError> {
+    let backend = open(cli).await?;
+    runner(&backend).await?;
+    println!("schema up to date: {}", redact(&cli.store_url()));
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn replay(cli: &Cli, args: &ReplayArgs) -> Result<ExitCode, CliError> {
+    let product_id = Uuid::parse_str(args.product_id.trim())
+        .map_err(|_| format!("{:?} is not a product id (a UUID)", args.product_id))?;
+    let recorded_until = args
+        .as_of
+        .as_deref()
+        .map(DateTime::parse_from_rfc3339)
+        .transpose()
+        .map_err(|e| format!("--as-of must be an RFC 3339 time: {e}"))?
+        .map(|t| t.with_timezone(&Utc));
+    let backend = open(cli).await?;
+    let events = backend
+        .store
+        .read_stream(
+            product_id,
+            StreamRange {
+                recorded_until,
+                ..StreamRange::all()
+            },
+        )
+        .await?;
+    if events.is_empty() {
+        return Err(format!("no events recorded for product {product_id}").into());
+    }
+    let mut state = ocop_domain::ProductState::default();
+    for e in &events {
+        println!(
+            "#{:<4} v{:<3} {}  {:<26} {} ({}, {}){}",
+            e.global_position,
+            e.version,
+            e.recorded_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            e.event_type,
+            e.actor.user,
+            e.actor.role,
+            e.actor.scope,
+            e.occurred_on
+                .map(|d| format!("  on {d}"))
+                .unwrap_or_default(),
+        );
+        let event = ocop_projections::codec::from_recorded(e)?;
+        state = ocop_domain::evolve(state, &event);
+    }
+    println!("{}", serde_json::to_string_pretty(&state)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn rebuild(cli: &Cli, name: &str) -> Result<ExitCode, CliError> {
+    let backend = open(cli).await?;
+    let runner = runner(&backend).await?;
+    let mut last_drawn = std::time::Instant::now() - Duration::from_secs(1);
+    let report = runner
+        .rebuild(name, |p| {
+            if last_drawn.elapsed() >= Duration::from_millis(200) || p.position >= p.head {
+                last_drawn = std::time::Instant::now();
+                eprint!("\r{}", progress_bar(p.projection, p.position, p.head));
+            }
+        })
+        .await?;
+    eprintln!();
+    println!(
+        "rebuilt {} from {} events up to position {} in {:.1} s",
+        report.projections.join(", "),
+        report.events,
+        report.position,
+        report.elapsed.as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress_bar(name: &str, position: i64, head: i64) -> String {
+    const WIDTH: i64 = 30;
+    let filled = if head > 0 {
+        (position.min(head) * WIDTH / head).clamp(0, WIDTH)
+    } else {
+        WIDTH
+    };
+    format!(
+        "{name:<10} [{}{}] {position}/{head}",
+        "#".repeat(filled as usize),
+        ".".repeat((WIDTH - filled) as usize)
+    )
+}
+
+async fn timers(cli: &Cli, now: Option<&str>, test_clock: bool) -> Result<ExitCode, CliError> {
+    let today = match now {
+        None => today_in_vietnam(Utc::now()),
+        Some(_) if !test_clock => {
+            return Err("--now sets the clock and is refused without --test-clock".into());
+        }
+        Some(text) => parse_now(text)?,
+    };
+    let backend = open(cli).await?;
+    let runner = runner(&backend).await?;
+    let service = ocop_projections::service::CommandService::new(backend.store.clone());
+    let report = ocop_projections::timers::run_timers(&runner, &service, today).await?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(if report.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `--now`: an RFC 3339 time (its business date in Vietnam) or a date.
+fn parse_now(text: &str) -> Result<NaiveDate, CliError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(today_in_vietnam(t.with_timezone(&Utc)));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        format!("--now {text:?} is neither an RFC 3339 time nor a YYYY-MM-DD date").into()
+    })
+}
+
+async fn ledger(cli: &Cli, command: &LedgerCommand) -> Result<ExitCode, CliError> {
+    let from = match command {
+        LedgerCommand::Verify {
+            from_digest: Some(d),
+        } => Some(parse_digest(d).map_err(|e| e.to_string())?),
+        _ => None,
+    };
+    let backend = open(cli).await?;
+    match command {
+        LedgerCommand::Digest => {
+            let head = backend.store.head().await?;
+            println!("{}:{}", head.global_position, head.hash);
+            Ok(ExitCode::SUCCESS)
+        }
+        LedgerCommand::Verify { .. } => {
+            let report = backend.store.verify(from).await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "ok": report.ok,
+                    "events_checked": report.events_checked,
+                    "head": report.head,
+                    "first_broken_position": report.first_broken_position,
+                }))?
+            );
+            Ok(if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_business_date_is_vietnam_time() {
+        let t = DateTime::parse_from_rfc3339("2026-03-31T18:30:00Z").unwrap();
+        assert_eq!(
+            today_in_vietnam(t.with_timezone(&Utc)),
+            NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()
+        );
+        assert_eq!(
+            parse_now("2026-04-01").unwrap(),
+            NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()
+        );
+        assert!(parse_now("tomorrow").is_err());
+    }
+
+    #[test]
+    fn passwords_stay_out_of_logs() {
+        assert_eq!(
+            redact("postgres://ocop:secret@db:5432/ocop"),
+            "postgres://ocop:***@db:5432/ocop"
+        );
+        assert_eq!(
+            redact("postgres://root@127.0.0.1/x"),
+            "postgres://root@127.0.0.1/x"
+        );
+    }
 }

@@ -30,6 +30,7 @@ macro_rules! digit_code {
     ($(#[$doc:meta])* $name:ident, $len:expr, $kind:expr, $expected:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
 
@@ -92,6 +93,7 @@ digit_code!(
 
 /// A SHA-256 digest as 64 hexadecimal characters, stored in lower case.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct Sha256Hex(String);
 

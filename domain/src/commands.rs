@@ -79,6 +79,7 @@ impl Command {
 
 /// `POST /api/v1/products`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RegisterProduct {
     /// Product name.
@@ -106,6 +107,7 @@ pub struct RegisterProduct {
 
 /// `POST …/evaluations`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OpenEvaluation {
     /// Kind of round.
@@ -121,6 +123,7 @@ pub struct OpenEvaluation {
 
 /// `POST …/evaluations/current/return`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReturnDossier {
     /// Date.
@@ -131,6 +134,7 @@ pub struct ReturnDossier {
 
 /// `POST …/evaluations/current/dossier`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AmendDossier {
     /// Date.
@@ -141,6 +145,7 @@ pub struct AmendDossier {
 
 /// `POST …/evaluations/current/local-assessment`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RecordLocalAssessment {
     /// Date.
@@ -159,6 +164,7 @@ pub struct RecordLocalAssessment {
 
 /// `POST …/evaluations/current/council`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConveneCouncil {
     /// District, provincial or central.
@@ -178,6 +184,7 @@ pub struct ConveneCouncil {
 
 /// `POST …/evaluations/current/scorecards`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RecordScorecard {
     /// The member.
@@ -200,6 +207,7 @@ pub struct RecordScorecard {
 
 /// `POST …/evaluations/current/conclude`: the engine computes the result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConcludeScoring {
     /// Date.
@@ -209,6 +217,7 @@ pub struct ConcludeScoring {
 /// `POST …/evaluations/current/decision`: recognition (`recognized: true` with stars)
 /// or refusal (`recognized: false` with a reason).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DecideRecognition {
     /// Date.
@@ -233,6 +242,7 @@ pub struct DecideRecognition {
 
 /// `POST …/complaints`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RecordComplaint {
     /// Date.
@@ -245,6 +255,7 @@ pub struct RecordComplaint {
 
 /// `POST …/inspections`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RecordInspection {
     /// Date.
@@ -262,6 +273,7 @@ pub struct RecordInspection {
 
 /// `POST …/revocation`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RevokeRecognition {
     /// Date.
@@ -279,6 +291,7 @@ pub struct RevokeRecognition {
 
 /// `POST …/withdrawal`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawProduct {
     /// Date.
@@ -289,6 +302,7 @@ pub struct WithdrawProduct {
 
 /// `POST …/corrections`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CorrectEntry {
     /// The corrected event.
@@ -303,6 +317,7 @@ pub struct CorrectEntry {
 
 /// Timer: issue the expiry notice (role `system` or `admin`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IssueExpiryNotice {
     /// The timer's business date.
@@ -311,6 +326,7 @@ pub struct IssueExpiryNotice {
 
 /// Timer: expire the recognition (role `system` or `admin`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExpireRecognition {
     /// The timer's business date.
@@ -321,6 +337,7 @@ pub struct ExpireRecognition {
 /// producer_name,producer_kind,product_group,stars,score,decision_no,decided_on,authority,
 /// valid_until`), role `admin`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ImportLegacyRecognition {
     /// Province.
@@ -363,6 +380,7 @@ pub struct ImportLegacyRecognition {
 
 /// Every command of the product lifecycle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum CommandBody {
     /// Register a product.

@@ -30,6 +30,7 @@ pub struct Event {
 
 /// The kind of producer (chủ thể).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProducerKind {
     /// Hợp tác xã.
@@ -44,6 +45,7 @@ pub enum ProducerKind {
 
 /// The producer (chủ thể) of a product.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Producer {
     /// Registered name.
@@ -58,6 +60,7 @@ pub struct Producer {
 /// Product group (nhóm sản phẩm): the six of 148/QĐ-TTg and the two of 1048/QĐ-TTg that
 /// 148 merged away (kept so older records stay valid).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProductGroup {
     /// Thực phẩm.
@@ -81,6 +84,7 @@ pub enum ProductGroup {
 
 /// The kind of an evaluation round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RoundKind {
     /// First evaluation (or a new start after expiry, refusal, revocation or withdrawal).
@@ -93,6 +97,7 @@ pub enum RoundKind {
 
 /// One dossier document, identified by its content hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Document {
     /// Kind, e.g. `registration_form`, `business_plan`, `test_result`.
@@ -107,6 +112,7 @@ pub struct Document {
 
 /// Role of a council member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MemberRole {
     /// Chủ tịch hội đồng.
@@ -121,6 +127,7 @@ pub enum MemberRole {
 
 /// A council member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CouncilMember {
     /// Unique within the council.
@@ -135,6 +142,7 @@ pub struct CouncilMember {
 
 /// The council's own quorum rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Quorum {
     /// Fewest members whose cards make a valid result.
@@ -145,6 +153,7 @@ pub struct Quorum {
 
 /// One per-criterion line of a scorecard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CriterionPoints {
     /// Criterion code of the product set's sheet, e.g. `A1`.
@@ -155,6 +164,7 @@ pub struct CriterionPoints {
 
 /// One card counted in a conclusion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CountedCard {
     /// The member.
     pub member_id: String,
@@ -166,6 +176,7 @@ pub struct CountedCard {
 
 /// The outcome the engine derives from a council's cards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ScoringOutcome {
     /// The level may award up to `stars`; with the potential-5★ flag the product then
@@ -189,6 +200,7 @@ pub enum ScoringOutcome {
 
 /// Grounds of a revocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RevocationGround {
     /// Not re-evaluated after 36 months.
@@ -211,6 +223,7 @@ pub enum RevocationGround {
 
 /// Who a complaint came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ComplaintSource {
     /// A consumer.

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 /// The id of a rule version, e.g. `qd148-2023`: lower-case letters, digits and `-`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RulesVersionId(Cow<'static, str>);
 
 /// A malformed rules version id.
@@ -83,6 +84,7 @@ impl From<RulesVersionId> for String {
 /// A level of the evaluation: who assesses, scores or awards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Level {
     /// The commune People's Committee (assessment only, from `qd1489-2025`).
     Commune,

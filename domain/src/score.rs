@@ -36,6 +36,7 @@ impl PartScores {
 /// number of cards), not reduced, so an audit can see both.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(try_from = "RawMean")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Mean {
     numerator: u64,
     denominator: u64,

@@ -19,6 +19,7 @@ use crate::score::Mean;
 
 /// Where a product is in its life.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// No event yet.
@@ -64,6 +65,7 @@ impl fmt::Display for Status {
 
 /// The stage of an open round at its current level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// The dossier awaits the first level (commune assessment or district council).
@@ -102,6 +104,7 @@ impl fmt::Display for Stage {
 
 /// Why a recognition stopped being the current one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RecognitionEndReason {
     /// A later decision replaced it.
@@ -116,6 +119,7 @@ pub enum RecognitionEndReason {
 
 /// The end of a recognition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecognitionEnd {
     /// Why.
     pub reason: RecognitionEndReason,
@@ -125,6 +129,7 @@ pub struct RecognitionEnd {
 
 /// A recognition (công nhận) of 3★–5★.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Recognition {
     /// Stars.
     pub stars: u8,
@@ -162,6 +167,7 @@ pub struct Recognition {
 
 /// One return of the dossier.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DossierReturn {
     /// Reviewing level.
     pub level: Level,
@@ -175,6 +181,7 @@ pub struct DossierReturn {
 
 /// The commune's assessment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LocalAssessment {
     /// The event.
     pub event_id: Uuid,
@@ -192,6 +199,7 @@ pub struct LocalAssessment {
 
 /// A current scorecard (superseded cards are replaced).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Scorecard {
     /// The `ScorecardRecorded` event.
     pub event_id: Uuid,
@@ -215,6 +223,7 @@ pub struct Scorecard {
 
 /// A council of a round.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Council {
     /// The `CouncilConvened` event.
     pub event_id: Uuid,
@@ -236,6 +245,7 @@ pub struct Council {
 
 /// A concluded result at one level.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConcludedResult {
     /// The `ScoringConcluded` event.
     pub event_id: Uuid,
@@ -261,6 +271,7 @@ pub struct ConcludedResult {
 
 /// How a round ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RoundOutcome {
     /// A recognition was decided (the last one, at the last level reached).
@@ -283,6 +294,7 @@ pub enum RoundOutcome {
 
 /// The end of a round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoundEnd {
     /// Date.
     pub on: NaiveDate,
@@ -292,6 +304,7 @@ pub struct RoundEnd {
 
 /// An evaluation round.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EvaluationRound {
     /// Round number.
     pub round: u32,
@@ -343,6 +356,7 @@ impl EvaluationRound {
 
 /// A complaint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Complaint {
     /// Id (the event's id).
     pub complaint_id: Uuid,
@@ -358,6 +372,7 @@ pub struct Complaint {
 
 /// An inspection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Inspection {
     /// Id (the event's id).
     pub inspection_id: Uuid,
@@ -375,6 +390,7 @@ pub struct Inspection {
 
 /// A revocation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Revocation {
     /// The event.
     pub event_id: Uuid,
@@ -398,6 +414,7 @@ pub struct Revocation {
 
 /// A withdrawal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Withdrawal {
     /// Date.
     pub withdrawn_on: NaiveDate,
@@ -407,6 +424,7 @@ pub struct Withdrawal {
 
 /// A correction applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Correction {
     /// The `EntryCorrected` event.
     pub event_id: Uuid,
@@ -426,6 +444,7 @@ pub struct Correction {
 
 /// An applied event, with its correctable fields' current values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Entry {
     /// Event id.
     pub event_id: Uuid,
@@ -437,6 +456,7 @@ pub struct Entry {
 
 /// Everything known about one product.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductState {
     /// Product id (`None` until registered).
     pub product_id: Option<Uuid>,

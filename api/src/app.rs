@@ -1,0 +1,160 @@
+//! The application: its shared state, the router with every path of the contract and the
+//! OpenAPI document generated from the same routes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use ocop_eventstore::EventStore;
+use ocop_projections::query::ReadModels;
+use ocop_projections::service::CommandService;
+use ocop_projections::{Backend, ProjectionRunner};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::TokenKeys;
+use crate::metrics::Metrics;
+use crate::routes::{audit, commands, ops, queries};
+use crate::server;
+
+/// How long a query given `min_position` waits for the read side before answering 503.
+pub const MIN_POSITION_WAIT: Duration = Duration::from_secs(5);
+
+/// What every request handler shares.
+#[derive(Clone)]
+#[allow(missing_debug_implementations)] // the store and read models are opaque handles
+pub struct AppState {
+    pub store: Arc<dyn EventStore>,
+    pub service: CommandService,
+    pub read: ReadModels,
+    pub runner: ProjectionRunner,
+    pub keys: Arc<TokenKeys>,
+    pub metrics: Arc<Metrics>,
+    /// Set once the projection runner has caught up with the log as it was at start.
+    pub caught_up: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// The state of a server on `backend`, verifying tokens with `keys`.
+    pub async fn new(
+        backend: Backend,
+        keys: TokenKeys,
+    ) -> Result<Self, ocop_projections::ProjectionError> {
+        let runner = ProjectionRunner::new(
+            backend.store.clone(),
+            backend.db.clone(),
+            Default::default(),
+        )
+        .await?;
+        Ok(AppState {
+            service: CommandService::new(backend.store.clone()),
+            read: ReadModels::with_store(backend.db.clone(), backend.store.clone()),
+            store: backend.store,
+            runner,
+            keys: Arc::new(keys),
+            metrics: Arc::new(Metrics::default()),
+            caught_up: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// Whether the read side has caught up once since start.
+    pub fn is_caught_up(&self) -> bool {
+        self.caught_up.load(Ordering::Relaxed)
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "OCOP evaluation ledger",
+        description = "The system of record of the OCOP programme (Chương trình mỗi xã một sản phẩm): \
+                       commands that advance a product's evaluation, the read models that answer \
+                       what is true now and what happened, the ministry's audit and the ledger.",
+        license(name = "Proprietary")
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "commands", description = "Advance a product's lifecycle; each records one event."),
+        (name = "queries", description = "Current state, history, as-of replay, statistics."),
+        (name = "audit", description = "The ministry's decision audit and the hash-chained ledger."),
+        (name = "public", description = "Consumer look-up and revocation notices, no token."),
+        (name = "operations", description = "Health, readiness and metrics."),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every documented route with its OpenAPI operation.
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(commands::register_product))
+        .routes(routes!(commands::open_evaluation))
+        .routes(routes!(commands::return_dossier))
+        .routes(routes!(commands::amend_dossier))
+        .routes(routes!(commands::record_local_assessment))
+        .routes(routes!(commands::convene_council))
+        .routes(routes!(commands::record_scorecard))
+        .routes(routes!(commands::conclude_scoring))
+        .routes(routes!(commands::decide_recognition))
+        .routes(routes!(commands::record_complaint))
+        .routes(routes!(commands::record_inspection))
+        .routes(routes!(commands::revoke_recognition))
+        .routes(routes!(commands::withdraw_product))
+        .routes(routes!(commands::correct_entry))
+        .routes(routes!(queries::list_products))
+        .routes(routes!(queries::get_product))
+        .routes(routes!(queries::product_history))
+        .routes(routes!(queries::stats))
+        .routes(routes!(queries::events))
+        .routes(routes!(queries::public_product))
+        .routes(routes!(queries::public_revocations))
+        .routes(routes!(audit::ledger_digest))
+        .routes(routes!(audit::ledger_verify))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+}
+
+/// The OpenAPI 3.1 document of the API, generated from the routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented().split_for_parts().1
+}
+
+/// The complete router: every route of the contract, `/api/openapi.json`, the fallbacks
+/// and the middleware.
+pub fn router(state: AppState, timeout: Duration) -> Router {
+    let (routes, doc) = documented().split_for_parts();
+    let doc = Arc::new(doc);
+    let routes = routes
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .fallback(server::not_found)
+        .method_not_allowed_fallback(server::method_not_allowed);
+    let metrics = state.metrics.clone();
+    server::with_middleware(routes, metrics, timeout).with_state(state)
+}

@@ -1,0 +1,245 @@
+//! Request extractors: the authenticated actor, command bodies with their fingerprint, the
+//! command headers (`Idempotency-Key`, `If-Match`) and query strings, each failing with the
+//! contract's problem document.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use ocop_domain::{Actor, Role, Scope};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+
+/// The actor named by a valid bearer token.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Actor);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(|| ApiError::Unauthenticated("a bearer token is required".into()))?;
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ApiError::Unauthenticated(
+                    "expected the header `Authorization: Bearer <token>`".into(),
+                )
+            })?;
+        let claims = state
+            .keys
+            .verify(token)
+            .map_err(|e| ApiError::Unauthenticated(e.to_string()))?;
+        Ok(Authenticated(actor_of(
+            &claims.sub,
+            &claims.role,
+            &claims.scope,
+        )?))
+    }
+}
+
+/// The actor a token's claims describe; a role or scope outside the contract is refused
+/// as an invalid token.
+pub fn actor_of(user: &str, role: &str, scope: &str) -> Result<Actor, ApiError> {
+    let role = Role::parse(role)
+        .filter(|r| *r != Role::System)
+        .ok_or_else(|| {
+            ApiError::Unauthenticated(format!("the token names an unknown role {role:?}"))
+        })?;
+    let scope = Scope::parse(scope)
+        .map_err(|e| ApiError::Unauthenticated(format!("the token's scope is invalid: {e}")))?;
+    if user.trim().is_empty() {
+        return Err(ApiError::Unauthenticated("the token names no user".into()));
+    }
+    Ok(Actor::new(user, role, scope))
+}
+
+/// A JSON body decoded into `T`, with the fingerprint of its content: the SHA-256 of the
+/// request's method and path and of the body re-serialised canonically (keys sorted, no
+/// insignificant whitespace), so that the same command sent twice under one idempotency key
+/// is recognised however its JSON was laid out.
+#[derive(Debug)]
+pub struct JsonCommand<T> {
+    pub body: T,
+    pub fingerprint: String,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonCommand<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let method = request.method().clone();
+        let path = request.uri().path().to_owned();
+        require_json_content_type(request.headers())?;
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge {
+                        limit: crate::server::BODY_LIMIT,
+                    }
+                } else {
+                    ApiError::InvalidRequest(format!("cannot read the body: {rejection}"))
+                }
+            })?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| ApiError::InvalidRequest("the body is not valid UTF-8".into()))?;
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| ApiError::InvalidRequest(format!("malformed JSON: {e}")))?;
+        let body = serde_path_to_error::deserialize(&value).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if path == "." {
+                ApiError::InvalidRequest(inner.to_string())
+            } else {
+                ApiError::InvalidRequest(format!("{path}: {inner}"))
+            }
+        })?;
+        let mut hasher = Sha256::new();
+        hasher.update(method.as_str().as_bytes());
+        hasher.update(b" ");
+        hasher.update(path.as_bytes());
+        hasher.update(b"\n");
+        hasher.update(value.to_string().as_bytes());
+        Ok(JsonCommand {
+            body,
+            fingerprint: hex::encode(hasher.finalize()),
+        })
+    }
+}
+
+fn require_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let ok = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+        .unwrap_or(false);
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidRequest(
+            "expected a body with content-type application/json".into(),
+        ))
+    }
+}
+
+/// `Idempotency-Key` and `If-Match` of a command.
+#[derive(Debug, Clone, Copy)]
+pub struct CommandHeaders {
+    /// The caller's key, or a fresh one (then a retry records again).
+    pub idempotency_key: Uuid,
+    /// The version `If-Match` names.
+    pub expected_version: Option<i64>,
+    /// The request id, when it is a UUID: recorded as the events' correlation id.
+    pub request_id: Option<Uuid>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CommandHeaders {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let idempotency_key = match parts.headers.get("idempotency-key") {
+            None => Uuid::now_v7(),
+            Some(v) => v
+                .to_str()
+                .ok()
+                .and_then(|s| Uuid::parse_str(s.trim()).ok())
+                .ok_or_else(|| {
+                    ApiError::InvalidRequest("the Idempotency-Key header must be a UUID".into())
+                })?,
+        };
+        let expected_version = match parts.headers.get(header::IF_MATCH) {
+            None => None,
+            Some(v) => Some(parse_etag(v.to_str().unwrap_or("")).ok_or_else(|| {
+                ApiError::InvalidRequest(
+                    "the If-Match header must be a version in quotes, e.g. \"3\"".into(),
+                )
+            })?),
+        };
+        let request_id = parts
+            .headers
+            .get(&crate::server::REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| Uuid::parse_str(v).ok());
+        Ok(CommandHeaders {
+            idempotency_key,
+            expected_version,
+            request_id,
+        })
+    }
+}
+
+/// Parses an entity tag `"N"` (a weak `W/"N"` is accepted too) into a version.
+fn parse_etag(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let text = text.strip_prefix("W/").unwrap_or(text);
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    inner.parse::<i64>().ok().filter(|v| *v >= 0)
+}
+
+/// A query string decoded into `T` (which should deny unknown fields).
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer)
+            .map(Query)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                if path == "." {
+                    ApiError::InvalidRequest(format!("query: {inner}"))
+                } else {
+                    ApiError::InvalidRequest(format!("query parameter {path}: {inner}"))
+                }
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entity_tags_name_a_version() {
+        assert_eq!(parse_etag("\"3\""), Some(3));
+        assert_eq!(parse_etag("W/\"12\""), Some(12));
+        assert_eq!(parse_etag("3"), None);
+        assert_eq!(parse_etag("\"-1\""), None);
+        assert_eq!(parse_etag("\"x\""), None);
+    }
+
+    #[test]
+    fn tokens_with_roles_outside_the_contract_are_refused() {
+        assert!(actor_of("u", "provincial_secretary", "province:68").is_ok());
+        assert!(actor_of("u", "system", "national").is_err());
+        assert!(actor_of("u", "mayor", "national").is_err());
+        assert!(actor_of("u", "auditor", "province:6").is_err());
+        assert!(actor_of(" ", "auditor", "national").is_err());
+    }
+}

@@ -1,0 +1,281 @@
+//! `POST` commands: each decodes its body, names the actor from the token and goes through
+//! the command service (idempotency key, `If-Match`, decide, append).
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use ocop_domain::commands::{
+    AmendDossier, ConcludeScoring, ConveneCouncil, CorrectEntry, DecideRecognition, OpenEvaluation,
+    RecordComplaint, RecordInspection, RecordLocalAssessment, RecordScorecard, RegisterProduct,
+    ReturnDossier, RevokeRecognition, WithdrawProduct,
+};
+use ocop_domain::{Actor, Command, CommandBody, CommandMeta};
+use ocop_projections::service::{CommandOutcome, ExecuteOptions};
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::CommandResponses;
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::{Authenticated, CommandHeaders, JsonCommand};
+
+/// A command's answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommandAnswer {
+    pub product_id: Uuid,
+    /// The product's version after the command (also the `ETag`).
+    pub version: i64,
+    /// The global position of the command's last event: pass it as `min_position` to read
+    /// your own write.
+    pub global_position: i64,
+    /// The events recorded.
+    pub events: Vec<RecordedEventRef>,
+}
+
+/// One recorded event of a command's answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordedEventRef {
+    pub event_type: String,
+    pub version: i64,
+}
+
+/// The product a command is for.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ProductPath {
+    /// The product id.
+    pub id: Uuid,
+}
+
+/// The headers every command accepts.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct CommandHeaderDoc {
+    /// The same key with the same body returns the first answer and records nothing new;
+    /// with another body it is refused (422 `idempotency_key_reused`).
+    #[param(rename = "Idempotency-Key")]
+    pub idempotency_key: Option<Uuid>,
+    /// `"<version>"`: the command applies only if the product is still at that version
+    /// (409 `version_conflict` otherwise).
+    #[param(rename = "If-Match")]
+    pub if_match: Option<String>,
+}
+
+/// A command's answer as an HTTP response: 201 when recorded, 200 when replayed.
+#[derive(Debug)]
+pub struct CommandReply {
+    outcome: CommandOutcome,
+    location: bool,
+}
+
+impl IntoResponse for CommandReply {
+    fn into_response(self) -> Response {
+        let o = self.outcome;
+        let status = if o.replayed || o.events.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        };
+        let answer = CommandAnswer {
+            product_id: o.product_id,
+            version: o.version,
+            global_position: o.global_position,
+            events: o
+                .events
+                .into_iter()
+                .map(|e| RecordedEventRef {
+                    event_type: e.event_type,
+                    version: e.version,
+                })
+                .collect(),
+        };
+        let mut response = (status, axum::Json(answer)).into_response();
+        let headers = response.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", o.version)) {
+            headers.insert(header::ETAG, v);
+        }
+        if self.location {
+            if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/products/{}", o.product_id)) {
+                headers.insert(header::LOCATION, v);
+            }
+        }
+        response
+    }
+}
+
+/// Executes one command for `product_id` as `actor`.
+pub async fn execute(
+    app: &AppState,
+    actor: Actor,
+    headers: CommandHeaders,
+    product_id: Uuid,
+    body: CommandBody,
+    fingerprint: String,
+) -> Result<CommandOutcome, ApiError> {
+    let command = Command::new(
+        CommandMeta::new(actor, Utc::now(), product_id, vec![Uuid::now_v7()]),
+        body,
+    );
+    let options = ExecuteOptions {
+        idempotency_key: headers.idempotency_key,
+        expected_version: headers.expected_version,
+        request_hash: fingerprint,
+        correlation_id: headers.request_id,
+        causation_id: None,
+    };
+    let outcome = app.service.execute(command, options).await??;
+    if !outcome.replayed {
+        app.metrics.observe_append(outcome.events.len());
+    }
+    Ok(outcome)
+}
+
+/// Register a product (`ProductRegistered`); the answer's `Location` names the new product.
+#[utoipa::path(
+    post,
+    path = "/api/v1/products",
+    tag = "commands",
+    params(CommandHeaderDoc),
+    request_body = RegisterProduct,
+    responses(CommandResponses),
+    security(("bearer" = []))
+)]
+pub async fn register_product(
+    State(app): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: CommandHeaders,
+    input: JsonCommand<RegisterProduct>,
+) -> Result<CommandReply, ApiError> {
+    let outcome = execute(
+        &app,
+        actor,
+        headers,
+        Uuid::now_v7(),
+        CommandBody::RegisterProduct(input.body),
+        input.fingerprint,
+    )
+    .await?;
+    Ok(CommandReply {
+        outcome,
+        location: true,
+    })
+}
+
+/// Declares a command on an existing product: `POST {path}` with a `$body` body.
+macro_rules! product_command {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $body:ident) => {
+        $(#[$doc])*
+        #[utoipa::path(
+            post,
+            path = $path,
+            tag = "commands",
+            params(ProductPath, CommandHeaderDoc),
+            request_body = $body,
+            responses(CommandResponses),
+            security(("bearer" = []))
+        )]
+        pub async fn $name(
+            State(app): State<AppState>,
+            Authenticated(actor): Authenticated,
+            headers: CommandHeaders,
+            Path(id): Path<String>,
+            input: JsonCommand<$body>,
+        ) -> Result<CommandReply, ApiError> {
+            let id = super::product_id(&id)?;
+            let outcome = execute(
+                &app,
+                actor,
+                headers,
+                id,
+                CommandBody::$body(input.body),
+                input.fingerprint,
+            )
+            .await?;
+            Ok(CommandReply {
+                outcome,
+                location: false,
+            })
+        }
+    };
+}
+
+product_command!(
+    /// Open an evaluation round with its dossier, under the rules in force on `opened_on`.
+    open_evaluation,
+    "/api/v1/products/{id}/evaluations",
+    OpenEvaluation
+);
+product_command!(
+    /// Return the dossier for completion.
+    return_dossier,
+    "/api/v1/products/{id}/evaluations/current/return",
+    ReturnDossier
+);
+product_command!(
+    /// Amend the returned dossier.
+    amend_dossier,
+    "/api/v1/products/{id}/evaluations/current/dossier",
+    AmendDossier
+);
+product_command!(
+    /// Record the commune (or district) assessment.
+    record_local_assessment,
+    "/api/v1/products/{id}/evaluations/current/local-assessment",
+    RecordLocalAssessment
+);
+product_command!(
+    /// Convene a council at a level, with its members, quorum and spread limit.
+    convene_council,
+    "/api/v1/products/{id}/evaluations/current/council",
+    ConveneCouncil
+);
+product_command!(
+    /// Record one member's scorecard (a later card of the same member supersedes it).
+    record_scorecard,
+    "/api/v1/products/{id}/evaluations/current/scorecards",
+    RecordScorecard
+);
+product_command!(
+    /// Conclude scoring at the current level; the engine computes mean, band and spread.
+    conclude_scoring,
+    "/api/v1/products/{id}/evaluations/current/conclude",
+    ConcludeScoring
+);
+product_command!(
+    /// Record the recognition decision (`recognized: true` with stars) or the refusal.
+    decide_recognition,
+    "/api/v1/products/{id}/evaluations/current/decision",
+    DecideRecognition
+);
+product_command!(
+    /// Record a complaint about the product.
+    record_complaint,
+    "/api/v1/products/{id}/complaints",
+    RecordComplaint
+);
+product_command!(
+    /// Record an inspection (optionally answering a complaint).
+    record_inspection,
+    "/api/v1/products/{id}/inspections",
+    RecordInspection
+);
+product_command!(
+    /// Revoke the recognition.
+    revoke_recognition,
+    "/api/v1/products/{id}/revocation",
+    RevokeRecognition
+);
+product_command!(
+    /// Record that the producer withdraws the product.
+    withdraw_product,
+    "/api/v1/products/{id}/withdrawal",
+    WithdrawProduct
+);
+product_command!(
+    /// Correct a field of a recorded entry (the original stays in the log).
+    correct_entry,
+    "/api/v1/products/{id}/corrections",
+    CorrectEntry
+);

@@ -1,0 +1,155 @@
+//! The handlers of every path of the contract, grouped as the contract groups them, and
+//! what their OpenAPI operations share.
+
+// utoipa's `path` macro expands `params(SomeParams)` into fully qualified calls.
+#![allow(unused_qualifications)]
+
+pub mod audit;
+pub mod commands;
+pub mod ops;
+pub mod queries;
+
+use std::collections::BTreeMap;
+
+use ocop_domain::{Actor, Role, Scope};
+use utoipa::openapi::{
+    ContentBuilder, Ref, RefOr, Response, ResponseBuilder, ResponsesBuilder, header::HeaderBuilder,
+};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// A product id from the path; anything that is not a UUID names no product.
+pub fn product_id(text: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(text).map_err(|_| ApiError::NotFound(format!("no such product: {text:?}")))
+}
+
+/// A JSON response referring to the schema `name`.
+fn json(description: &str, name: &str) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        "application/json",
+        ContentBuilder::new()
+            .schema(Some(RefOr::Ref(Ref::from_schema_name(name))))
+            .build(),
+    )
+}
+
+/// The problem responses with these statuses.
+fn problems(builder: ResponsesBuilder, statuses: &[u16]) -> ResponsesBuilder {
+    statuses.iter().fold(builder, |b, status| {
+        let description = match status {
+            400 => "invalid_request: malformed JSON, wrong types, unknown fields, bad dates or parameters",
+            401 => "unauthenticated: no token or a token that does not verify",
+            403 => "forbidden: the token's role or scope does not allow this; nothing recorded",
+            404 => "not_found: no such product or resource",
+            409 => "version_conflict: If-Match is stale, or concurrent writers won every attempt",
+            413 => "payload_too_large: the body is over the limit",
+            422 => "rule_violation (with violations) or idempotency_key_reused; nothing recorded",
+            503 => "unavailable: the store is down or the read side is behind min_position; see Retry-After",
+            _ => "internal_error",
+        };
+        b.response(
+            status.to_string(),
+            ResponseBuilder::new().description(description).content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(RefOr::Ref(Ref::from_schema_name("Problem"))))
+                    .build(),
+            ),
+        )
+    })
+}
+
+fn etag() -> utoipa::openapi::header::Header {
+    HeaderBuilder::new()
+        .description(Some("The product's version in quotes, e.g. \"3\"."))
+        .build()
+}
+
+/// The answers of a command.
+#[derive(Debug)]
+pub struct CommandResponses;
+
+impl utoipa::IntoResponses for CommandResponses {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let builder = ResponsesBuilder::new()
+            .response(
+                "201",
+                json("recorded", "CommandAnswer").header("ETag", etag()),
+            )
+            .response(
+                "200",
+                json(
+                    "the idempotency key was seen with the same body: the first answer, nothing recorded",
+                    "CommandAnswer",
+                )
+                .header("ETag", etag()),
+            );
+        problems(builder, &[400, 401, 403, 404, 409, 413, 422, 503])
+            .build()
+            .into()
+    }
+}
+
+/// The answers of a read that may name a product.
+#[derive(Debug)]
+pub struct ReadResponses;
+
+impl utoipa::IntoResponses for ReadResponses {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let builder = ResponsesBuilder::new().response(
+            "200",
+            ResponseBuilder::new().description("the answer, as JSON"),
+        );
+        problems(builder, &[400, 401, 403, 404, 503]).build().into()
+    }
+}
+
+/// The answers of a public read.
+#[derive(Debug)]
+pub struct PublicResponses;
+
+impl utoipa::IntoResponses for PublicResponses {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let builder = ResponsesBuilder::new().response(
+            "200",
+            ResponseBuilder::new().description("the answer, as JSON"),
+        );
+        problems(builder, &[400, 404, 503]).build().into()
+    }
+}
+
+/// Whether `actor` may read products at this place: national roles read everything,
+/// others what lies in their scope.
+pub fn may_read(
+    actor: &Actor,
+    province: &str,
+    commune: Option<&str>,
+    district: Option<&str>,
+) -> bool {
+    match &actor.scope {
+        Scope::National => true,
+        Scope::Province { province: p } => p.as_str() == province,
+        Scope::Commune {
+            province: p,
+            commune: c,
+        } => p.as_str() == province && commune == Some(c.as_str()),
+        Scope::District {
+            province: p,
+            district: d,
+        } => p.as_str() == province && district == Some(d.as_str()),
+    }
+}
+
+/// Refuses roles not in `roles`.
+pub fn require_role(actor: &Actor, roles: &[Role], what: &str) -> Result<(), ApiError> {
+    if roles.contains(&actor.role) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "{} in scope {} may not {what}",
+            actor.role.as_str(),
+            actor.scope
+        )))
+    }
+}

@@ -1,0 +1,65 @@
+//! Liveness, readiness and metrics.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::app::AppState;
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "alive")))]
+pub async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// Readiness: the store answers and the read side has caught up with the log once since
+/// start (its current lag is reported).
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses((status = 200, description = "ready"), (status = 503, description = "not ready"))
+)]
+pub async fn readyz(State(app): State<AppState>) -> Response {
+    let store = app.store.ping().await;
+    let lag = app.runner.lag().await;
+    let caught_up = app.is_caught_up();
+    let ready = store.is_ok() && lag.is_ok() && caught_up;
+    let body = json!({
+        "ready": ready,
+        "store": if store.is_ok() { "ok" } else { "unavailable" },
+        "projections_caught_up": caught_up,
+        "projections": lag.ok(),
+    });
+    if ready {
+        (StatusCode::OK, Json(body)).into_response()
+    } else {
+        let mut response = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(2));
+        response
+    }
+}
+
+/// Prometheus text: request counts and latencies, commands and events appended, the
+/// ledger head and each projection's lag.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text exposition")))]
+pub async fn metrics(State(app): State<AppState>) -> Response {
+    let lag = app.runner.lag().await.unwrap_or_default();
+    let head = lag.first().map_or(0, |l| l.head);
+    let lag: Vec<(String, i64)> = lag
+        .into_iter()
+        .map(|l| (l.projection.to_owned(), l.lag))
+        .collect();
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        app.metrics.render(&lag, head),
+    )
+        .into_response()
+}

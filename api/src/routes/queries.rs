@@ -1,0 +1,504 @@
+//! Queries: the product list and one product (now, as recorded at a time or version, and
+//! legally on a business date), its history, statistics, the global feed and the public
+//! register.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use ocop_domain::Role;
+use ocop_domain::events::ProductGroup;
+use ocop_domain::state::Status;
+use ocop_projections::query::{MAX_LIMIT, ProductQuery, StatsDimension};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::IntoParams;
+
+use super::{PublicResponses, ReadResponses, may_read, product_id, require_role};
+use crate::app::{AppState, MIN_POSITION_WAIT};
+use crate::error::ApiError;
+use crate::extract::{Authenticated, Query};
+
+/// Waits until the read side has applied `min_position`, or answers 503.
+pub async fn wait_for(app: &AppState, min_position: Option<i64>) -> Result<(), ApiError> {
+    let Some(position) = min_position else {
+        return Ok(());
+    };
+    app.runner
+        .wait_for(position, MIN_POSITION_WAIT)
+        .await
+        .map_err(|e| ApiError::Unavailable {
+            detail: format!(
+                "the read side has applied position {}, not yet {position}; retry shortly",
+                e.applied
+            ),
+            retry_after: 1,
+        })
+}
+
+/// Filters of the product list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Province code (2 digits).
+    pub province: Option<String>,
+    /// Commune code (5 digits).
+    pub commune: Option<String>,
+    /// `registered | in_evaluation | recognized | not_recognized | expired | revoked | withdrawn`.
+    pub status: Option<String>,
+    /// Stars of the current recognition (3–5).
+    pub stars: Option<u8>,
+    /// Product group, e.g. `food`.
+    pub group: Option<String>,
+    /// Year of the current recognition's decision (of registration if never recognised).
+    pub year: Option<i32>,
+    /// Only products legally recognised on this business date.
+    pub valid_on: Option<NaiveDate>,
+    /// Words of the name or producer, with or without diacritics ("mat ong" finds "Mật ong").
+    pub q: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<usize>,
+    /// Wait until the read side has applied this global position.
+    pub min_position: Option<i64>,
+}
+
+/// The current-state list: `{"items": [state…], "next_cursor"}`. Outside the national
+/// scope, only the products in the token's scope are listed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/products",
+    tag = "queries",
+    params(ListParams),
+    responses(ReadResponses),
+    security(("bearer" = []))
+)]
+pub async fn list_products(
+    State(app): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Query(params): Query<ListParams>,
+) -> Result<Json<Value>, ApiError> {
+    if let Some(status) = &params.status {
+        serde_json::from_value::<Status>(json!(status)).map_err(|_| {
+            ApiError::InvalidRequest(format!(
+                "status {status:?} is not one of registered, in_evaluation, recognized, \
+                 not_recognized, expired, revoked, withdrawn"
+            ))
+        })?;
+    }
+    if let Some(group) = &params.group {
+        serde_json::from_value::<ProductGroup>(json!(group))
+            .map_err(|e| ApiError::InvalidRequest(format!("group: {e}")))?;
+    }
+    if let Some(stars) = params.stars {
+        if !(1..=5).contains(&stars) {
+            return Err(ApiError::InvalidRequest(format!(
+                "stars must be between 1 and 5, not {stars}"
+            )));
+        }
+    }
+    if let Some(limit) = params.limit {
+        if limit == 0 || limit > MAX_LIMIT {
+            return Err(ApiError::InvalidRequest(format!(
+                "limit must be between 1 and {MAX_LIMIT}, not {limit}"
+            )));
+        }
+    }
+    if let Some(cursor) = &params.cursor {
+        uuid::Uuid::parse_str(cursor).map_err(|_| {
+            ApiError::InvalidRequest("cursor is not a next_cursor of this list".into())
+        })?;
+    }
+    let mut query = ProductQuery {
+        province: params.province,
+        commune: params.commune,
+        district: None,
+        status: params.status,
+        stars: params.stars.map(i64::from),
+        group: params.group,
+        year: params.year,
+        valid_on: params.valid_on,
+        q: params.q,
+        cursor: params.cursor,
+        limit: params.limit,
+    };
+    confine_to_scope(&actor, &mut query)?;
+    wait_for(&app, params.min_position).await?;
+    let page = app.read.products(&query).await?;
+    Ok(Json(
+        json!({ "items": page.items, "next_cursor": page.next_cursor }),
+    ))
+}
+
+/// Narrows a list query to the token's scope; a filter naming another place is refused.
+fn confine_to_scope(actor: &ocop_domain::Actor, query: &mut ProductQuery) -> Result<(), ApiError> {
+    use ocop_domain::Scope;
+    let refuse = |what: &str| {
+        ApiError::Forbidden(format!(
+            "{} in scope {} may not list products of {what}",
+            actor.role.as_str(),
+            actor.scope
+        ))
+    };
+    let pin = |slot: &mut Option<String>, value: &str, what: &str| {
+        match slot {
+            Some(given) if given != value => return Err(refuse(&format!("{what} {given}"))),
+            _ => *slot = Some(value.to_owned()),
+        }
+        Ok(())
+    };
+    match &actor.scope {
+        Scope::National => {}
+        Scope::Province { province } => pin(&mut query.province, province.as_str(), "province")?,
+        Scope::Commune { province, commune } => {
+            pin(&mut query.province, province.as_str(), "province")?;
+            pin(&mut query.commune, commune.as_str(), "commune")?;
+        }
+        Scope::District { province, district } => {
+            pin(&mut query.province, province.as_str(), "province")?;
+            pin(&mut query.district, district.as_str(), "district")?;
+        }
+    }
+    Ok(())
+}
+
+/// Parameters of one product.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ProductParams {
+    /// Replay the stream as recorded at this time (RFC 3339): "what did we know then".
+    pub as_of: Option<DateTime<Utc>>,
+    /// Replay the stream up to this version.
+    pub at_version: Option<i64>,
+    /// Was it recognised on this business date, with which stars, under which decision
+    /// ("what was legally true then"); with `as_of`, judged from what was recorded by then.
+    pub valid_on: Option<NaiveDate>,
+    /// Wait until the read side has applied this global position.
+    pub min_position: Option<i64>,
+}
+
+/// The product's current state (`ETag` = version), or its state replayed as recorded at a
+/// time or version, or its recognition on a business date.
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}",
+    tag = "queries",
+    params(("id" = uuid::Uuid, Path, description = "The product id"), ProductParams),
+    responses(ReadResponses),
+    security(("bearer" = []))
+)]
+pub async fn get_product(
+    State(app): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    Query(params): Query<ProductParams>,
+) -> Result<Response, ApiError> {
+    let id = product_id(&id)?;
+    if params.as_of.is_some() && params.at_version.is_some() {
+        return Err(ApiError::InvalidRequest(
+            "as_of and at_version cannot be combined: give one".into(),
+        ));
+    }
+    if params.valid_on.is_some() && params.at_version.is_some() {
+        return Err(ApiError::InvalidRequest(
+            "valid_on combines with as_of, not with at_version".into(),
+        ));
+    }
+    if let Some(v) = params.at_version {
+        if v < 1 {
+            return Err(ApiError::InvalidRequest(format!(
+                "at_version must be 1 or more, not {v}"
+            )));
+        }
+    }
+    wait_for(&app, params.min_position).await?;
+
+    // The current state, to check the scope (a product's place never changes).
+    let current = current_state(&app, id).await?;
+    require_read(&actor, &current)?;
+
+    if let Some(date) = params.valid_on {
+        let answer = app
+            .service
+            .recognition_valid_on(id, date, params.as_of)
+            .await?;
+        if answer.as_of_version == 0 {
+            return Err(ApiError::NotFound(format!(
+                "product {id} was not recorded yet at that time"
+            )));
+        }
+        return Ok(Json(answer).into_response());
+    }
+    let (version, state) = if let Some(t) = params.as_of {
+        let loaded = app.service.state_as_of(id, t).await?;
+        if loaded.version == 0 {
+            return Err(ApiError::NotFound(format!(
+                "product {id} was not recorded yet at {t}"
+            )));
+        }
+        (loaded.version, to_json(&loaded.state)?)
+    } else if let Some(v) = params.at_version {
+        let loaded = app.service.state_at_version(id, v).await?;
+        if loaded.version < v {
+            return Err(ApiError::NotFound(format!(
+                "product {id} has {} versions, not {v}",
+                loaded.version
+            )));
+        }
+        (loaded.version, to_json(&loaded.state)?)
+    } else {
+        current
+    };
+    let mut response = Json(state).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        response.headers_mut().insert(header::ETAG, v);
+    }
+    Ok(response)
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(value).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// The product's current state and version: from the read model, or from its stream when
+/// the read side has not applied it yet.
+async fn current_state(app: &AppState, id: uuid::Uuid) -> Result<(i64, Value), ApiError> {
+    if let Some(view) = app.read.product(id).await? {
+        let stream_version = app.store.stream_version(id).await?;
+        if view.version >= stream_version {
+            return Ok((view.version, view.state));
+        }
+    }
+    let loaded = app.service.load(id).await?;
+    if loaded.version == 0 {
+        return Err(ApiError::NotFound(format!("no such product: {id}")));
+    }
+    Ok((loaded.version, to_json(&loaded.state)?))
+}
+
+/// Refuses a read of a product outside the token's scope.
+fn require_read(actor: &ocop_domain::Actor, (_, state): &(i64, Value)) -> Result<(), ApiError> {
+    let field = |name: &str| state.get(name).and_then(Value::as_str);
+    let province = field("province").unwrap_or_default();
+    if may_read(actor, province, field("commune"), field("district")) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "{} in scope {} may not read a product of province {province}",
+            actor.role.as_str(),
+            actor.scope
+        )))
+    }
+}
+
+/// Parameters of the history.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryParams {
+    /// Wait until the read side has applied this global position.
+    pub min_position: Option<i64>,
+}
+
+/// The audit trail: every event with actor, role, scope, recorded time, business dates,
+/// decision references and hashes, in order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}/history",
+    tag = "queries",
+    params(("id" = uuid::Uuid, Path, description = "The product id"), HistoryParams),
+    responses(ReadResponses),
+    security(("bearer" = []))
+)]
+pub async fn product_history(
+    State(app): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    Query(params): Query<HistoryParams>,
+) -> Result<Json<Value>, ApiError> {
+    let id = product_id(&id)?;
+    wait_for(&app, params.min_position).await?;
+    let current = current_state(&app, id).await?;
+    require_read(&actor, &current)?;
+    let mut events = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = app.read.history(id, after, 500).await?;
+        let Some(last) = page.last() else { break };
+        after = last.version;
+        let done = page.len() < 500;
+        events.extend(page);
+        if done {
+            break;
+        }
+    }
+    Ok(Json(
+        json!({ "product_id": id, "version": current.0, "events": events }),
+    ))
+}
+
+/// Parameters of the statistics.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StatsParams {
+    /// Comma-separated dimensions: `province`, `stars`, `group`, `year`, `status`.
+    pub group_by: Option<String>,
+    /// Wait until the read side has applied this global position.
+    pub min_position: Option<i64>,
+}
+
+/// Product counts grouped by the given dimensions (all products when none is given).
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats",
+    tag = "queries",
+    params(StatsParams),
+    responses(ReadResponses),
+    security(("bearer" = []))
+)]
+pub async fn stats(
+    State(app): State<AppState>,
+    Authenticated(_actor): Authenticated,
+    Query(params): Query<StatsParams>,
+) -> Result<Json<Value>, ApiError> {
+    let mut dims = Vec::new();
+    for name in params
+        .group_by
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let dim = StatsDimension::parse(name).ok_or_else(|| {
+            ApiError::InvalidRequest(format!(
+                "group_by: {name:?} is not one of province, stars, group, year, status"
+            ))
+        })?;
+        if !dims.contains(&dim) {
+            dims.push(dim);
+        }
+    }
+    wait_for(&app, params.min_position).await?;
+    let rows = app.read.stats(&dims).await?;
+    let total: i64 = rows.iter().map(|r| r.count).sum();
+    let counts: Vec<Value> = rows
+        .into_iter()
+        .map(|r| {
+            let mut row = r.key;
+            row.insert("count".into(), json!(r.count));
+            Value::Object(row)
+        })
+        .collect();
+    let group_by: Vec<&str> = dims.iter().map(|d| d.name()).collect();
+    Ok(Json(
+        json!({ "group_by": group_by, "total": total, "counts": counts }),
+    ))
+}
+
+/// Parameters of the global feed.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EventsParams {
+    /// Events after this global position (default 0: from the start).
+    pub after: Option<i64>,
+    /// Page size, 1–1000 (default 100).
+    pub limit: Option<usize>,
+}
+
+/// The global feed of every event in commit order, for integration (auditor, admin).
+#[utoipa::path(
+    get,
+    path = "/api/v1/events",
+    tag = "queries",
+    params(EventsParams),
+    responses(ReadResponses),
+    security(("bearer" = []))
+)]
+pub async fn events(
+    State(app): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Query(params): Query<EventsParams>,
+) -> Result<Json<Value>, ApiError> {
+    require_role(
+        &actor,
+        &[Role::Auditor, Role::Admin],
+        "read the global feed",
+    )?;
+    let after = params.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::InvalidRequest("after must be 0 or more".into()));
+    }
+    let limit = params.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::InvalidRequest(format!(
+            "limit must be between 1 and 1000, not {limit}"
+        )));
+    }
+    let events = app.store.read_all(after, limit).await?;
+    let next_after = if events.len() == limit {
+        events.last().map(|e| e.global_position)
+    } else {
+        None
+    };
+    Ok(Json(json!({ "events": events, "next_after": next_after })))
+}
+
+/// What consumers may see of a product, by its id or its certificate number — no token.
+#[utoipa::path(
+    get,
+    path = "/api/v1/public/products/{key}",
+    tag = "public",
+    params(("key" = String, Path, description = "The product id or the certificate number")),
+    responses(PublicResponses)
+)]
+pub async fn public_product(
+    State(app): State<AppState>,
+    Path(key): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let product = app
+        .read
+        .public_product(&key)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no product or certificate {key:?}")))?;
+    Ok(Json(to_json(&product)?))
+}
+
+/// Parameters of the public revocation list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RevocationsParams {
+    /// Revocations decided on or after this date.
+    pub since: Option<NaiveDate>,
+    /// At most this many, 1–1000 (default 100), by decision date.
+    pub limit: Option<usize>,
+}
+
+/// The public notice of revoked recognitions — no token.
+#[utoipa::path(
+    get,
+    path = "/api/v1/public/revocations",
+    tag = "public",
+    params(RevocationsParams),
+    responses(PublicResponses)
+)]
+pub async fn public_revocations(
+    State(app): State<AppState>,
+    Query(params): Query<RevocationsParams>,
+) -> Result<Json<Value>, ApiError> {
+    let limit = params.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::InvalidRequest(format!(
+            "limit must be between 1 and 1000, not {limit}"
+        )));
+    }
+    let items = app.read.revocations_since(params.since, limit).await?;
+    Ok(Json(json!({ "items": items })))
+}
