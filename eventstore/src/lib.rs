@@ -326,8 +326,9 @@ pub trait EventStore: Send + Sync + 'static {
     /// The last position and its hash (position 0 and the genesis hash when empty).
     async fn head(&self) -> Result<LedgerDigest, StoreError>;
 
-    /// Recomputes the chain from `from` (default: genesis) to the head: first checks that the
-    /// stored hash at `from` is the given one, then every following event's link and hash.
+    /// Recomputes the chain from genesis to the head, every event's link and hash; with a
+    /// digest `from` kept earlier, the hash recomputed at its position must also be the kept
+    /// one, which proves that nothing at or before it changed since.
     async fn verify(&self, from: Option<LedgerDigest>) -> Result<VerifyReport, StoreError>;
 
     /// The latest committed global position known to this process, updated on local commits

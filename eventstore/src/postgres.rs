@@ -375,15 +375,6 @@ impl RawLog for PgStore {
         rows.iter().map(raw_event).collect()
     }
 
-    async fn hash_at(&self, position: i64) -> Result<Option<String>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT hash FROM events WHERE global_position = $1")
-                .bind(position)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
-
     async fn raw_head(&self) -> Result<LedgerDigest, StoreError> {
         let (global_position, hash): (i64, String) =
             sqlx::query_as("SELECT position, hash FROM ledger_head WHERE id = 1")

@@ -124,13 +124,15 @@ pub(crate) async fn into_recorded_all(
 pub(crate) trait RawLog: Sync {
     /// Up to `limit` stored rows after `after`, by position.
     async fn raw_page(&self, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError>;
-    /// The stored hash at `position`, if there is a row there.
-    async fn hash_at(&self, position: i64) -> Result<Option<String>, StoreError>;
     /// The ledger-head row.
     async fn raw_head(&self) -> Result<LedgerDigest, StoreError>;
 }
 
-/// Recomputes the chain from `from` to the head read at the start, page by page.
+/// Recomputes the chain from genesis to the head read at the start, page by page. With a
+/// digest `from` kept earlier, the hash recomputed at its position must also be the kept
+/// one: then nothing at or before that position changed since the digest was taken — an
+/// event edited in place breaks the chain at its own position, and a chain rewritten
+/// consistently from some event on no longer reaches the kept hash.
 pub(crate) async fn verify(
     log: &impl RawLog,
     from: Option<LedgerDigest>,
@@ -143,17 +145,11 @@ pub(crate) async fn verify(
         head: good,
         first_broken_position: Some(at),
     };
-
-    let anchor_ok = if from.global_position == 0 {
-        from.hash == GENESIS_HASH
-    } else {
-        log.hash_at(from.global_position).await?.as_deref() == Some(from.hash.as_str())
-    };
-    if !anchor_ok {
-        return Ok(broken(0, LedgerDigest::genesis(), from.global_position));
+    if from.global_position == 0 && from.hash != GENESIS_HASH {
+        return Ok(broken(0, LedgerDigest::genesis(), 0));
     }
 
-    let mut good = from;
+    let mut good = LedgerDigest::genesis();
     let mut checked = 0u64;
     'pages: while good.global_position < head.global_position {
         let page = log.raw_page(good.global_position, PAGE).await?;
@@ -171,6 +167,9 @@ pub(crate) async fn verify(
             if event.prev_hash != good.hash || event.hashed().hash() != event.hash {
                 return Ok(broken(checked, good, expected));
             }
+            if event.global_position == from.global_position && event.hash != from.hash {
+                return Ok(broken(checked, good, expected));
+            }
             checked += 1;
             good = LedgerDigest {
                 global_position: event.global_position,
@@ -184,6 +183,11 @@ pub(crate) async fn verify(
     }
     if good.global_position == head.global_position && good.hash != head.hash {
         let at = head.global_position;
+        return Ok(broken(checked, good, at));
+    }
+    if from.global_position > good.global_position {
+        // The ledger no longer reaches the digest's position.
+        let at = good.global_position + 1;
         return Ok(broken(checked, good, at));
     }
     Ok(VerifyReport {

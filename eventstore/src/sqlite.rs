@@ -457,15 +457,6 @@ impl RawLog for SqliteStore {
         Ok(events)
     }
 
-    async fn hash_at(&self, position: i64) -> Result<Option<String>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT hash FROM events WHERE global_position = ?")
-                .bind(position)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
-
     async fn raw_head(&self) -> Result<LedgerDigest, StoreError> {
         let (global_position, hash): (i64, String) =
             sqlx::query_as("SELECT position, hash FROM ledger_head WHERE id = 1")

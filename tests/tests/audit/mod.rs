@@ -4,4 +4,5 @@
 mod clean;
 mod findings;
 mod import;
+mod ledger;
 mod support;
