@@ -21,6 +21,7 @@
 pub mod audit;
 pub mod codec;
 mod db;
+pub mod demo;
 pub mod error;
 pub mod fold;
 mod history;
@@ -35,7 +36,7 @@ pub mod timers;
 
 use std::sync::Arc;
 
-use ocop_eventstore::{EventStore, PgStore, SqliteStore, StoreError};
+use ocop_eventstore::{EventStore, PgStore, SqliteStore, StoreError, Upcaster};
 
 pub use db::{Dialect, ReadDb};
 pub use error::ProjectionError;
@@ -60,18 +61,20 @@ impl std::fmt::Debug for Backend {
     }
 }
 
-/// Opens the store at `url` (as [`ocop_eventstore::open`] does) and keeps a handle on its
-/// connection pool for the read models.
+/// Opens the store at `url` (as [`ocop_eventstore::open`] does) with the domain's upcaster
+/// ([`ocop_domain::upcast::upcast_to_current`]), so every event read from it is at the current
+/// schema, and keeps a handle on its connection pool for the read models.
 pub async fn open(url: &str) -> Result<Backend, StoreError> {
+    let upcaster: Upcaster = ocop_domain::upcast::upcast_to_current;
     if url.starts_with("sqlite:") {
-        let store = SqliteStore::open(url).await?;
+        let store = SqliteStore::open_with(url, upcaster).await?;
         let db = ReadDb::Sqlite(store.pool().clone());
         Ok(Backend {
             store: Arc::new(store),
             db,
         })
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = PgStore::connect(url).await?;
+        let store = PgStore::connect_with(url, upcaster).await?;
         let db = ReadDb::Postgres(store.pool().clone());
         Ok(Backend {
             store: Arc::new(store),
