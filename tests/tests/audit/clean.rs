@@ -251,3 +251,62 @@ async fn given_clean_lifecycles_on_postgres_when_audited_then_no_findings() {
     clean_lifecycles_audit_with_no_findings(&fx).await;
     fx.close().await;
 }
+
+/// The sample lifecycles of every path (recognition, supervision, revocation, expiry,
+/// re-evaluation, refusal, withdrawal) audit clean, except that a decision the sample dates
+/// after today is reported as recorded before it was signed.
+async fn sample_lifecycles_audit_clean(fx: &Fx) {
+    use ocop_projections::sample::{Lifecycle, path_of};
+    let service = fx.service();
+    for n in 0..20 {
+        let life = Lifecycle::new(n, Uuid::now_v7(), path_of(n));
+        for i in 0..life.steps.len() {
+            service
+                .execute(
+                    life.command(i, Uuid::now_v7()),
+                    ocop_projections::service::ExecuteOptions::new(
+                        Uuid::now_v7(),
+                        format!("{:064x}", Uuid::now_v7().as_u128()),
+                    ),
+                )
+                .await
+                .unwrap()
+                .unwrap();
+        }
+    }
+    fx.catch_up().await;
+    let report = audit::audit_decisions(&fx.reads(), &AuditFilter::default())
+        .await
+        .unwrap();
+    assert!(
+        report.decisions_checked >= 20,
+        "{}",
+        report.decisions_checked
+    );
+    let today = chrono::Utc::now().date_naive();
+    for d in &report.decisions {
+        let decided_on: chrono::NaiveDate = d.decided_on.as_deref().unwrap().parse().unwrap();
+        let expected: Vec<&str> = if decided_on > today {
+            vec!["decision_after_recording"]
+        } else {
+            vec![]
+        };
+        let codes: Vec<&str> = d.findings.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes, expected, "{d:#?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_the_sample_lifecycles_on_sqlite_when_audited_then_only_future_dates_are_reported() {
+    let fx = Fx::new(Kind::Sqlite).await;
+    sample_lifecycles_audit_clean(&fx).await;
+    fx.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_the_sample_lifecycles_on_postgres_when_audited_then_only_future_dates_are_reported()
+{
+    let fx = Fx::new(Kind::Postgres).await;
+    sample_lifecycles_audit_clean(&fx).await;
+    fx.close().await;
+}
