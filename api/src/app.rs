@@ -10,16 +10,22 @@ use axum::routing::get;
 use ocop_eventstore::EventStore;
 use ocop_projections::query::ReadModels;
 use ocop_projections::service::CommandService;
-use ocop_projections::{Backend, ProjectionRunner};
+use ocop_projections::{Backend, ProjectionRunner, RunnerHandle};
+use tokio::task::JoinHandle;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::TokenKeys;
+use crate::error::Problem;
 use crate::metrics::Metrics;
+use crate::routes::commands::CommandAnswer;
 use crate::routes::{audit, commands, ops, queries};
 use crate::server;
+
+/// How often a server looks for due expiry notices and expiries.
+pub const TIMER_EVERY: Duration = Duration::from_secs(3600);
 
 /// How long a query given `min_position` waits for the read side before answering 503.
 pub const MIN_POSITION_WAIT: Duration = Duration::from_secs(5);
@@ -67,6 +73,63 @@ impl AppState {
     }
 }
 
+/// A server's background work: the projection runner, the watch that marks the read side
+/// caught up, and (optionally) the expiry timers.
+#[allow(missing_debug_implementations)]
+pub struct Background {
+    runner: RunnerHandle,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Background {
+    /// Starts the background work of `state`; with `timers`, due expiry notices and expiries
+    /// are issued at start and every [`TIMER_EVERY`] (exactly once across processes: their
+    /// idempotency keys are derived from the recognition).
+    pub async fn start(
+        state: &AppState,
+        timers: bool,
+    ) -> Result<Background, ocop_eventstore::StoreError> {
+        let runner = state.runner.spawn();
+        let start_head = state.store.head().await?.global_position;
+        let mut tasks = Vec::new();
+        let watch = state.clone();
+        tasks.push(tokio::spawn(async move {
+            while watch
+                .runner
+                .wait_for(start_head, Duration::from_secs(60))
+                .await
+                .is_err()
+            {}
+            watch.caught_up.store(true, Ordering::Relaxed);
+            tracing::info!(position = start_head, "read side caught up");
+        }));
+        if timers {
+            let state = state.clone();
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    let today = crate::run::today_in_vietnam(chrono::Utc::now());
+                    match ocop_projections::timers::run_timers(&state.runner, &state.service, today)
+                        .await
+                    {
+                        Ok(report) => tracing::info!(?report, "timers ran"),
+                        Err(e) => tracing::warn!(error = %e, "timers failed; retrying later"),
+                    }
+                    tokio::time::sleep(TIMER_EVERY).await;
+                }
+            }));
+        }
+        Ok(Background { runner, tasks })
+    }
+
+    /// Stops the timers and the runner (after its current batch).
+    pub async fn stop(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        self.runner.stop().await;
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -77,6 +140,7 @@ impl AppState {
         license(name = "Proprietary")
     ),
     modifiers(&BearerAuth),
+    components(schemas(Problem, CommandAnswer)),
     tags(
         (name = "commands", description = "Advance a product's lifecycle; each records one event."),
         (name = "queries", description = "Current state, history, as-of replay, statistics."),
@@ -128,6 +192,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(queries::events))
         .routes(routes!(queries::public_product))
         .routes(routes!(queries::public_revocations))
+        .routes(routes!(audit::product_audit))
+        .routes(routes!(audit::decisions_audit))
         .routes(routes!(audit::ledger_digest))
         .routes(routes!(audit::ledger_verify))
         .routes(routes!(ops::healthz))

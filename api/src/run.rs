@@ -2,7 +2,6 @@
 
 use std::io::Write;
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
@@ -13,17 +12,14 @@ use uuid::Uuid;
 use crate::app::{self, AppState};
 use crate::auth::{TokenKeys, parse_ttl};
 use crate::cli::{
-    Cli, Command, LedgerCommand, LogFormat, ProjectionsCommand, ReplayArgs, ServeArgs,
-    TimersCommand, TokenArgs,
+    AuditCommand, Cli, Command, ImportArgs, LedgerCommand, LogFormat, OutputFormat,
+    ProjectionsCommand, ReplayArgs, ServeArgs, TimersCommand, TokenArgs,
 };
 use crate::extract::actor_of;
 use crate::routes::audit::parse_digest;
 
 /// A command-line failure, printed as `error: …`.
 pub type CliError = Box<dyn std::error::Error + Send + Sync>;
-
-/// How often a server looks for due expiry notices and expiries.
-const TIMER_EVERY: Duration = Duration::from_secs(3600);
 
 /// Sets up `tracing` output on standard error, as text or JSON; `RUST_LOG` filters it.
 pub fn init_logging(format: LogFormat) {
@@ -52,9 +48,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             command: TimersCommand::Run { now, test_clock },
         } => timers(&cli, now.as_deref(), *test_clock).await,
         Command::Ledger { command } => ledger(&cli, command).await,
-        Command::Demo | Command::Import(_) | Command::Audit { .. } => {
-            Err("this command is not available yet".into())
-        }
+        Command::Demo => demo(&cli).await,
+        Command::Import(args) => import(&cli, args).await,
+        Command::Audit {
+            command: AuditCommand::Decisions { province, format },
+        } => audit(&cli, province.as_deref(), *format).await,
     }
 }
 
@@ -108,42 +106,16 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode, CliError> {
     };
     let state = AppState::new(backend, keys).await?;
     if args.demo {
-        return Err("the demo data set is not available yet".into());
+        let report =
+            ocop_projections::demo::load_demo(&state.service, today_in_vietnam(Utc::now())).await?;
+        tracing::info!(
+            products = report.products,
+            events_recorded = report.events_recorded,
+            already_present = report.already_present,
+            "demo data set loaded"
+        );
     }
-    let runner = state.runner.spawn();
-    let start_head = state.store.head().await?.global_position;
-    let catch_up = {
-        let state = state.clone();
-        tokio::spawn(async move {
-            loop {
-                if state
-                    .runner
-                    .wait_for(start_head, Duration::from_secs(60))
-                    .await
-                    .is_ok()
-                {
-                    state.caught_up.store(true, Ordering::Relaxed);
-                    tracing::info!(position = start_head, "read side caught up");
-                    break;
-                }
-            }
-        })
-    };
-    let timers = (!args.no_timers).then(|| {
-        let state = state.clone();
-        tokio::spawn(async move {
-            loop {
-                let today = today_in_vietnam(Utc::now());
-                match ocop_projections::timers::run_timers(&state.runner, &state.service, today)
-                    .await
-                {
-                    Ok(report) => tracing::info!(?report, "timers ran"),
-                    Err(e) => tracing::warn!(error = %e, "timers failed; retrying later"),
-                }
-                tokio::time::sleep(TIMER_EVERY).await;
-            }
-        })
-    });
+    let background = app::Background::start(&state, !args.no_timers).await?;
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -159,11 +131,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode, CliError> {
         .with_graceful_shutdown(crate::server::shutdown_signal())
         .await?;
 
-    if let Some(t) = timers {
-        t.abort();
-    }
-    catch_up.abort();
-    runner.stop().await;
+    background.stop().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
@@ -335,6 +303,72 @@ async fn ledger(cli: &Cli, command: &LedgerCommand) -> Result<ExitCode, CliError
             })
         }
     }
+}
+
+async fn demo(cli: &Cli) -> Result<ExitCode, CliError> {
+    let backend = open(cli).await?;
+    let service = ocop_projections::service::CommandService::new(backend.store.clone());
+    let report = ocop_projections::demo::load_demo(&service, today_in_vietnam(Utc::now())).await?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn import(cli: &Cli, args: &ImportArgs) -> Result<ExitCode, CliError> {
+    use ocop_projections::legacy_import::{ImportOptions, import_csv};
+    let bytes = std::fs::read(&args.file)
+        .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
+    let name = args.file.file_name().map_or_else(
+        || args.file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let user = std::env::var("USER").unwrap_or_else(|_| "admin".to_owned());
+    let backend = open(cli).await?;
+    let service = ocop_projections::service::CommandService::new(backend.store.clone());
+    let report = import_csv(&service, &bytes, &ImportOptions::admin(user, name)).await?;
+    for rejected in &report.rejected {
+        eprintln!(
+            "{}:{}: {}",
+            args.file.display(),
+            rejected.line,
+            rejected.reason
+        );
+    }
+    println!(
+        "{} rows: {} imported, {} already present, {} rejected",
+        report.rows,
+        report.imported,
+        report.already_present,
+        report.rejected.len()
+    );
+    Ok(if report.rejected.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+async fn audit(
+    cli: &Cli,
+    province: Option<&str>,
+    format: OutputFormat,
+) -> Result<ExitCode, CliError> {
+    use ocop_projections::audit::{AuditFilter, audit_decisions, render_csv, render_table};
+    let backend = open(cli).await?;
+    // The audit reads the decisions read model: bring it up to date first.
+    runner(&backend).await?.catch_up().await?;
+    let read =
+        ocop_projections::query::ReadModels::with_store(backend.db.clone(), backend.store.clone());
+    let filter = AuditFilter {
+        province: province.map(str::to_owned),
+        ..AuditFilter::default()
+    };
+    let report = audit_decisions(&read, &filter).await?;
+    match format {
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        OutputFormat::Csv => print!("{}", render_csv(&report.decisions)),
+        OutputFormat::Table => print!("{}", render_table(&report.decisions)),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

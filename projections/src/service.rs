@@ -16,8 +16,9 @@ use uuid::Uuid;
 
 use crate::codec::{self, DecodeError};
 
-/// How often a command that lost a race is decided again on the fresh state.
-pub const DEFAULT_MAX_ATTEMPTS: usize = 5;
+/// How often a command that lost a race is decided in all before the caller gets a 409:
+/// enough for a council's secretaries all recording cards at the same moment.
+pub const DEFAULT_MAX_ATTEMPTS: usize = 16;
 
 /// What comes with a command from the caller besides the command itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,7 +209,7 @@ impl CommandService {
         if let Some(known) = self.replay(&options).await? {
             return Ok(Ok(known));
         }
-        for _ in 0..self.max_attempts {
+        for attempt in 0..self.max_attempts {
             let loaded = self.load(product_id).await?;
             if let Some(expected) = options.expected_version {
                 if expected != loaded.version {
@@ -265,7 +266,12 @@ impl CommandService {
                             actual,
                         });
                     }
-                    tracing::debug!(actual, "lost a race; deciding again");
+                    tracing::debug!(actual, attempt, "lost a race; deciding again");
+                    // A short random pause so that the writers who lost together do not
+                    // collide again on their next attempt.
+                    let spread = 2 * (attempt as u64 + 1);
+                    let pause = (Uuid::new_v4().as_u128() % u128::from(spread)) as u64;
+                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
                 }
                 Err(e) => return Err(e.into()),
             }

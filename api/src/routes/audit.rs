@@ -1,9 +1,11 @@
 //! The ministry's decision audit and the hash-chained ledger.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
+use chrono::NaiveDate;
 use ocop_domain::Role;
 use ocop_eventstore::LedgerDigest;
+use ocop_projections::audit;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::IntoParams;
@@ -92,5 +94,154 @@ pub fn parse_digest(text: &str) -> Result<LedgerDigest, ApiError> {
     Ok(LedgerDigest {
         hash: digest.hash.to_ascii_lowercase(),
         ..digest
+    })
+}
+
+/// The audit of one product's decisions: each recognition, refusal, legacy import and
+/// revocation re-derived from its recorded inputs under the rules of its own date, with
+/// findings (empty when all is consistent). Auditors, admins and inspectors in scope.
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}/audit",
+    tag = "audit",
+    params(("id" = uuid::Uuid, Path, description = "The product id")),
+    responses(ReadResponses),
+    security(("bearer" = []))
+)]
+pub async fn product_audit(
+    State(app): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    require_role(
+        &actor,
+        &[Role::Auditor, Role::Admin, Role::Inspector],
+        "read audits",
+    )?;
+    let id = super::product_id(&id)?;
+    let view = app
+        .read
+        .product(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no such product: {id}")))?;
+    let place = |name: &str| view.state.get(name).and_then(Value::as_str);
+    if !super::may_read(
+        &actor,
+        place("province").unwrap_or_default(),
+        place("commune"),
+        place("district"),
+    ) {
+        return Err(ApiError::Forbidden(format!(
+            "{} in scope {} may not audit a product outside it",
+            actor.role.as_str(),
+            actor.scope
+        )));
+    }
+    let audit = audit::audit_product(&app.read, id).await?;
+    Ok(Json(
+        serde_json::to_value(audit).map_err(|e| ApiError::Internal(e.to_string()))?,
+    ))
+}
+
+/// Filters of the decision audit.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DecisionsParams {
+    /// Province code.
+    pub province: Option<String>,
+    /// Decisions dated from (inclusive).
+    pub from: Option<NaiveDate>,
+    /// Decisions dated to (inclusive).
+    pub to: Option<NaiveDate>,
+    /// Only rounds under this rule version, e.g. `qd148-2023`.
+    pub rules_version: Option<String>,
+    /// Page through the decisions: those recorded after this global position.
+    pub after: Option<i64>,
+    /// Page size, 1–10000; without it, every decision in range is answered at once.
+    pub limit: Option<usize>,
+}
+
+/// Every decision in range re-derived from its recorded inputs, with findings, counts by
+/// finding code and (when paging) `next_after`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audits/decisions",
+    tag = "audit",
+    params(DecisionsParams),
+    responses(ReadResponses),
+    security(("bearer" = []))
+)]
+pub async fn decisions_audit(
+    State(app): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Query(params): Query<DecisionsParams>,
+) -> Result<Json<Value>, ApiError> {
+    require_role(
+        &actor,
+        &[Role::Auditor, Role::Admin, Role::Inspector],
+        "read audits",
+    )?;
+    if let (Some(from), Some(to)) = (params.from, params.to) {
+        if from > to {
+            return Err(ApiError::InvalidRequest(format!(
+                "from {from} is after to {to}"
+            )));
+        }
+    }
+    let mut province = params.province;
+    if let Some(own) = actor.scope.province() {
+        match &province {
+            Some(p) if p != own.as_str() => {
+                return Err(ApiError::Forbidden(format!(
+                    "{} in scope {} may not audit province {p}",
+                    actor.role.as_str(),
+                    actor.scope
+                )));
+            }
+            _ => province = Some(own.as_str().to_owned()),
+        }
+    }
+    let filter = audit::AuditFilter {
+        province,
+        from: params.from,
+        to: params.to,
+        rules_version: params.rules_version,
+    };
+    let report = match params.limit {
+        None => {
+            let mut report = audit::audit_decisions(&app.read, &filter).await?;
+            let decisions = std::mem::take(&mut report.decisions);
+            summary(&filter, decisions, None)
+        }
+        Some(limit) if (1..=10_000).contains(&limit) => {
+            let page = audit::audit_decisions_page(&app.read, &filter, params.after, limit).await?;
+            summary(&filter, page.decisions, page.next_after)
+        }
+        Some(limit) => {
+            return Err(ApiError::InvalidRequest(format!(
+                "limit must be between 1 and 10000, not {limit}"
+            )));
+        }
+    };
+    Ok(Json(report))
+}
+
+fn summary(
+    filter: &audit::AuditFilter,
+    decisions: Vec<audit::AuditedDecision>,
+    next_after: Option<i64>,
+) -> Value {
+    let mut by_code = std::collections::BTreeMap::<String, u64>::new();
+    for f in decisions.iter().flat_map(|d| &d.findings) {
+        *by_code.entry(f.code.as_str().to_owned()).or_default() += 1;
+    }
+    json!({
+        "filter": filter,
+        "decisions_checked": decisions.len(),
+        "decisions_with_findings": decisions.iter().filter(|d| !d.findings.is_empty()).count(),
+        "findings_by_code": by_code,
+        "decisions": decisions,
+        "next_after": next_after,
     })
 }

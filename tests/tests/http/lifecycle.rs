@@ -1,0 +1,656 @@
+//! Whole lifecycles driven over HTTP: a qd1489-2025 round to a provincial 4★ with the
+//! potential flag and a central 5★; a qd148-2023 district 3★ expired by the timer command;
+//! refusals; a revocation in the public list; as-of, at-version and valid-on queries.
+
+use ocop_api::cli::Cli;
+use serde_json::{Value, json};
+
+use super::support::{Answer, TestServer};
+use crate::http_on_both_stores;
+
+/// The tokens of everyone who works on a product of Lâm Đồng (68), commune 24730.
+pub struct LamDong {
+    pub officer: String,
+    pub province: String,
+    pub central: String,
+    pub inspector: String,
+    pub auditor: String,
+}
+
+impl LamDong {
+    pub fn tokens(server: &TestServer) -> Self {
+        LamDong {
+            officer: server.token(
+                "commune_officer",
+                "province:68/commune:24730",
+                "cb-dak-song",
+            ),
+            province: server.token("provincial_secretary", "province:68", "tk-lam-dong"),
+            central: server.token("central_secretary", "national", "tk-trung-uong"),
+            inspector: server.token("inspector", "province:68", "tt-lam-dong"),
+            auditor: server.token("auditor", "national", "kiem-toan"),
+        }
+    }
+}
+
+pub fn registration(name: &str) -> Value {
+    json!({
+        "name": name,
+        "producer": {"name": "HTX Nông nghiệp Đắk Song", "kind": "cooperative", "tax_code": "6400123456"},
+        "product_group": "food", "product_set": "Mật ong",
+        "province": "68", "commune": "24730", "district": null, "local_code": null,
+        "registered_on": "2025-08-01"
+    })
+}
+
+pub fn dossier(on: &str) -> Value {
+    json!({"kind": "initial", "opened_on": on, "documents": [
+        {"kind": "registration_form", "title": "Phiếu đăng ký", "sha256": "ab".repeat(32), "size_bytes": 48213},
+        {"kind": "business_plan", "title": "Phương án sản xuất kinh doanh", "sha256": "cd".repeat(32), "size_bytes": 120400}
+    ]})
+}
+
+pub fn council(level: &str, members: usize, on: &str) -> Value {
+    let members: Vec<Value> = (1..=members)
+        .map(|i| {
+            json!({"member_id": format!("m{i}"), "name": format!("Thành viên {i}"),
+                   "role": if i == 1 { "chair" } else { "member" }, "organisation": "Sở Nông nghiệp và Môi trường"})
+        })
+        .collect();
+    json!({"level": level, "council_ref": "1234/QĐ-UBND", "convened_on": on, "members": members,
+           "quorum": {"min_present": members.len(), "chair_required": true}, "spread_limit": null})
+}
+
+/// A scorecard of `total` points split over the three parts.
+pub fn card(member: usize, total: u32, on: &str) -> Value {
+    let a = total.min(40);
+    let b = (total - a).min(25);
+    json!({"member_id": format!("m{member}"), "recorded_on": on,
+           "part_a": a, "part_b": b, "part_c": total - a - b, "mandatory_failed": []})
+}
+
+pub fn recognition(stars: u8, on: &str, decision_no: &str, authority: &str) -> Value {
+    json!({"decided_on": on, "recognized": true, "stars": stars, "decision_no": decision_no,
+           "authority": authority, "certificate_no": null})
+}
+
+/// Registers a Lâm Đồng product and takes it through a provincial council with these
+/// totals, concluded on 2025-09-12; returns its path `/api/v1/products/{id}`.
+pub async fn scored_in_lam_dong(
+    server: &TestServer,
+    t: &LamDong,
+    name: &str,
+    totals: &[u32],
+) -> String {
+    let registered = server
+        .post(&t.officer, "/api/v1/products", &registration(name))
+        .await
+        .expect(201);
+    let path = format!(
+        "/api/v1/products/{}",
+        registered.body["product_id"].as_str().unwrap()
+    );
+    assert_eq!(registered.header("location"), Some(path.as_str()));
+    assert_eq!(registered.header("etag"), Some("\"1\""));
+    server
+        .post(
+            &t.officer,
+            &format!("{path}/evaluations"),
+            &dossier("2025-09-01"),
+        )
+        .await
+        .expect(201);
+    server
+        .post(
+            &t.officer,
+            &format!("{path}/evaluations/current/local-assessment"),
+            &json!({"assessed_on": "2025-09-05", "forward": true, "local_origin": true,
+                      "notes": "Nguyên liệu tại địa phương", "report_ref": "12/TTr-UBND"}),
+        )
+        .await
+        .expect(201);
+    server
+        .post(
+            &t.province,
+            &format!("{path}/evaluations/current/council"),
+            &council("provincial", totals.len(), "2025-09-10"),
+        )
+        .await
+        .expect(201);
+    for (i, total) in totals.iter().enumerate() {
+        server
+            .post(
+                &t.province,
+                &format!("{path}/evaluations/current/scorecards"),
+                &card(i + 1, *total, "2025-09-10"),
+            )
+            .await
+            .expect(201);
+    }
+    server
+        .post(
+            &t.province,
+            &format!("{path}/evaluations/current/conclude"),
+            &json!({"concluded_on": "2025-09-12"}),
+        )
+        .await
+        .expect(201);
+    path
+}
+
+/// `GET path` waiting for the command answered by `after`.
+pub async fn read_after(server: &TestServer, token: &str, path: &str, after: &Answer) -> Answer {
+    let position = after.body["global_position"]
+        .as_i64()
+        .expect("a command answer");
+    let sep = if path.contains('?') { '&' } else { '?' };
+    server
+        .get(Some(token), &format!("{path}{sep}min_position={position}"))
+        .await
+        .expect(200)
+}
+
+async fn provincial_four_stars_then_central_five_stars(server: &TestServer) {
+    let t = LamDong::tokens(server);
+    let path = scored_in_lam_dong(server, &t, "Mật ong hoa cà phê", &[90, 90, 90]).await;
+    let decision = format!("{path}/evaluations/current/decision");
+
+    // The province may not award 5★ under qd1489-2025.
+    let refused = server
+        .post(
+            &t.province,
+            &decision,
+            &recognition(5, "2025-09-20", "150/QĐ-UBND", "UBND tỉnh Lâm Đồng"),
+        )
+        .await
+        .problem(422, "rule_violation");
+    assert_eq!(refused.body["violations"][0]["code"], "level_cannot_award");
+
+    let four = server
+        .post(
+            &t.province,
+            &decision,
+            &recognition(4, "2025-09-20", "156/QĐ-UBND", "UBND tỉnh Lâm Đồng"),
+        )
+        .await
+        .expect(201);
+    assert_eq!(four.body["events"][0]["event_type"], "RecognitionDecided");
+    let after_four = read_after(server, &t.province, &path, &four).await;
+    let state = &after_four.body;
+    assert_eq!(state["status"], "recognized");
+    assert_eq!(state["recognition"]["stars"], 4);
+    assert_eq!(state["recognition"]["potential_five_star"], true);
+    assert_eq!(state["recognition"]["level"], "provincial");
+    assert_eq!(state["recognition"]["valid_until"], "2028-09-20");
+    assert_eq!(state["recognition"]["decision_no"], "156/QĐ-UBND");
+    assert_eq!(state["current_evaluation"]["level"], "central");
+    assert_eq!(state["current_evaluation"]["rules_version"], "qd1489-2025");
+    assert_eq!(state["current_evaluation"]["results"][0]["mean"], "90.00");
+    let four_version = four.body["version"].as_i64().unwrap();
+    assert_eq!(
+        after_four.header("etag"),
+        Some(format!("\"{four_version}\"").as_str())
+    );
+
+    // Only the central council awards 5★.
+    server
+        .post(
+            &t.province,
+            &format!("{path}/evaluations/current/council"),
+            &council("central", 5, "2025-11-01"),
+        )
+        .await
+        .problem(403, "forbidden");
+    server
+        .post(
+            &t.central,
+            &format!("{path}/evaluations/current/council"),
+            &council("central", 5, "2025-11-01"),
+        )
+        .await
+        .expect(201);
+    for (i, total) in [92, 91, 90, 93, 90].into_iter().enumerate() {
+        server
+            .post(
+                &t.central,
+                &format!("{path}/evaluations/current/scorecards"),
+                &card(i + 1, total, "2025-11-01"),
+            )
+            .await
+            .expect(201);
+    }
+    server
+        .post(
+            &t.central,
+            &format!("{path}/evaluations/current/conclude"),
+            &json!({"concluded_on": "2025-11-02"}),
+        )
+        .await
+        .expect(201);
+    let five = server
+        .post(
+            &t.central,
+            &decision,
+            &recognition(
+                5,
+                "2025-11-20",
+                "88/QĐ-BNNMT",
+                "Bộ Nông nghiệp và Môi trường",
+            ),
+        )
+        .await
+        .expect(201);
+    let now = read_after(server, &t.auditor, &path, &five).await.body;
+    assert_eq!(now["recognition"]["stars"], 5);
+    assert_eq!(now["recognition"]["level"], "central");
+    assert_eq!(now["recognition"]["potential_five_star"], false);
+    assert_eq!(now["recognition"]["valid_until"], "2028-11-20");
+    assert!(now["current_evaluation"].is_null());
+
+    // As recorded at a version and at a time: the state the API answered back then.
+    let at_version = server
+        .get(
+            Some(&t.auditor),
+            &format!("{path}?at_version={four_version}"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(at_version.body, after_four.body);
+    assert_eq!(
+        at_version.header("etag"),
+        Some(format!("\"{four_version}\"").as_str())
+    );
+    let history = server
+        .get(Some(&t.auditor), &format!("{path}/history"))
+        .await
+        .expect(200);
+    let events = history.body["events"].as_array().unwrap();
+    assert_eq!(events.len() as i64, now["version"].as_i64().unwrap());
+    let recorded_at = events[four_version as usize - 1]["recorded_at"]
+        .as_str()
+        .unwrap();
+    let as_of = server
+        .get(
+            Some(&t.auditor),
+            &format!("{path}?as_of={}", recorded_at.replace('+', "%2B")),
+        )
+        .await
+        .expect(200);
+    assert_eq!(as_of.body, after_four.body);
+    for e in events {
+        assert!(e["actor"]["user"].is_string() && e["actor"]["role"].is_string());
+        assert_eq!(e["hash"].as_str().unwrap().len(), 64);
+    }
+    assert_eq!(events[0]["actor"]["scope"], "province:68/commune:24730");
+
+    // Legally true on a business date.
+    let on = |date: &str| {
+        let url = format!("{path}?valid_on={date}");
+        let auditor = t.auditor.clone();
+        async move { server.get(Some(&auditor), &url).await }
+    };
+    let before = on("2025-09-19").await.expect(200);
+    assert_eq!(before.body["recognized"], false);
+    let october = on("2025-10-01").await.expect(200);
+    assert_eq!(october.body["recognition"]["stars"], 4);
+    let december = on("2025-12-01").await.expect(200);
+    assert_eq!(december.body["recognition"]["stars"], 5);
+    assert_eq!(december.body["recognition"]["decision_no"], "88/QĐ-BNNMT");
+
+    // The consumer look-up needs no token.
+    let id = path.rsplit('/').next().unwrap();
+    let public = server
+        .get(None, &format!("/api/v1/public/products/{id}"))
+        .await
+        .expect(200);
+    assert_eq!(public.body["stars"], 5);
+    assert_eq!(public.body["name"], "Mật ong hoa cà phê");
+}
+http_on_both_stores!(
+    a_2025_round_reaches_a_provincial_four_star_with_the_flag_and_a_central_five_star_on_sqlite,
+    a_2025_round_reaches_a_provincial_four_star_with_the_flag_and_a_central_five_star_on_postgres,
+    provincial_four_stars_then_central_five_stars
+);
+
+/// Runs `ocop …` against the server's database, as an operator would.
+async fn ocop(server: &TestServer, args: &[&str]) -> Result<(), String> {
+    let mut argv = vec!["ocop", "--database-url", server.url.as_str()];
+    argv.extend_from_slice(args);
+    let cli = <Cli as clap::Parser>::try_parse_from(argv).map_err(|e| e.to_string())?;
+    ocop_api::run::run(cli)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+async fn district_three_stars_then_expiry(server: &TestServer) {
+    let officer = server.token("commune_officer", "province:01/commune:00004", "cb-ha-noi");
+    let district = server.token("district_secretary", "province:01/district:001", "tk-huyen");
+    let auditor = server.token("auditor", "national", "kiem-toan");
+    let mut body = registration("Chè Shan tuyết Ba Vì");
+    body["province"] = json!("01");
+    body["commune"] = json!("00004");
+    body["district"] = json!("001");
+    body["registered_on"] = json!("2023-05-01");
+    let registered = server
+        .post(&officer, "/api/v1/products", &body)
+        .await
+        .expect(201);
+    let path = format!(
+        "/api/v1/products/{}",
+        registered.body["product_id"].as_str().unwrap()
+    );
+    server
+        .post(
+            &officer,
+            &format!("{path}/evaluations"),
+            &dossier("2023-06-01"),
+        )
+        .await
+        .expect(201);
+    server
+        .post(
+            &district,
+            &format!("{path}/evaluations/current/council"),
+            &council("district", 3, "2023-06-10"),
+        )
+        .await
+        .expect(201);
+    for (i, total) in [60, 62, 58].into_iter().enumerate() {
+        server
+            .post(
+                &district,
+                &format!("{path}/evaluations/current/scorecards"),
+                &card(i + 1, total, "2023-06-10"),
+            )
+            .await
+            .expect(201);
+    }
+    server
+        .post(
+            &district,
+            &format!("{path}/evaluations/current/conclude"),
+            &json!({"concluded_on": "2023-06-12"}),
+        )
+        .await
+        .expect(201);
+    let decided = server
+        .post(
+            &district,
+            &format!("{path}/evaluations/current/decision"),
+            &recognition(3, "2023-06-20", "45/QĐ-UBND", "UBND huyện Ba Vì"),
+        )
+        .await
+        .expect(201);
+    let state = read_after(server, &auditor, &path, &decided).await.body;
+    assert_eq!(state["recognition"]["level"], "district");
+    assert_eq!(state["recognition"]["stars"], 3);
+    assert_eq!(state["recognition"]["valid_until"], "2026-06-20");
+    assert_eq!(state["current_evaluation"], Value::Null);
+
+    // The clock is the operator's only with --test-clock.
+    let refused = ocop(server, &["timers", "run", "--now", "2026-05-25"]).await;
+    assert!(refused.unwrap_err().contains("--test-clock"));
+    // The notice 30 days before valid_until, then the expiry the day after it; twice each.
+    for _ in 0..2 {
+        ocop(
+            server,
+            &["timers", "run", "--now", "2026-05-25", "--test-clock"],
+        )
+        .await
+        .unwrap();
+    }
+    for _ in 0..2 {
+        ocop(
+            server,
+            &[
+                "timers",
+                "run",
+                "--now",
+                "2026-06-21T09:00:00+07:00",
+                "--test-clock",
+            ],
+        )
+        .await
+        .unwrap();
+    }
+    let history = server
+        .get(Some(&auditor), &format!("{path}/history"))
+        .await
+        .expect(200);
+    let kinds: Vec<&str> = history.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "ExpiryNoticeIssued").count(),
+        1
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "RecognitionExpired").count(),
+        1
+    );
+    assert_eq!(kinds.last(), Some(&"RecognitionExpired"));
+    let last = history.body["events"].as_array().unwrap().last().unwrap()["global_position"]
+        .as_i64()
+        .unwrap();
+    let now = server
+        .get(Some(&auditor), &format!("{path}?min_position={last}"))
+        .await
+        .expect(200);
+    assert_eq!(now.body["status"], "expired");
+    // Legally it held through valid_until and not a day after.
+    let held = server
+        .get(Some(&auditor), &format!("{path}?valid_on=2026-06-20"))
+        .await
+        .expect(200);
+    assert_eq!(held.body["recognized"], true);
+    let lapsed = server
+        .get(Some(&auditor), &format!("{path}?valid_on=2026-06-21"))
+        .await
+        .expect(200);
+    assert_eq!(lapsed.body["recognized"], false);
+    let expired = server
+        .get(
+            Some(&auditor),
+            &format!("/api/v1/products?status=expired&province=01&min_position={last}"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(expired.body["items"].as_array().unwrap().len(), 1);
+}
+http_on_both_stores!(
+    a_2023_district_three_star_expires_through_the_timer_command_on_sqlite,
+    a_2023_district_three_star_expires_through_the_timer_command_on_postgres,
+    district_three_stars_then_expiry
+);
+
+async fn refusals(server: &TestServer) {
+    let t = LamDong::tokens(server);
+    let path = scored_in_lam_dong(server, &t, "Cà phê Robusta rang xay", &[40, 42, 38]).await;
+    let decision = format!("{path}/evaluations/current/decision");
+    let above = server
+        .post(
+            &t.province,
+            &decision,
+            &recognition(3, "2025-09-20", "157/QĐ-UBND", "UBND tỉnh Lâm Đồng"),
+        )
+        .await
+        .problem(422, "rule_violation");
+    assert_eq!(above.body["violations"][0]["code"], "stars_above_band");
+    let refusal = server
+        .post(&t.province, &decision, &json!({"decided_on": "2025-09-20", "recognized": false,
+              "decision_no": null, "authority": "UBND tỉnh Lâm Đồng", "reason": "Điểm trung bình dưới 50"}))
+        .await
+        .expect(201);
+    assert_eq!(
+        refusal.body["events"][0]["event_type"],
+        "RecognitionRefused"
+    );
+    let state = read_after(server, &t.province, &path, &refusal).await.body;
+    assert_eq!(state["status"], "not_recognized");
+    assert!(state["recognition"].is_null());
+
+    // A failed mandatory criterion blocks the award whatever the points.
+    let path = {
+        let registered = server
+            .post(
+                &t.officer,
+                "/api/v1/products",
+                &registration("Trà Shan tuyết cổ thụ"),
+            )
+            .await
+            .expect(201);
+        format!(
+            "/api/v1/products/{}",
+            registered.body["product_id"].as_str().unwrap()
+        )
+    };
+    server
+        .post(
+            &t.officer,
+            &format!("{path}/evaluations"),
+            &dossier("2025-09-01"),
+        )
+        .await
+        .expect(201);
+    server
+        .post(
+            &t.officer,
+            &format!("{path}/evaluations/current/local-assessment"),
+            &json!({"assessed_on": "2025-09-05", "forward": true, "local_origin": true}),
+        )
+        .await
+        .expect(201);
+    server
+        .post(
+            &t.province,
+            &format!("{path}/evaluations/current/council"),
+            &council("provincial", 3, "2025-09-10"),
+        )
+        .await
+        .expect(201);
+    for i in 1..=3 {
+        let mut c = card(i, 80, "2025-09-10");
+        // Failed when more than half of the present members list it.
+        if i <= 2 {
+            c["mandatory_failed"] = json!(["A1"]);
+        }
+        server
+            .post(
+                &t.province,
+                &format!("{path}/evaluations/current/scorecards"),
+                &c,
+            )
+            .await
+            .expect(201);
+    }
+    server
+        .post(
+            &t.province,
+            &format!("{path}/evaluations/current/conclude"),
+            &json!({"concluded_on": "2025-09-12"}),
+        )
+        .await
+        .expect(201);
+    let blocked = server
+        .post(
+            &t.province,
+            &format!("{path}/evaluations/current/decision"),
+            &recognition(4, "2025-09-20", "158/QĐ-UBND", "UBND tỉnh Lâm Đồng"),
+        )
+        .await
+        .problem(422, "rule_violation");
+    assert_eq!(
+        blocked.body["violations"][0]["code"],
+        "mandatory_criterion_failed"
+    );
+}
+http_on_both_stores!(
+    refusals_are_recorded_and_awards_above_the_band_refused_on_sqlite,
+    refusals_are_recorded_and_awards_above_the_band_refused_on_postgres,
+    refusals
+);
+
+async fn revocation_is_public(server: &TestServer) {
+    let t = LamDong::tokens(server);
+    let path = scored_in_lam_dong(server, &t, "Nước mắm truyền thống", &[75, 78, 80]).await;
+    server
+        .post(
+            &t.province,
+            &format!("{path}/evaluations/current/decision"),
+            &recognition(4, "2025-09-20", "160/QĐ-UBND", "UBND tỉnh Lâm Đồng"),
+        )
+        .await
+        .expect(201);
+    let complaint = server
+        .post(&t.inspector, &format!("{path}/complaints"),
+              &json!({"received_on": "2025-12-01", "source": "consumer", "summary": "Sản phẩm khác mẫu đã chứng nhận"}))
+        .await
+        .expect(201);
+    assert_eq!(
+        complaint.body["events"][0]["event_type"],
+        "ComplaintReceived"
+    );
+    server
+        .post(&t.inspector, &format!("{path}/inspections"),
+              &json!({"inspected_on": "2025-12-15", "authority": "Chi cục QLCL tỉnh Lâm Đồng",
+                      "findings": "Vi phạm an toàn thực phẩm", "compliant": false, "complaint_id": null}))
+        .await
+        .expect(201);
+    let revoked = server
+        .post(&t.province, &format!("{path}/revocation"),
+              &json!({"decided_on": "2026-01-10", "decision_no": "12/QĐ-UBND", "authority": "UBND tỉnh Lâm Đồng",
+                      "grounds": ["food_safety_violation"], "details": "Kết quả kiểm tra không đạt"}))
+        .await
+        .expect(201);
+    let state = read_after(server, &t.province, &path, &revoked).await.body;
+    assert_eq!(state["status"], "revoked");
+    assert_eq!(state["complaints"].as_array().unwrap().len(), 1);
+    assert_eq!(state["inspections"].as_array().unwrap().len(), 1);
+    let id = path.rsplit('/').next().unwrap();
+    let list = server
+        .get(None, "/api/v1/public/revocations?since=2026-01-01")
+        .await
+        .expect(200);
+    let items = list.body["items"].as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .any(|r| r["product_id"] == id && r["decision_no"] == "12/QĐ-UBND"),
+        "{}",
+        list.body
+    );
+    let later = server
+        .get(None, "/api/v1/public/revocations?since=2026-02-01")
+        .await
+        .expect(200);
+    assert!(later.body["items"].as_array().unwrap().is_empty());
+    let public = server
+        .get(None, &format!("/api/v1/public/products/{id}"))
+        .await
+        .expect(200);
+    assert_eq!(public.body["status"], "revoked");
+
+    // Statistics count it.
+    let stats = server
+        .get(Some(&t.auditor), "/api/v1/stats?group_by=province,status")
+        .await
+        .expect(200);
+    assert!(
+        stats.body["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["province"] == "68" && r["status"] == "revoked" && r["count"] == 1),
+        "{}",
+        stats.body
+    );
+}
+http_on_both_stores!(
+    a_revocation_is_visible_in_the_public_list_on_sqlite,
+    a_revocation_is_visible_in_the_public_list_on_postgres,
+    revocation_is_public
+);

@@ -1,0 +1,215 @@
+//! A real server on port 0 over a fresh store, and a small client that speaks its contract.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use ocop_api::app::{self, AppState, Background};
+use ocop_api::auth::TokenKeys;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+/// The secret the test servers sign their tokens with.
+const SECRET: &[u8] = b"end-to-end tests";
+
+/// A server listening on 127.0.0.1:<free port> over a fresh SQLite file or PostgreSQL
+/// database.
+pub struct TestServer {
+    pub base: String,
+    pub url: String,
+    pub client: reqwest::Client,
+    keys: TokenKeys,
+    background: Option<Background>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+/// An answer: status, headers and the body as JSON (`Null` when it is not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    /// The header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected answer: {}",
+            self.body
+        );
+        self
+    }
+
+    /// Asserts a problem document with this status and code.
+    #[track_caller]
+    pub fn problem(self, status: u16, code: &str) -> Self {
+        assert_eq!(self.status.as_u16(), status, "{}", self.body);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.body
+        );
+        assert_eq!(self.body["code"], code, "{}", self.body);
+        assert_eq!(self.body["status"], status, "{}", self.body);
+        assert!(self.body["detail"].is_string(), "{}", self.body);
+        self
+    }
+}
+
+impl TestServer {
+    pub async fn sqlite() -> Self {
+        Self::start(ocop_tests::fresh_sqlite_url().await).await
+    }
+
+    pub async fn postgres() -> Self {
+        Self::start(ocop_tests::fresh_postgres_url().await).await
+    }
+
+    async fn start(url: String) -> Self {
+        let backend = ocop_projections::open(&url).await.expect("open the store");
+        let keys = TokenKeys::from_secret(SECRET);
+        let state = AppState::new(backend, keys.clone())
+            .await
+            .expect("server state");
+        let background = Background::start(&state, false)
+            .await
+            .expect("background work");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind port 0");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let router = app::router(state, Duration::from_secs(30));
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).await.expect("serve");
+        });
+        TestServer {
+            base,
+            url,
+            client: reqwest::Client::new(),
+            keys,
+            background: Some(background),
+            server,
+        }
+    }
+
+    /// Stops the server and drops a PostgreSQL test database.
+    pub async fn close(mut self) {
+        self.server.abort();
+        if let Some(b) = self.background.take() {
+            b.stop().await;
+        }
+        if self.url.starts_with("postgres") {
+            ocop_tests::drop_postgres_database(&self.url).await;
+        }
+    }
+
+    /// A token for `user` with `role` in `scope`, valid for an hour.
+    pub fn token(&self, role: &str, scope: &str, user: &str) -> String {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("clock")
+            .as_secs();
+        self.keys
+            .issue(user, role, scope, now, Duration::from_secs(3600))
+            .expect("issue a token")
+    }
+
+    async fn answer(response: reqwest::Response) -> Answer {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("read the body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// `POST path` with a JSON body and these extra headers.
+    pub async fn post_with(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        body: &Value,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Self::answer(request.send().await.expect("send")).await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post(&self, token: &str, path: &str, body: &Value) -> Answer {
+        self.post_with(Some(token), path, body, &[]).await
+    }
+
+    /// `POST path` with raw bytes as the body.
+    pub async fn post_raw(&self, token: &str, path: &str, body: Vec<u8>) -> Answer {
+        let request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .bearer_auth(token)
+            .body(body);
+        Self::answer(request.send().await.expect("send")).await
+    }
+
+    /// `GET path`, with a token or without.
+    pub async fn get(&self, token: Option<&str>, path: &str) -> Answer {
+        let mut request = self.client.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        Self::answer(request.send().await.expect("send")).await
+    }
+
+    /// The raw text of `GET path` (for `/metrics`).
+    pub async fn get_text(&self, path: &str) -> (StatusCode, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("send");
+        (response.status(), response.text().await.expect("text"))
+    }
+}
+
+/// Runs `body` against a server on SQLite and then one on PostgreSQL.
+#[macro_export]
+macro_rules! http_on_both_stores {
+    ($sqlite:ident, $postgres:ident, $body:path) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $sqlite() {
+            let server = $crate::http::support::TestServer::sqlite().await;
+            $body(&server).await;
+            server.close().await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $postgres() {
+            let server = $crate::http::support::TestServer::postgres().await;
+            $body(&server).await;
+            server.close().await;
+        }
+    };
+}
