@@ -287,7 +287,9 @@ pub fn no_upcast(
     Ok((schema_version, payload))
 }
 
-/// The upcaster the stores use unless told otherwise: the domain's.
+/// The upcaster the stores use unless told otherwise: none. The store knows no event types
+/// (it does not depend on the domain); the application opens its stores with the domain's
+/// upcaster (`ocop_projections::open` passes `ocop_domain::upcast::upcast_to_current`).
 pub fn default_upcaster() -> Upcaster {
     no_upcast
 }

@@ -45,7 +45,8 @@ struct Shared {
 }
 
 impl PgStore {
-    /// Connects to `url` (`postgres://…`) with the domain's upcaster and applies migrations.
+    /// Connects to `url` (`postgres://…`) without an upcaster ([`crate::default_upcaster`])
+    /// and applies migrations.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         Self::connect_with(url, crate::default_upcaster()).await
     }

@@ -53,7 +53,7 @@ struct Shared {
 
 impl SqliteStore {
     /// Opens (creating if needed) the store at `url` (`sqlite://path?mode=rwc` or
-    /// `sqlite:path`) with the domain's upcaster, and applies migrations.
+    /// `sqlite:path`) without an upcaster ([`crate::default_upcaster`]), and applies migrations.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         Self::open_with(url, crate::default_upcaster()).await
     }

@@ -5,3 +5,4 @@ mod runner;
 mod service;
 mod support;
 mod timers;
+mod upcast;
