@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::IntoParams;
 
+use super::queries::wait_for;
 use super::{ReadResponses, require_role};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -104,7 +105,7 @@ pub fn parse_digest(text: &str) -> Result<LedgerDigest, ApiError> {
     get,
     path = "/api/v1/products/{id}/audit",
     tag = "audit",
-    params(("id" = uuid::Uuid, Path, description = "The product id")),
+    params(("id" = uuid::Uuid, Path, description = "The product id"), ProductAuditParams),
     responses(ReadResponses),
     security(("bearer" = []))
 )]
@@ -112,6 +113,7 @@ pub async fn product_audit(
     State(app): State<AppState>,
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
+    Query(params): Query<ProductAuditParams>,
 ) -> Result<Json<Value>, ApiError> {
     require_role(
         &actor,
@@ -119,6 +121,7 @@ pub async fn product_audit(
         "read audits",
     )?;
     let id = super::product_id(&id)?;
+    wait_for(&app, params.min_position).await?;
     let view = app
         .read
         .product(id)
@@ -143,6 +146,15 @@ pub async fn product_audit(
     ))
 }
 
+/// Parameters of a product's audit.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ProductAuditParams {
+    /// Wait until the read side has applied this global position.
+    pub min_position: Option<i64>,
+}
+
 /// Filters of the decision audit.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -160,6 +172,8 @@ pub struct DecisionsParams {
     pub after: Option<i64>,
     /// Page size, 1–10000; without it, every decision in range is answered at once.
     pub limit: Option<usize>,
+    /// Wait until the read side has applied this global position.
+    pub min_position: Option<i64>,
 }
 
 /// Every decision in range re-derived from its recorded inputs, with findings, counts by
@@ -202,6 +216,7 @@ pub async fn decisions_audit(
             _ => province = Some(own.as_str().to_owned()),
         }
     }
+    wait_for(&app, params.min_position).await?;
     let filter = audit::AuditFilter {
         province,
         from: params.from,
