@@ -53,7 +53,9 @@
 //! and the step; each step's idempotency key is derived from the product and the step, and
 //! its request hash is the SHA-256 of the whole command. Timer steps use the engine
 //! timer's own keys ([`crate::timers::timer_key`]), so the demo and `ocop timers run` never
-//! record the same notice twice.
+//! record the same notice twice; legacy rows use `ocop import`'s ids, keys and hashes
+//! ([`crate::legacy_import`]), so importing [`legacy_csv`] after the demo (or before it)
+//! finds every row already present.
 //!
 //! Loading twice on the same day records nothing new: every command is replayed from its
 //! key. Most dates are fixed history; one product's dates are placed relative to `today`
@@ -90,6 +92,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::audit::FindingCode;
+use crate::legacy_import;
 use crate::service::{CommandService, ExecuteOptions, ServiceError};
 use crate::timers::timer_key;
 
@@ -273,6 +276,12 @@ impl DemoProduct {
         if let Some((recognition, kind)) = step.timer {
             return timer_key(self.product_id, recognition, kind);
         }
+        if let CommandBody::ImportLegacyRecognition(row) = &step.body {
+            return (
+                legacy_import::import_key(self.product_id),
+                legacy_import::request_hash(row),
+            );
+        }
         let key = name_uuid(&["command", self.slug, &i.to_string()]);
         let json = serde_json::to_vec(&self.command(i)).unwrap_or_default();
         (key, hex(&Sha256::digest(&json)))
@@ -386,7 +395,8 @@ impl fmt::Display for DemoReport {
     }
 }
 
-/// The id of the demo product `slug`.
+/// The id of the demo product `slug` (legacy rows have the id `ocop import` gives them,
+/// [`legacy_import::legacy_product_id`]; [`DemoProduct::product_id`] is always right).
 pub fn product_id(slug: &str) -> Uuid {
     name_uuid(&["product", slug])
 }
@@ -3169,7 +3179,7 @@ const LEGACY_ROWS: &[LegacyRow] = &[
 fn planted(row: &'static LegacyRow, i: usize) -> Option<PlantedInconsistency> {
     row.planted
         .map(|(defect, expected_finding)| PlantedInconsistency {
-            product_id: product_id(row.slug),
+            product_id: legacy_import::legacy_product_id(&legacy_command(row, i)),
             slug: row.slug,
             line: i as u32 + 2,
             product_name: row.product_name,
@@ -3178,9 +3188,10 @@ fn planted(row: &'static LegacyRow, i: usize) -> Option<PlantedInconsistency> {
         })
 }
 
-fn legacy_product(row: &'static LegacyRow, i: usize) -> DemoProduct {
-    let on = d(LEGACY_IMPORTED_ON);
-    let body = CommandBody::ImportLegacyRecognition(ImportLegacyRecognition {
+/// The import command of row `i`, as `ocop import` makes it from line `i + 2` of
+/// [`legacy_csv`].
+fn legacy_command(row: &LegacyRow, i: usize) -> ImportLegacyRecognition {
+    ImportLegacyRecognition {
         province: QUANG_NINH.code(),
         district: Some(DistrictCode::parse(row.district).expect("a demo district code")),
         commune: row
@@ -3198,7 +3209,14 @@ fn legacy_product(row: &'static LegacyRow, i: usize) -> DemoProduct {
         authority: row.authority.to_owned(),
         valid_until: row.valid_until.map(d),
         source: Some(format!("{LEGACY_FILE}:{}", i + 2)),
-    });
+    }
+}
+
+fn legacy_product(row: &'static LegacyRow, i: usize) -> DemoProduct {
+    let on = d(LEGACY_IMPORTED_ON);
+    let command = legacy_command(row, i);
+    let product_id = legacy_import::legacy_product_id(&command);
+    let body = CommandBody::ImportLegacyRecognition(command);
     let mut paths = BTreeSet::from([DemoPath::LegacyImport]);
     let planted = planted(row, i);
     if planted.is_some() {
@@ -3206,7 +3224,7 @@ fn legacy_product(row: &'static LegacyRow, i: usize) -> DemoProduct {
     }
     DemoProduct {
         slug: row.slug,
-        product_id: product_id(row.slug),
+        product_id,
         name: row.product_name.to_owned(),
         producer: row.producer_name.to_owned(),
         province: QUANG_NINH.code,

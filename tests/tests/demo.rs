@@ -9,6 +9,7 @@ use ocop_domain::CommandBody;
 use ocop_projections::audit::{self, AuditFilter};
 use ocop_projections::demo::{self, DemoProduct};
 use ocop_projections::fold::fold;
+use ocop_projections::legacy_import::{ImportOptions, import_csv};
 use ocop_projections::query::{ProductQuery, ReadModels};
 use ocop_projections::service::CommandService;
 use ocop_projections::{Backend, ProjectionRunner, RunnerOptions};
@@ -148,6 +149,21 @@ async fn loads_once_and_a_second_load_records_nothing(db: &Db) {
     assert_eq!(second.already_present, first.commands);
     assert_eq!(db.head().await, head, "nothing new in the log");
     assert!(second.to_string().contains("nothing new recorded"));
+
+    // The legacy list through `ocop import`: the same products, nothing new either.
+    let csv = demo::legacy_csv();
+    let imported = import_csv(
+        &db.service(),
+        csv.as_bytes(),
+        &ImportOptions::admin("quantri.ocop", demo::LEGACY_FILE),
+    )
+    .await
+    .unwrap();
+    assert!(imported.rejected.is_empty(), "{:?}", imported.rejected);
+    assert_eq!(imported.imported, 0);
+    assert_eq!(imported.rows as usize, csv.lines().count() - 1);
+    assert_eq!(imported.already_present, imported.rows);
+    assert_eq!(db.head().await, head);
 }
 
 on_both_stores!(
