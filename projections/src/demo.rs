@@ -1,4 +1,4 @@
-//! The demo data set behind `ocop demo` and `ocop serve --demo`: about fifty hand-written
+//! The demo data set behind `ocop demo` and `ocop serve --demo`: fifty-four hand-written
 //! product lives in nine provinces, recorded through the command service with realistic
 //! actors, so a new user sees a living system and an auditor has something real to audit.
 //!
@@ -42,8 +42,9 @@
 //! since 1 Jul 2025 (01 Hà Nội, 08 Tuyên Quang, 19 Thái Nguyên, 22 Quảng Ninh, 46 Huế,
 //! 66 Đắk Lắk, 68 Lâm Đồng, 86 Vĩnh Long, 91 An Giang); one record finished before the
 //! merger keeps the code it was made with (02 Hà Giang, now part of Tuyên Quang). District
-//! codes are those of the districts named; commune codes lie in their province's range but
-//! are illustrative, not a claim about a particular commune.
+//! codes are meant to be those of the districts named and commune codes lie in their
+//! province's range, but neither was checked against the official list: they are
+//! illustrative, not a claim about a particular commune.
 //!
 //! # Idempotence
 //!
