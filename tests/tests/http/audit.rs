@@ -7,18 +7,6 @@ use super::lifecycle::{LamDong, recognition, scored_in_lam_dong};
 use super::support::TestServer;
 use crate::http_on_both_stores;
 
-/// Runs `ocop …` against the server's database, as an operator would.
-pub async fn ocop(server: &TestServer, args: &[&str]) -> Result<(), String> {
-    let mut argv = vec!["ocop", "--database-url", server.url.as_str()];
-    argv.extend_from_slice(args);
-    let cli =
-        <ocop_api::cli::Cli as clap::Parser>::try_parse_from(argv).map_err(|e| e.to_string())?;
-    ocop_api::run::run(cli)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
-}
-
 const LEGACY: &str = "\
 province,district,commune,local_code,product_name,producer_name,producer_kind,product_group,stars,score,decision_no,decided_on,authority,valid_until
 22,,06733,QN-2022-01,Chả mực Hạ Long,Công ty TNHH Chả mực Hạ Long,enterprise,food,4,78.5,1021/QĐ-UBND,2022-05-10,UBND tỉnh Quảng Ninh,2025-05-10
@@ -70,7 +58,7 @@ async fn import_then_audit(server: &TestServer) {
     let file = dir.join("quang-ninh.csv");
     std::fs::write(&file, LEGACY).unwrap();
     let file = file.to_str().unwrap();
-    ocop(server, &["import", "--file", file]).await.unwrap();
+    server.ocop(&["import", "--file", file]).await.unwrap();
     let after_first = server
         .get(Some(&t.auditor), "/api/v1/ledger/digest")
         .await
@@ -82,7 +70,7 @@ async fn import_then_audit(server: &TestServer) {
         "three good rows, one rejected"
     );
     // Importing the same file again records nothing.
-    ocop(server, &["import", "--file", file]).await.unwrap();
+    server.ocop(&["import", "--file", file]).await.unwrap();
     let after_second = server
         .get(Some(&t.auditor), "/api/v1/ledger/digest")
         .await
@@ -129,12 +117,10 @@ async fn import_then_audit(server: &TestServer) {
         .get(Some(&t.province), "/api/v1/audits/decisions")
         .await
         .problem(403, "forbidden");
-    ocop(
-        server,
-        &["audit", "decisions", "--province", "22", "--format", "csv"],
-    )
-    .await
-    .unwrap();
+    server
+        .ocop(&["audit", "decisions", "--province", "22", "--format", "csv"])
+        .await
+        .unwrap();
 
     // Nothing before the kept digest changed; the chain verifies to the head.
     let verified = server
@@ -158,7 +144,8 @@ async fn import_then_audit(server: &TestServer) {
         .expect(200)
         .body;
     assert_eq!(refused["ok"], false, "{refused}");
-    ocop(server, &["ledger", "verify", "--from-digest", &kept])
+    server
+        .ocop(&["ledger", "verify", "--from-digest", &kept])
         .await
         .unwrap();
     std::fs::remove_dir_all(dir).ok();

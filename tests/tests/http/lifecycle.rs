@@ -2,7 +2,6 @@
 //! potential flag and a central 5★; a qd148-2023 district 3★ expired by the timer command;
 //! refusals; a revocation in the public list; as-of, at-version and valid-on queries.
 
-use ocop_api::cli::Cli;
 use serde_json::{Value, json};
 
 use super::support::{Answer, TestServer};
@@ -109,33 +108,47 @@ pub async fn scored_in_lam_dong(
         )
         .await
         .expect(201);
+    score(
+        server,
+        &t.province,
+        &path,
+        "provincial",
+        totals,
+        ("2025-09-10", "2025-09-12"),
+    )
+    .await;
+    path
+}
+
+/// Convenes a council of `totals.len()` members at `level` on `dates.0`, records one card a
+/// member with these totals and concludes on `dates.1`, as `token`.
+pub async fn score(
+    server: &TestServer,
+    token: &str,
+    path: &str,
+    level: &str,
+    totals: &[u32],
+    dates: (&str, &str),
+) {
+    let at = |step: &str| format!("{path}/evaluations/current/{step}");
     server
         .post(
-            &t.province,
-            &format!("{path}/evaluations/current/council"),
-            &council("provincial", totals.len(), "2025-09-10"),
+            token,
+            &at("council"),
+            &council(level, totals.len(), dates.0),
         )
         .await
         .expect(201);
     for (i, total) in totals.iter().enumerate() {
         server
-            .post(
-                &t.province,
-                &format!("{path}/evaluations/current/scorecards"),
-                &card(i + 1, *total, "2025-09-10"),
-            )
+            .post(token, &at("scorecards"), &card(i + 1, *total, dates.0))
             .await
             .expect(201);
     }
     server
-        .post(
-            &t.province,
-            &format!("{path}/evaluations/current/conclude"),
-            &json!({"concluded_on": "2025-09-12"}),
-        )
+        .post(token, &at("conclude"), &json!({"concluded_on": dates.1}))
         .await
         .expect(201);
-    path
 }
 
 /// `GET path` waiting for the command answered by `after`.
@@ -201,32 +214,15 @@ async fn provincial_four_stars_then_central_five_stars(server: &TestServer) {
         )
         .await
         .problem(403, "forbidden");
-    server
-        .post(
-            &t.central,
-            &format!("{path}/evaluations/current/council"),
-            &council("central", 5, "2025-11-01"),
-        )
-        .await
-        .expect(201);
-    for (i, total) in [92, 91, 90, 93, 90].into_iter().enumerate() {
-        server
-            .post(
-                &t.central,
-                &format!("{path}/evaluations/current/scorecards"),
-                &card(i + 1, total, "2025-11-01"),
-            )
-            .await
-            .expect(201);
-    }
-    server
-        .post(
-            &t.central,
-            &format!("{path}/evaluations/current/conclude"),
-            &json!({"concluded_on": "2025-11-02"}),
-        )
-        .await
-        .expect(201);
+    score(
+        server,
+        &t.central,
+        &path,
+        "central",
+        &[92, 91, 90, 93, 90],
+        ("2025-11-01", "2025-11-02"),
+    )
+    .await;
     let five = server
         .post(
             &t.central,
@@ -312,17 +308,6 @@ http_on_both_stores!(
     provincial_four_stars_then_central_five_stars
 );
 
-/// Runs `ocop …` against the server's database, as an operator would.
-async fn ocop(server: &TestServer, args: &[&str]) -> Result<(), String> {
-    let mut argv = vec!["ocop", "--database-url", server.url.as_str()];
-    argv.extend_from_slice(args);
-    let cli = <Cli as clap::Parser>::try_parse_from(argv).map_err(|e| e.to_string())?;
-    ocop_api::run::run(cli)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
-}
-
 async fn district_three_stars_then_expiry(server: &TestServer) {
     let officer = server.token("commune_officer", "province:01/commune:00004", "cb-ha-noi");
     let district = server.token("district_secretary", "province:01/district:001", "tk-huyen");
@@ -348,32 +333,15 @@ async fn district_three_stars_then_expiry(server: &TestServer) {
         )
         .await
         .expect(201);
-    server
-        .post(
-            &district,
-            &format!("{path}/evaluations/current/council"),
-            &council("district", 3, "2023-06-10"),
-        )
-        .await
-        .expect(201);
-    for (i, total) in [60, 62, 58].into_iter().enumerate() {
-        server
-            .post(
-                &district,
-                &format!("{path}/evaluations/current/scorecards"),
-                &card(i + 1, total, "2023-06-10"),
-            )
-            .await
-            .expect(201);
-    }
-    server
-        .post(
-            &district,
-            &format!("{path}/evaluations/current/conclude"),
-            &json!({"concluded_on": "2023-06-12"}),
-        )
-        .await
-        .expect(201);
+    score(
+        server,
+        &district,
+        &path,
+        "district",
+        &[60, 62, 58],
+        ("2023-06-10", "2023-06-12"),
+    )
+    .await;
     let decided = server
         .post(
             &district,
@@ -389,30 +357,26 @@ async fn district_three_stars_then_expiry(server: &TestServer) {
     assert_eq!(state["current_evaluation"], Value::Null);
 
     // The clock is the operator's only with --test-clock.
-    let refused = ocop(server, &["timers", "run", "--now", "2026-05-25"]).await;
+    let refused = server.ocop(&["timers", "run", "--now", "2026-05-25"]).await;
     assert!(refused.unwrap_err().contains("--test-clock"));
     // The notice 30 days before valid_until, then the expiry the day after it; twice each.
     for _ in 0..2 {
-        ocop(
-            server,
-            &["timers", "run", "--now", "2026-05-25", "--test-clock"],
-        )
-        .await
-        .unwrap();
+        server
+            .ocop(&["timers", "run", "--now", "2026-05-25", "--test-clock"])
+            .await
+            .unwrap();
     }
     for _ in 0..2 {
-        ocop(
-            server,
-            &[
+        server
+            .ocop(&[
                 "timers",
                 "run",
                 "--now",
                 "2026-06-21T09:00:00+07:00",
                 "--test-clock",
-            ],
-        )
-        .await
-        .unwrap();
+            ])
+            .await
+            .unwrap();
     }
     let history = server
         .get(Some(&auditor), &format!("{path}/history"))

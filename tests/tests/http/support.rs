@@ -112,6 +112,19 @@ impl TestServer {
         }
     }
 
+    /// Runs `ocop …` against the server's database, as an operator would (the same code as
+    /// the binary, in this process).
+    pub async fn ocop(&self, args: &[&str]) -> Result<(), String> {
+        let mut argv = vec!["ocop", "--database-url", self.url.as_str()];
+        argv.extend_from_slice(args);
+        let cli = <ocop_api::cli::Cli as clap::Parser>::try_parse_from(argv)
+            .map_err(|e| e.to_string())?;
+        ocop_api::run::run(cli)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
     /// A token for `user` with `role` in `scope`, valid for an hour.
     pub fn token(&self, role: &str, scope: &str, user: &str) -> String {
         let now = SystemTime::now()
