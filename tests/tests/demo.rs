@@ -11,7 +11,8 @@ use ocop_projections::demo::{self, DemoProduct};
 use ocop_projections::fold::fold;
 use ocop_projections::legacy_import::{ImportOptions, import_csv};
 use ocop_projections::query::{ProductQuery, ReadModels};
-use ocop_projections::service::CommandService;
+use ocop_projections::service::{CommandService, ExecuteOptions};
+use ocop_projections::timers::run_timers;
 use ocop_projections::{Backend, ProjectionRunner, RunnerOptions};
 use serde_json::Value;
 use uuid::Uuid;
@@ -392,4 +393,47 @@ on_both_stores!(
     the_audit_finds_the_planted_inconsistencies_and_nothing_else_on_sqlite,
     the_audit_finds_the_planted_inconsistencies_and_nothing_else_on_postgres,
     the_audit_finds_the_planted_inconsistencies_and_nothing_else
+);
+
+async fn an_interrupted_load_completes_after_the_engine_timer_ran(db: &Db) {
+    // The load stopped right after the decision of a product whose notice and expiry are
+    // scripted next; meanwhile the engine's timer expired it.
+    let plan = plan();
+    let product = plan.iter().find(|p| p.slug == "gio-cha-uoc-le").unwrap();
+    let first_timer = product
+        .steps
+        .iter()
+        .position(|s| s.timer.is_some())
+        .unwrap();
+    let service = db.service();
+    for i in 0..first_timer {
+        let (key, hash) = product.idempotency(i);
+        service
+            .execute(product.command(i), ExecuteOptions::new(key, hash))
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let runner = ProjectionRunner::new(
+        db.backend.store.clone(),
+        db.backend.db.clone(),
+        RunnerOptions::default(),
+    )
+    .await
+    .unwrap();
+    let timers = run_timers(&runner, &service, today()).await.unwrap();
+    assert_eq!(timers.expiries_issued, 1);
+
+    let report = demo::load_demo(&service, today()).await.unwrap();
+    assert_eq!(report.products_created, plan.len() - 1);
+    let state = service.load(product.product_id).await.unwrap().state;
+    assert_eq!(state.status.as_str(), "expired");
+    let again = demo::load_demo(&service, today()).await.unwrap();
+    assert!(again.recorded_nothing(), "{again}");
+}
+
+on_both_stores!(
+    an_interrupted_load_completes_after_the_engine_timer_ran_on_sqlite,
+    an_interrupted_load_completes_after_the_engine_timer_ran_on_postgres,
+    an_interrupted_load_completes_after_the_engine_timer_ran
 );
