@@ -136,6 +136,8 @@ codes! {
     /// The recorded mean (of the conclusion or the decision) is not the mean of the counted
     /// cards.
     MeanMismatch = "mean_mismatch", Error;
+    /// A counted card gives a part more points than the rule version's maximum for it.
+    PartAboveMaximum = "part_above_maximum", Error;
     /// No rule version is recorded, or the rule book does not know it; the checks that need
     /// one were skipped.
     RulesVersionUnknown = "rules_version_unknown", Warning;
@@ -613,6 +615,26 @@ impl<'a> Judge<'a> {
         };
         let council: Option<&Council> = round.councils.iter().rev().find(|c| c.level == level);
         let cards = council.map(|c| c.scorecards.as_slice()).unwrap_or_default();
+        if let Some(v) = rv {
+            let max = v.part_max;
+            for card in cards {
+                for (part, points, max) in [
+                    ("A", card.part_a, max.a),
+                    ("B", card.part_b, max.b),
+                    ("C", card.part_c, max.c),
+                ] {
+                    if points > max {
+                        self.flag(
+                            FindingCode::PartAboveMaximum,
+                            format!(
+                                "member {}'s card gives part {part} {points} points; {} allows {max}",
+                                card.member_id, v.id
+                            ),
+                        );
+                    }
+                }
+            }
+        }
         let totals: Vec<u32> = cards.iter().map(|c| c.total).collect();
         let mean = match Mean::of(&totals) {
             Some(m) => {

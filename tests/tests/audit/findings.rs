@@ -70,6 +70,8 @@ on_both_stores! {
         => super::no_concluded_scoring;
     given_a_conclusion_with_a_wrong_mean_when_audited_then_mean_mismatch
         => super::mean_mismatch;
+    given_a_card_with_40_points_in_part_c_under_qd1489_when_audited_then_part_above_maximum
+        => super::part_above_maximum;
     given_a_revocation_under_an_unknown_rules_version_when_audited_then_rules_version_unknown
         => super::rules_version_unknown;
     given_a_revocation_under_qd148_in_2026_when_audited_then_rules_version_not_in_force
@@ -516,4 +518,41 @@ async fn actor_out_of_scope(fx: &Fx) {
     );
     let at = fx.plant(id, &hanoi, EventBody::RecognitionDecided(e)).await;
     expect_only(fx, id, "actor_out_of_scope", at).await;
+}
+
+async fn part_above_maximum(fx: &Fx) {
+    let id = Uuid::now_v7();
+    scored_provincially(fx, id, &[75, 76, 74, 75], &[]).await;
+    fx.plant(
+        id,
+        &secretary(),
+        EventBody::ScorecardRecorded(ScorecardRecorded {
+            round: 1,
+            rules_version: RulesVersionId::QD1489_2025,
+            level: Level::Provincial,
+            member_id: "m5".into(),
+            recorded_on: d("2025-09-15"),
+            part_a: 20,
+            part_b: 15,
+            part_c: 40,
+            total: 75,
+            mandatory_failed: Vec::new(),
+            criteria: Vec::new(),
+            supersedes: None,
+        }),
+    )
+    .await;
+    conclude(fx, id, &secretary(), "2025-09-16").await;
+    decide(
+        fx,
+        id,
+        &secretary(),
+        Some(4),
+        "156/QĐ-UBND",
+        AUTHORITY,
+        "2025-10-01",
+    )
+    .await;
+    let at = fx.backend.store.head().await.unwrap().global_position;
+    expect_only(fx, id, "part_above_maximum", at).await;
 }
