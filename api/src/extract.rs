@@ -100,6 +100,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonCommand<T> {
             .map_err(|_| ApiError::InvalidRequest("the body is not valid UTF-8".into()))?;
         let value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| ApiError::InvalidRequest(format!("malformed JSON: {e}")))?;
+        if let Some(at) = nul_at(&value, "") {
+            return Err(ApiError::InvalidRequest(format!(
+                "{at}: text must not contain the NUL character (U+0000)"
+            )));
+        }
         let body = serde_path_to_error::deserialize(&value).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
@@ -119,6 +124,40 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonCommand<T> {
             body,
             fingerprint: hex::encode(hasher.finalize()),
         })
+    }
+}
+
+/// Where a string (or a key) holding U+0000 is in `value`, e.g. `producer.name`: PostgreSQL
+/// cannot store NUL in text, so such a command is refused before it reaches the log (a NUL
+/// recorded in an event would stop the read models on PostgreSQL).
+fn nul_at(value: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value;
+    let here = || {
+        if at.is_empty() {
+            ".".to_owned()
+        } else {
+            at.to_owned()
+        }
+    };
+    match value {
+        Value::String(s) if s.contains('\0') => Some(here()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_at(v, &format!("{at}[{i}]"))),
+        Value::Object(fields) => fields.iter().find_map(|(k, v)| {
+            let path = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            if k.contains('\0') {
+                Some(here())
+            } else {
+                nul_at(v, &path)
+            }
+        }),
+        _ => None,
     }
 }
 
@@ -205,6 +244,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
+        if form_urlencoded::parse(query.as_bytes())
+            .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(ApiError::InvalidRequest(
+                "query: parameters must not contain the NUL character (U+0000)".into(),
+            ));
+        }
         let deserializer =
             serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(deserializer)
@@ -224,6 +270,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nul_characters_are_found_wherever_they_hide() {
+        use serde_json::json;
+        assert_eq!(nul_at(&json!({"a": "x", "b": [1, "y"]}), ""), None);
+        assert_eq!(nul_at(&json!("a\u{0}"), "").as_deref(), Some("."));
+        assert_eq!(
+            nul_at(&json!({"producer": {"name": "HTX\u{0}"}}), "").as_deref(),
+            Some("producer.name")
+        );
+        assert_eq!(
+            nul_at(
+                &json!({"documents": [{"title": "ok"}, {"title": "\u{0}"}]}),
+                ""
+            )
+            .as_deref(),
+            Some("documents[1].title")
+        );
+        assert_eq!(nul_at(&json!({"k\u{0}": 1}), "").as_deref(), Some("."));
+    }
 
     #[test]
     fn entity_tags_name_a_version() {

@@ -213,6 +213,9 @@ impl CommandService {
             let loaded = self.load(product_id).await?;
             if let Some(expected) = options.expected_version {
                 if expected != loaded.version {
+                    if let Some(known) = self.replay(&options).await? {
+                        return Ok(Ok(known));
+                    }
                     return Err(ServiceError::VersionConflict {
                         product_id,
                         expected,
@@ -226,7 +229,15 @@ impl CommandService {
             };
             let events = match decided {
                 Ok(events) => events,
-                Err(rejected) => return Ok(Err(rejected)),
+                Err(rejected) => {
+                    // The state may have moved because a twin of this command (the same
+                    // key, sent again while the first was running) was recorded since the
+                    // key was looked up: then its answer is this command's answer.
+                    if let Some(known) = self.replay(&options).await? {
+                        return Ok(Ok(known));
+                    }
+                    return Ok(Err(rejected));
+                }
             };
             if events.is_empty() {
                 return Ok(Ok(CommandOutcome {
@@ -259,6 +270,9 @@ impl CommandService {
             match self.store.append(request).await {
                 Ok(outcome) => return Ok(Ok(outcome.into())),
                 Err(StoreError::Conflict { actual, .. }) => {
+                    if let Some(known) = self.replay(&options).await? {
+                        return Ok(Ok(known));
+                    }
                     if let Some(expected) = options.expected_version {
                         return Err(ServiceError::VersionConflict {
                             product_id,

@@ -462,6 +462,11 @@ pub async fn public_product(
     State(app): State<AppState>,
     Path(key): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    if key.contains('\0') {
+        return Err(ApiError::NotFound(
+            "no product or certificate with that key".into(),
+        ));
+    }
     let product = app
         .read
         .public_product(&key)

@@ -2,6 +2,8 @@
 //! PostgreSQL database, driven over HTTP as integrators drive it.
 
 mod audit;
+mod concurrency;
 mod contract;
+mod hostile;
 mod lifecycle;
 pub mod support;
