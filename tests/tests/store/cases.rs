@@ -782,6 +782,76 @@ pub async fn two_processes_appending_keep_positions_gapless_and_the_chain_intact
     assert_eq!(report.events_checked, 160);
 }
 
+/// A writer that remembers what its own last commit left (the head, its streams' versions)
+/// must not trust it once another process has committed: every check still sees the truth.
+pub async fn what_a_writer_remembers_is_not_trusted_after_another_process_commits(fx: &Fixture) {
+    let a = fx.store().await;
+    let b = fx.store().await;
+    let mine = Uuid::now_v7();
+    let theirs = Uuid::now_v7();
+    append_n(&a, mine, 0, 2).await;
+    append_n(&b, theirs, 0, 3).await;
+    // `b` moved `mine` on, and reused a command key, behind `a`'s back.
+    append_n(&b, mine, 2, 1).await;
+    let reused = request(theirs, ExpectedVersion::Exact(3), vec![noted(3)]);
+    let first = b.append(reused.clone()).await.unwrap();
+
+    // `a` last saw `mine` at 2; it is at 3.
+    let err = a
+        .append(request(mine, ExpectedVersion::Exact(2), vec![noted(9)]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { actual: 3, .. }),
+        "{err:?}"
+    );
+    // A stream `a` never wrote, expected at a version it is not at.
+    let err = a
+        .append(request(theirs, ExpectedVersion::Exact(2), vec![noted(9)]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { actual: 4, .. }),
+        "{err:?}"
+    );
+    let err = a
+        .append(request(theirs, ExpectedVersion::NoStream, vec![noted(9)]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { actual: 4, .. }),
+        "{err:?}"
+    );
+    // Expected ahead of where the stream is: no unique key would catch this one.
+    let err = a
+        .append(request(theirs, ExpectedVersion::Exact(7), vec![noted(9)]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { actual: 4, .. }),
+        "{err:?}"
+    );
+    // The command `b` recorded, sent again through `a`, is answered from the record.
+    let again = a.append(reused).await.unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.last_position, first.last_position);
+    // `a` goes on writing from the real head, also when the head moved between its commits
+    // and nothing of what it remembers changed.
+    append_n(&a, mine, 3, 2).await;
+    append_n(&b, Uuid::now_v7(), 0, 1).await;
+    append_n(&a, mine, 5, 1).await;
+    let any = a
+        .append(request(mine, ExpectedVersion::Any, vec![noted(6)]))
+        .await
+        .unwrap();
+    assert_eq!(any.first_version, 7);
+    assert_eq!(
+        assert_gapless_chain(&a).await.len(),
+        2 + 3 + 1 + 1 + 2 + 1 + 1 + 1
+    );
+    assert!(b.verify(None).await.unwrap().ok);
+}
+
 /// The export an auditor runs in `psql` (docs/ledger-canonical-form.md), one JSON per line.
 const PG_EXPORT: &str = "SELECT json_build_object(\
     'global_position', global_position, 'stream_id', stream_id, 'version', version, \

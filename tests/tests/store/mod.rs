@@ -135,5 +135,6 @@ conformance! {
     malformed_appends_are_refused_and_record_nothing,
     subscribe_wakes_on_commits_in_this_and_other_processes,
     two_processes_appending_keep_positions_gapless_and_the_chain_intact,
+    what_a_writer_remembers_is_not_trusted_after_another_process_commits,
     an_export_verifies_with_the_python_script_and_tampering_is_found,
 }
