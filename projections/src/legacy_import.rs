@@ -357,6 +357,21 @@ pub fn parse_csv(bytes: &[u8], source_name: &str) -> Result<ParsedFile, ImportEr
                     });
                     continue;
                 }
+                // PostgreSQL cannot store U+0000 in text: such a row would stop the read
+                // models there, so it is refused like any other bad row.
+                if let Some(i) = r.fields.iter().position(|f| f.contains('\0')) {
+                    let column = index
+                        .iter()
+                        .position(|&j| j == i)
+                        .map_or("a column", |c| COLUMNS[c]);
+                    parsed.rejected.push(RowError {
+                        line: r.line,
+                        reason: format!(
+                            "{column}: text must not contain the NUL character (U+0000)"
+                        ),
+                    });
+                    continue;
+                }
                 let get = |name: &str| -> &str {
                     let i = COLUMNS.iter().position(|c| *c == name).unwrap_or(0);
                     r.fields[index[i]].trim()

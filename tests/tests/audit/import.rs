@@ -216,3 +216,21 @@ fn given_a_header_without_the_score_column_when_parsed_then_the_file_is_refused(
     assert_eq!(parsed.valid.len(), 1, "{parsed:?}");
     assert_eq!(parsed.valid[0].1.decided_on, d("2023-07-01"));
 }
+
+#[test]
+fn given_a_row_with_a_nul_character_when_parsed_then_only_that_row_is_rejected() {
+    let text = format!(
+        "{HEADER}\n68,,24730,,Bánh\u{0} pía,HTX,cooperative,food,4,80,1/QĐ,2023-07-01,UBND,\n\
+         68,,24730,,Bánh pía,HTX,cooperative,food,4,80,2/QĐ,2023-07-01,UBND,\n"
+    );
+    let parsed = legacy_import::parse_csv(text.as_bytes(), "x.csv").unwrap();
+    assert_eq!(parsed.rows, 2);
+    assert_eq!(parsed.valid.len(), 1);
+    assert_eq!(
+        parsed.rejected,
+        vec![RowError {
+            line: 2,
+            reason: "product_name: text must not contain the NUL character (U+0000)".into()
+        }]
+    );
+}
