@@ -11,8 +11,10 @@
 use crate::db::{Arg, ReadDb, Tx};
 use crate::error::ProjectionError;
 
-/// The version of the read-model schema below; bump it on any change.
-pub const SCHEMA_VERSION: i64 = 3;
+/// The version of the read-model schema below; bump it on any change, including a change of
+/// what a column holds (4: a decision's `inputs` carry the product's `place` and, for a
+/// revocation, the `expired_recognition` it may end).
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The suffix of tables being rebuilt.
 pub(crate) const SHADOW: &str = "__rebuild";
