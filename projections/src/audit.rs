@@ -1098,10 +1098,17 @@ impl<'a> Judge<'a> {
                 ),
             );
         }
-        let by_ministry = self
-            .actor()
+        let actor = self.actor();
+        let by_ministry = actor
+            .as_ref()
             .is_some_and(|a| a.role == Role::CentralSecretary && a.scope == Scope::National);
-        if !by_ministry && fold(&e.authority) != fold(&target.authority) {
+        // The districts were abolished in 2025 and the province took over their records: the
+        // province revokes a district award under its own name.
+        let by_successor = target.level == Level::District
+            && actor
+                .as_ref()
+                .is_some_and(|a| a.role == Role::ProvincialSecretary);
+        if !by_ministry && !by_successor && fold(&e.authority) != fold(&target.authority) {
             self.flag(
                 FindingCode::RevokedByOtherAuthority,
                 format!(

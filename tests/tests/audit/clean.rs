@@ -132,6 +132,68 @@ async fn district_three_stars_under_qd148(fx: &Fx) -> Uuid {
     id
 }
 
+/// qd148-2023: a district 3★ of 2023, expired by the timer in 2026 and then revoked by the
+/// province, which took over the districts' records.
+async fn district_award_expired_then_revoked_by_the_province(fx: &Fx) -> Uuid {
+    use ocop_domain::commands::{ExpireRecognition, IssueExpiryNotice};
+    let id = Uuid::now_v7();
+    register(fx, id, "2023-02-25", true).await;
+    open(fx, id, RoundKind::Initial, "2023-03-01").await;
+    council(
+        fx,
+        id,
+        &district_secretary(),
+        Level::District,
+        5,
+        4,
+        &[55, 57, 53, 56, 54],
+        &[],
+        "2023-03-15",
+    )
+    .await;
+    conclude(fx, id, &district_secretary(), "2023-03-16").await;
+    decide(
+        fx,
+        id,
+        &district_secretary(),
+        Some(3),
+        "12/QĐ-UBND",
+        "UBND huyện Đắk Song",
+        "2023-04-01",
+    )
+    .await;
+    let system = ocop_domain::Actor::system();
+    fx.run(
+        id,
+        &system,
+        CommandBody::IssueExpiryNotice(IssueExpiryNotice {
+            today: d("2026-03-02"),
+        }),
+    )
+    .await;
+    fx.run(
+        id,
+        &system,
+        CommandBody::ExpireRecognition(ExpireRecognition {
+            today: d("2026-04-02"),
+        }),
+    )
+    .await;
+    fx.run(
+        id,
+        &secretary(),
+        CommandBody::RevokeRecognition(RevokeRecognition {
+            decided_on: d("2026-05-01"),
+            decision_no: "402/QĐ-UBND".into(),
+            authority: AUTHORITY.into(),
+            grounds: vec![RevocationGround::NotReEvaluated],
+            details: "Hết hạn, không đánh giá lại".into(),
+        }),
+    )
+    .await;
+    id
+}
+
 const COMPLETE_LEGACY: &str = "province,district,commune,local_code,product_name,producer_name,producer_kind,product_group,stars,score,decision_no,decided_on,authority,valid_until\n\
 68,672,24730,68-672-24730-1-2023,Cà phê Arabica Cầu Đất,HTX Cầu Đất,cooperative,drinks,4,75.5,88/QĐ-UBND,2023-06-15,UBND tỉnh Lâm Đồng,2026-06-15\n";
 
@@ -141,6 +203,7 @@ async fn clean_lifecycles_audit_with_no_findings(fx: &Fx) {
         rescored_recognised_and_revoked(fx).await,
         refused(fx).await,
         district_three_stars_under_qd148(fx).await,
+        district_award_expired_then_revoked_by_the_province(fx).await,
     ];
     let report = legacy_import::import_csv(
         &fx.service(),
@@ -162,7 +225,7 @@ async fn clean_lifecycles_audit_with_no_findings(fx: &Fx) {
         assert!(audit.decisions.iter().all(|d| d.rederived.allowed));
         decisions += audit.decisions.len();
     }
-    assert_eq!(decisions, 6);
+    assert_eq!(decisions, 8);
 
     let report = audit::audit_decisions(
         &fx.reads(),
@@ -173,7 +236,7 @@ async fn clean_lifecycles_audit_with_no_findings(fx: &Fx) {
     )
     .await
     .unwrap();
-    assert_eq!(report.decisions_checked, 7);
+    assert_eq!(report.decisions_checked, 9);
     assert_eq!(report.decisions_with_findings, 0, "{report:#?}");
     assert!(report.findings_by_code.is_empty());
 
@@ -210,8 +273,8 @@ async fn clean_lifecycles_audit_with_no_findings(fx: &Fx) {
     .await
     .unwrap();
     assert_eq!(
-        only_148.decisions_checked, 2,
-        "the district 3★ and the legacy 4★"
+        only_148.decisions_checked, 3,
+        "the two district 3★ and the legacy 4★"
     );
     let in_2026 = audit::audit_decisions(
         &fx.reads(),
@@ -223,16 +286,16 @@ async fn clean_lifecycles_audit_with_no_findings(fx: &Fx) {
     )
     .await
     .unwrap();
-    assert_eq!(in_2026.decisions_checked, 1, "the revocation");
+    assert_eq!(in_2026.decisions_checked, 2, "the two revocations");
 
     let table = audit::render_table(&report.decisions);
     assert!(table.starts_with("POSITION"), "{table}");
     assert!(
-        table.contains("7 decision(s) checked, 0 with findings"),
+        table.contains("9 decision(s) checked, 0 with findings"),
         "{table}"
     );
     let csv = audit::render_csv(&report.decisions);
-    assert_eq!(csv.lines().count(), 8, "{csv}");
+    assert_eq!(csv.lines().count(), 10, "{csv}");
     assert!(csv.contains("2361/QĐ-BNNMT"));
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["decisions"][0]["findings"], serde_json::json!([]));
