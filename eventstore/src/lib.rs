@@ -120,17 +120,20 @@ pub struct AppendOutcome {
     pub replayed: bool,
 }
 
-/// An event as stored, with its envelope. `schema_version` and `payload` are after
-/// upcasting; `hash` is over the stored (not upcast) bytes.
+/// An event as stored, with its envelope. As [`EventStore::read_all`] and
+/// [`EventStore::read_stream`] return it (`P` = [`Value`]), `schema_version` and `payload`
+/// are after upcasting; as [`EventStore::read_all_stored`] returns it (`P` = `String`), they
+/// are the stored schema version and the stored canonical JSON text. `hash` is always over
+/// the stored bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RecordedEvent {
+pub struct RecordedEvent<P = Value> {
     pub global_position: i64,
     pub stream_id: Uuid,
     pub version: i64,
     pub event_id: Uuid,
     pub event_type: String,
     pub schema_version: i32,
-    pub payload: Value,
+    pub payload: P,
     pub actor: ActorRef,
     pub command_id: Uuid,
     pub correlation_id: Option<Uuid>,
@@ -324,6 +327,50 @@ pub trait EventStore: Send + Sync + 'static {
         after_position: i64,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// [`EventStore::read_all`] without parsing or upcasting: each payload is the stored
+    /// canonical JSON text at its stored `schema_version`. For followers that parse payloads
+    /// straight into their own types (and upcast the few old ones themselves), so that each
+    /// payload is parsed once.
+    ///
+    /// The default writes what [`EventStore::read_all`] returns (already upcast) back as
+    /// canonical text; the stores return the stored text itself.
+    async fn read_all_stored(
+        &self,
+        after_position: i64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent<String>>, StoreError> {
+        self.read_all(after_position, limit)
+            .await?
+            .into_iter()
+            .map(|e| {
+                let payload = canonical::to_canonical_string(&e.payload).map_err(|err| {
+                    StoreError::Corrupt {
+                        position: e.global_position,
+                        reason: format!("payload has no canonical form: {err}"),
+                    }
+                })?;
+                Ok(RecordedEvent {
+                    global_position: e.global_position,
+                    stream_id: e.stream_id,
+                    version: e.version,
+                    event_id: e.event_id,
+                    event_type: e.event_type,
+                    schema_version: e.schema_version,
+                    payload,
+                    actor: e.actor,
+                    command_id: e.command_id,
+                    correlation_id: e.correlation_id,
+                    causation_id: e.causation_id,
+                    rules_version: e.rules_version,
+                    occurred_on: e.occurred_on,
+                    recorded_at: e.recorded_at,
+                    prev_hash: e.prev_hash,
+                    hash: e.hash,
+                })
+            })
+            .collect()
+    }
 
     /// The last position and its hash (position 0 and the genesis hash when empty).
     async fn head(&self) -> Result<LedgerDigest, StoreError>;

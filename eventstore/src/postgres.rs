@@ -602,6 +602,16 @@ impl EventStore for PgStore {
         record::into_recorded_all(page, self.upcaster).await
     }
 
+    async fn read_all_stored(
+        &self,
+        after_position: i64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent<String>>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let page = self.raw_page(after_position, limit).await?;
+        Ok(page.into_iter().map(RawEvent::into_stored).collect())
+    }
+
     async fn head(&self) -> Result<LedgerDigest, StoreError> {
         self.raw_head().await
     }

@@ -60,6 +60,28 @@ impl RawEvent {
         }
     }
 
+    /// The stored row as it is: the payload as stored text, not upcast.
+    pub(crate) fn into_stored(self) -> RecordedEvent<String> {
+        RecordedEvent {
+            global_position: self.global_position,
+            stream_id: self.stream_id,
+            version: self.version,
+            event_id: self.event_id,
+            event_type: self.event_type,
+            schema_version: self.schema_version,
+            payload: self.payload,
+            actor: self.actor,
+            command_id: self.command_id,
+            correlation_id: self.correlation_id,
+            causation_id: self.causation_id,
+            rules_version: self.rules_version,
+            occurred_on: self.occurred_on,
+            recorded_at: self.recorded_at,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        }
+    }
+
     /// Parses the payload and upcasts it to the current schema.
     pub(crate) fn into_recorded(self, upcaster: Upcaster) -> Result<RecordedEvent, StoreError> {
         let payload = serde_json::from_str(&self.payload).map_err(|e| StoreError::Corrupt {

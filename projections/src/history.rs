@@ -6,8 +6,11 @@
 //! the log is the record, and [`crate::query::ReadModels::history`] reads the payloads from
 //! it (one `read_stream` per page), which halves what a rebuild writes.
 
+use ocop_domain::Event;
+use ocop_domain::events::EventBody;
 use ocop_eventstore::RecordedEvent;
 use ocop_eventstore::canonical::format_timestamp;
+#[cfg(test)]
 use serde_json::Value;
 
 use crate::db::{Arg, Bulk, ColType, Tx};
@@ -34,9 +37,23 @@ const COLUMNS: &[(&str, ColType)] = &[
     ("hash", ColType::Text),
 ];
 
-/// The decision reference an event carries, if any (`decision_no` at the top of the
-/// payload or one level down).
-pub(crate) fn decision_ref(payload: &Value) -> Option<String> {
+/// The decision reference an event carries, if any: its `decision_no`.
+pub(crate) fn decision_ref(body: &EventBody) -> Option<String> {
+    match body {
+        EventBody::RecognitionDecided(e) => Some(e.decision_no.clone()),
+        EventBody::RecognitionRefused(e) => e.decision_no.clone(),
+        EventBody::LegacyRecognitionImported(e) => Some(e.decision_no.clone()),
+        EventBody::ExpiryNoticeIssued(e) => Some(e.decision_no.clone()),
+        EventBody::RecognitionExpired(e) => Some(e.decision_no.clone()),
+        EventBody::RecognitionRevoked(e) => Some(e.decision_no.clone()),
+        _ => None,
+    }
+}
+
+/// The decision reference of a payload as JSON: `decision_no` at the top of the payload or
+/// one level down. What [`decision_ref`] must agree with, for every event.
+#[cfg(test)]
+fn decision_ref_in_json(payload: &Value) -> Option<String> {
     let obj = payload.as_object()?;
     if let Some(Value::String(s)) = obj.get("decision_no") {
         return Some(s.clone());
@@ -51,7 +68,8 @@ pub(crate) fn decision_ref(payload: &Value) -> Option<String> {
 pub(crate) async fn apply(
     tx: &mut Tx,
     suffix: &str,
-    events: &[RecordedEvent],
+    events: &[RecordedEvent<String>],
+    decoded: &[Event],
 ) -> Result<(), ProjectionError> {
     // Shadow tables get their unique key only at the swap; the checkpoint lock alone
     // keeps a rebuild from applying an event twice.
@@ -61,7 +79,7 @@ pub(crate) async fn apply(
         ""
     };
     let mut bulk = Bulk::new(&format!("rm_history{suffix}"), COLUMNS, conflict);
-    for e in events {
+    for (e, event) in events.iter().zip(decoded) {
         bulk.push(vec![
             e.stream_id.to_string().into(),
             e.version.into(),
@@ -78,11 +96,38 @@ pub(crate) async fn apply(
             format_timestamp(&e.recorded_at).into(),
             Arg::from(e.occurred_on.map(|d| d.to_string())),
             Arg::from(e.rules_version.clone()),
-            Arg::from(decision_ref(&e.payload)),
+            Arg::from(decision_ref(&event.body)),
             e.prev_hash.clone().into(),
             e.hash.clone().into(),
         ]);
     }
     bulk.write(tx).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::{Lifecycle, path_of};
+
+    #[test]
+    fn the_decision_reference_is_the_one_in_the_payload_for_every_sample_event() {
+        let mut with_ref = 0;
+        for n in 0..40 {
+            let life = Lifecycle::new(n, uuid::Uuid::from_u128(u128::from(n) + 1), path_of(n));
+            let mut state = ocop_domain::ProductState::default();
+            for i in 0..life.steps.len() {
+                let command = life.command(i, uuid::Uuid::from_u128(1_000_000 + i as u128));
+                let events = ocop_domain::decide(&state, &command).unwrap();
+                for e in &events {
+                    let json = serde_json::to_value(&e.body).unwrap();
+                    let found = decision_ref(&e.body);
+                    assert_eq!(found, decision_ref_in_json(&json), "{json}");
+                    with_ref += usize::from(found.is_some());
+                }
+                state = ocop_domain::fold_from(state, &events);
+            }
+        }
+        assert!(with_ref > 40);
+    }
 }

@@ -10,14 +10,13 @@ use std::collections::HashMap;
 
 use ocop_domain::events::EventBody;
 use ocop_domain::state::{ProductState, Recognition};
-use ocop_domain::{Event, timers, validity};
+use ocop_domain::{Actor, Event, Role, Scope, timers, validity};
 use ocop_eventstore::RecordedEvent;
 use ocop_eventstore::canonical::format_timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::codec;
 use crate::db::{Arg, Bulk, ColType, Dialect, Tx};
 use crate::error::ProjectionError;
 use crate::fold::fold;
@@ -248,16 +247,68 @@ pub(crate) fn id_list(dialect: Dialect, column: &str, n: usize, ids: &[String]) 
     }
 }
 
-/// The domain events of `events`, decoded (done before a batch takes its locks).
-pub(crate) fn decode(events: &[RecordedEvent]) -> Result<Vec<Event>, ProjectionError> {
-    events
-        .iter()
-        .map(codec::from_recorded)
-        .collect::<Result<_, _>>()
-        .map_err(|e| ProjectionError::Decode {
-            position: e.position,
-            reason: e.reason,
-        })
+/// A page of the log as the projections apply it: each stored event (at its current
+/// schema version) and the domain event decoded from it, decoded once for every projection
+/// and before any batch takes its locks.
+#[derive(Debug, Default)]
+pub(crate) struct Page {
+    pub events: Vec<RecordedEvent<String>>,
+    pub decoded: Vec<Event>,
+}
+
+impl Page {
+    /// Decodes a page read with `read_all_stored`. A payload at the current schema version
+    /// is parsed once, straight into the domain's type; an older one is upcast by the
+    /// domain first, and the page then holds its upcast text and version, as `read_all`
+    /// would have returned them.
+    pub(crate) fn decode(mut events: Vec<RecordedEvent<String>>) -> Result<Page, ProjectionError> {
+        let mut decoded = Vec::with_capacity(events.len());
+        for e in &mut events {
+            let bad = |reason: String| ProjectionError::Decode {
+                position: e.global_position,
+                reason,
+            };
+            let current = ocop_domain::events::current_schema_version(&e.event_type);
+            let body: EventBody = if current == Some(e.schema_version) {
+                serde_json::from_str(&e.payload).map_err(|err| bad(err.to_string()))?
+            } else {
+                let stored: Value =
+                    serde_json::from_str(&e.payload).map_err(|err| bad(err.to_string()))?;
+                let (version, upcast) =
+                    ocop_domain::upcast::upcast_to_current(&e.event_type, e.schema_version, stored)
+                        .map_err(bad)?;
+                let body = EventBody::deserialize(&upcast).map_err(|err| bad(err.to_string()))?;
+                e.schema_version = version;
+                e.payload = upcast.to_string();
+                body
+            };
+            let role = Role::parse(&e.actor.role)
+                .ok_or_else(|| bad(format!("unknown role {}", e.actor.role)))?;
+            let scope = Scope::parse(&e.actor.scope).map_err(|err| bad(err.to_string()))?;
+            decoded.push(Event {
+                event_id: e.event_id,
+                actor: Actor {
+                    user: e.actor.user.clone(),
+                    role,
+                    scope,
+                },
+                body,
+            });
+        }
+        Ok(Page { events, decoded })
+    }
+
+    /// The events after `checkpoint` (positions are in order).
+    pub(crate) fn after(&self, checkpoint: i64) -> (&[RecordedEvent<String>], &[Event]) {
+        let start = self
+            .events
+            .partition_point(|e| e.global_position <= checkpoint);
+        (&self.events[start..], &self.decoded[start..])
+    }
+
+    pub(crate) fn last_position(&self) -> i64 {
+        self.events.last().map_or(0, |e| e.global_position)
+    }
 }
 
 /// A product's state held in memory between the batches of a rebuild.
@@ -296,7 +347,7 @@ impl StateCache {
 pub(crate) async fn apply(
     tx: &mut Tx,
     suffix: &str,
-    events: &[RecordedEvent],
+    events: &[RecordedEvent<String>],
     decoded: &[Event],
     cache: Option<&mut StateCache>,
 ) -> Result<(), ProjectionError> {
@@ -594,7 +645,7 @@ async fn write_products(
 /// A decision's row: recognitions, refusals, legacy imports and revocations, with the
 /// inputs needed to re-derive them taken from the state just before the decision.
 fn decision_row(
-    recorded: &RecordedEvent,
+    recorded: &RecordedEvent<String>,
     event: &Event,
     before: &ProductState,
 ) -> Option<Vec<Arg>> {
@@ -678,14 +729,17 @@ fn decision_row(
         recorded.actor.role.clone().into(),
         recorded.actor.scope.clone().into(),
         format_timestamp(&recorded.recorded_at).into(),
-        recorded.payload.to_string().into(),
+        // The payload as `serde_json` writes it, as when it was read as a `Value`.
+        serde_json::from_str::<Value>(&recorded.payload)
+            .map_or_else(|_| recorded.payload.clone(), |v| v.to_string())
+            .into(),
         inputs.to_string().into(),
     ])
 }
 
 /// The public notice of a revocation.
 fn revocation_row(
-    recorded: &RecordedEvent,
+    recorded: &RecordedEvent<String>,
     event: &Event,
     before: &ProductState,
 ) -> Option<Vec<Arg>> {

@@ -14,14 +14,14 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ocop_eventstore::{EventStore, RecordedEvent};
+use ocop_eventstore::EventStore;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::db::{Arg, ReadDb, Tx};
 use crate::error::ProjectionError;
 use crate::history;
-use crate::products::{self, StateCache};
+use crate::products::{self, Page, StateCache};
 use crate::schema::{self, Projection, SHADOW};
 
 /// How the runner reads and applies the log.
@@ -285,7 +285,7 @@ impl ProjectionRunner {
         );
         while let Some(page) = pages.next().await? {
             for (i, p) in Projection::ALL.iter().enumerate() {
-                if cps[i] < page.last().map_or(0, |e| e.global_position) {
+                if cps[i] < page.last_position() {
                     cps[i] = self.apply_batch(*p, "", &page, None).await?;
                 }
             }
@@ -300,14 +300,10 @@ impl ProjectionRunner {
         &self,
         projection: Projection,
         suffix: &str,
-        events: &[RecordedEvent],
+        page: &Page,
         cache: Option<&mut StateCache>,
     ) -> Result<i64, ProjectionError> {
         let name = format!("{}{suffix}", projection.name());
-        let decoded = match projection {
-            Projection::Products => Some(products::decode(events)?),
-            Projection::History => None,
-        };
         let mut tx = self.inner.db.begin().await?;
         let cp = lock_checkpoint(&mut tx, &name).await?;
         let Some(cp) = cp else {
@@ -317,16 +313,7 @@ impl ProjectionRunner {
                 ProjectionError::RebuildLost(projection.name())
             });
         };
-        let new = apply_after(
-            &mut tx,
-            projection,
-            suffix,
-            cp,
-            events,
-            decoded.as_deref(),
-            cache,
-        )
-        .await?;
+        let new = apply_after(&mut tx, projection, suffix, cp, page, cache).await?;
         if new == cp {
             return Ok(cp);
         }
@@ -387,7 +374,7 @@ impl ProjectionRunner {
         let mut tasks = Vec::new();
         let mut applied = Vec::new();
         for p in &projections {
-            let (tx, mut rx) = tokio::sync::mpsc::channel::<Arc<Vec<RecordedEvent>>>(1);
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<Arc<Page>>(1);
             let me = self.clone();
             let p = *p;
             let done = Arc::new(std::sync::atomic::AtomicI64::new(0));
@@ -413,8 +400,8 @@ impl ProjectionRunner {
                     break;
                 }
             };
-            events += page.len() as u64;
-            let last = page.last().map_or(0, |e| e.global_position);
+            events += page.events.len() as u64;
+            let last = page.last_position();
             for tx in &senders {
                 if tx.send(page.clone()).await.is_err() {
                     break 'read; // the task failed; its error is collected below
@@ -502,28 +489,16 @@ impl ProjectionRunner {
             .ok_or(ProjectionError::RebuildLost(p.name()))?;
         tx.batch(&p.late_indexes(SHADOW, generation)).await?;
         loop {
-            let page = self
+            let stored = self
                 .inner
                 .store
-                .read_all(cp, self.inner.options.batch_size)
+                .read_all_stored(cp, self.inner.options.batch_size)
                 .await?;
-            if page.is_empty() {
+            if stored.is_empty() {
                 break;
             }
-            let decoded = match p {
-                Projection::Products => Some(products::decode(&page)?),
-                Projection::History => None,
-            };
-            cp = apply_after(
-                &mut tx,
-                p,
-                SHADOW,
-                cp,
-                &page,
-                decoded.as_deref(),
-                cache.as_deref_mut(),
-            )
-            .await?;
+            let page = Page::decode(stored)?;
+            cp = apply_after(&mut tx, p, SHADOW, cp, &page, cache.as_deref_mut()).await?;
         }
         if let Some(cache) = cache {
             products::flush(&mut tx, SHADOW, cache).await?;
@@ -584,18 +559,16 @@ async fn set_checkpoint(tx: &mut Tx, name: &str, position: i64) -> Result<(), Pr
     Ok(())
 }
 
-/// Applies the events of `events` after `checkpoint` inside `tx`; returns the new checkpoint.
+/// Applies the events of `page` after `checkpoint` inside `tx`; returns the new checkpoint.
 async fn apply_after(
     tx: &mut Tx,
     projection: Projection,
     suffix: &str,
     checkpoint: i64,
-    events: &[RecordedEvent],
-    decoded: Option<&[ocop_domain::Event]>,
+    page: &Page,
     cache: Option<&mut StateCache>,
 ) -> Result<i64, ProjectionError> {
-    let start = events.partition_point(|e| e.global_position <= checkpoint);
-    let todo = &events[start..];
+    let (todo, decoded) = page.after(checkpoint);
     let Some(first) = todo.first() else {
         return Ok(checkpoint);
     };
@@ -607,31 +580,21 @@ async fn apply_after(
         });
     }
     match projection {
-        Projection::Products => {
-            let owned;
-            let decoded = match decoded {
-                Some(d) => &d[start..],
-                None => {
-                    owned = products::decode(todo)?;
-                    &owned[..]
-                }
-            };
-            products::apply(tx, suffix, todo, decoded, cache).await?
-        }
-        Projection::History => history::apply(tx, suffix, todo).await?,
+        Projection::Products => products::apply(tx, suffix, todo, decoded, cache).await?,
+        Projection::History => history::apply(tx, suffix, todo, decoded).await?,
     }
     Ok(todo.last().map_or(checkpoint, |e| e.global_position))
 }
 
-/// Pages of the log after a position, with a few pages read ahead (positions are gapless,
-/// so page k + 1 starts where a full page k ends).
+/// Pages of the log after a position, with a few pages read ahead and decoded (positions
+/// are gapless, so page k + 1 starts where a full page k ends).
 struct Pages {
     store: Arc<dyn EventStore>,
     next_after: i64,
     expect_after: i64,
     limit: usize,
     depth: usize,
-    inflight: VecDeque<JoinHandle<Result<Vec<RecordedEvent>, ocop_eventstore::StoreError>>>,
+    inflight: VecDeque<JoinHandle<Result<Page, ProjectionError>>>,
     done: bool,
 }
 
@@ -648,16 +611,17 @@ impl Pages {
         }
     }
 
-    async fn next(&mut self) -> Result<Option<Vec<RecordedEvent>>, ProjectionError> {
+    async fn next(&mut self) -> Result<Option<Page>, ProjectionError> {
         if self.done {
             return Ok(None);
         }
         while self.inflight.len() < self.depth {
             let store = self.store.clone();
             let (after, limit) = (self.next_after, self.limit);
-            self.inflight.push_back(tokio::spawn(
-                async move { store.read_all(after, limit).await },
-            ));
+            self.inflight.push_back(tokio::spawn(async move {
+                let stored = store.read_all_stored(after, limit).await?;
+                Page::decode(stored)
+            }));
             self.next_after += self.limit as i64;
         }
         let Some(handle) = self.inflight.pop_front() else {
@@ -666,13 +630,13 @@ impl Pages {
         let page = handle
             .await
             .map_err(|e| ProjectionError::Corrupt(format!("log reader task failed: {e}")))??;
-        if page.len() < self.limit {
+        if page.events.len() < self.limit {
             self.done = true;
             for h in self.inflight.drain(..) {
                 h.abort();
             }
         }
-        let Some(first) = page.first() else {
+        let Some(first) = page.events.first() else {
             return Ok(None);
         };
         if first.global_position != self.expect_after + 1 {
@@ -682,7 +646,7 @@ impl Pages {
                 first: first.global_position,
             });
         }
-        self.expect_after = page.last().map_or(self.expect_after, |e| e.global_position);
+        self.expect_after = page.last_position().max(self.expect_after);
         Ok(Some(page))
     }
 }

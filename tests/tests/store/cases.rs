@@ -604,6 +604,17 @@ pub async fn old_schema_versions_are_upcast_on_read_and_hashed_as_stored(fx: &Fi
         .texts("SELECT payload FROM events WHERE global_position = 1")
         .await;
     assert_eq!(serde_json::from_str::<Value>(&stored[0]).unwrap(), old);
+    // Read without parsing: the stored text at the stored version, the same envelope.
+    let unparsed = &store.read_all_stored(0, 10).await.unwrap()[0];
+    assert_eq!(unparsed.payload, stored[0]);
+    assert_eq!(
+        (
+            unparsed.schema_version,
+            unparsed.global_position,
+            &unparsed.hash
+        ),
+        (1, e.global_position, &e.hash)
+    );
     assert!(store.verify(None).await.unwrap().ok);
     // Without the upcaster the same row reads as it was written.
     let plain = fx.store_with(ocop_eventstore::no_upcast).await;
