@@ -5,9 +5,18 @@
 //! store on PostgreSQL at `DATABASE_URL`, then on SQLite), `projections` (generate a log of
 //! product lifecycles and rebuild every read model from it; it takes minutes, so it runs
 //! only when named). With no argument every other group runs.
+//!
+//! The HTTP harnesses run only when named, each against the real `ocop serve` (built by
+//! this command for this profile) on a fresh PostgreSQL database: `load` (50 concurrent
+//! clients, reads, commands and a mix: throughput and p50/p99 per endpoint against the
+//! targets) and `outage` (stops and starts the machine's PostgreSQL cluster under load; see
+//! `docs/reliability.md`). Each exits non-zero when an expectation or a target is missed.
 
+mod load;
+mod outage;
 mod projections;
 mod report;
+mod server;
 mod store;
 
 #[tokio::main]
@@ -23,10 +32,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         projections::run().await?;
         ran = true;
     }
+    if groups.iter().any(|g| g == "load") {
+        load::run().await.map_err(|e| e.to_string())?;
+        ran = true;
+    }
+    if groups.iter().any(|g| g == "outage") {
+        outage::run().await.map_err(|e| e.to_string())?;
+        ran = true;
+    }
     if !ran {
-        return Err(
-            format!("unknown benchmark group in {groups:?}; known: store, projections").into(),
-        );
+        return Err(format!(
+            "unknown benchmark group in {groups:?}; known: store, projections, load, outage"
+        )
+        .into());
     }
     Ok(())
 }
