@@ -367,6 +367,16 @@ pub async fn audit_decisions(
     Ok(report)
 }
 
+/// Whether a decision was signed by a People's Committee (Ủy ban nhân dân — of a province,
+/// a district or a commune), by the authority's name or the decision number's issuer code
+/// (`…/QĐ-UBND`), with or without diacritics.
+fn signed_by_people_committee(authority: &str, decision_no: &str) -> bool {
+    let authority = crate::fold::fold(authority);
+    authority.starts_with("ubnd")
+        || authority.contains("uy ban nhan dan")
+        || crate::fold::fold(decision_no).contains("qd-ubnd")
+}
+
 /// Re-derives one decision under `rules` (a pure function of the record).
 pub fn audit_record(rules: &RuleBook, record: &DecisionRecord) -> AuditedDecision {
     let mut judge = Judge {
@@ -980,6 +990,17 @@ impl<'a> Judge<'a> {
                     format!("no {} level awards {}★ under {}", e.level, e.stars, rv.id),
                 );
             }
+        }
+        // The import records a legacy 5★ at the central level, but the list names who
+        // signed it: a provincial People's Committee never awards 5★.
+        if e.stars == 5 && signed_by_people_committee(&e.authority, &e.decision_no) {
+            self.flag(
+                FindingCode::LevelCannotAward,
+                format!(
+                    "5★ listed as decided by {} ({}): only the central level awards 5★",
+                    e.authority, e.decision_no
+                ),
+            );
         }
         match &e.score {
             None => self.flag(

@@ -27,7 +27,7 @@
 //!   - line 6, *Sá sùng khô Vân Đồn*: a 5★ awarded by the province (UBND tỉnh Quảng Ninh,
 //!     a `/QĐ-UBND` decision) — only the ministry awards 5★. The import records every
 //!     legacy 5★ at the central level, so only the authority and the decision number show
-//!     it; the audit does not report it yet;
+//!     it (`level_cannot_award`);
 //!   - line 7, *Nước mắm Cái Rồng*: a 4★ with no score (`legacy_without_scores`);
 //!   - line 8, *Gà đồi Tiên Yên*: `valid_until` written as 2026-12-31, not decision date
 //!     2024-02-20 + 36 months = 2027-02-20 (`legacy_valid_until_mismatch`);
@@ -3060,7 +3060,7 @@ const LEGACY_ROWS: &[LegacyRow] = &[
             "5★ awarded by the province (UBND tỉnh Quảng Ninh, decision 3125/QĐ-UBND); only the \
              ministry awards 5★, under every rule version. The import records every legacy 5★ \
              at the central level, so only the authority and the decision number show it",
-            None,
+            Some(FindingCode::LevelCannotAward),
         )),
     },
     LegacyRow {

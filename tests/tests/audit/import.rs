@@ -191,6 +191,54 @@ async fn given_a_csv_with_bad_rows_on_postgres_when_imported_twice_then_bad_line
     fx.close().await;
 }
 
+/// A legacy 5★ signed by a province's People's Committee is flagged; one signed by the
+/// ministry is not.
+async fn a_legacy_five_star_signed_by_a_province_cannot_stand(fx: &Fx) {
+    let csv = format!(
+        "{HEADER}\n\
+         22,,06733,QN-1,Sá sùng khô Vân Đồn,HTX Sá sùng Vân Đồn,cooperative,food,5,92,45/QĐ-UBND,2024-03-01,UBND tỉnh Quảng Ninh,2027-03-01\n\
+         22,,06733,QN-2,Chả mực Hạ Long,Công ty Chả mực Hạ Long,enterprise,food,5,93,1234/QĐ-BNN-KTHT,2024-03-01,Bộ Nông nghiệp và Phát triển nông thôn,2027-03-01\n"
+    );
+    let options = ImportOptions::admin("admin", "quang-ninh.csv");
+    let report = legacy_import::import_csv(&fx.service(), csv.as_bytes(), &options)
+        .await
+        .unwrap();
+    assert_eq!(report.imported, 2, "{report:#?}");
+    fx.catch_up().await;
+    let audited = audit::audit_decisions(&fx.reads(), &AuditFilter::default())
+        .await
+        .unwrap();
+    let codes = |no: &str| -> Vec<&str> {
+        audited
+            .decisions
+            .iter()
+            .find(|d| d.decision_no.as_deref() == Some(no))
+            .unwrap()
+            .findings
+            .iter()
+            .map(|f| f.code.as_str())
+            .collect()
+    };
+    assert_eq!(codes("45/QĐ-UBND"), vec!["level_cannot_award"]);
+    assert!(codes("1234/QĐ-BNN-KTHT").is_empty(), "{audited:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_a_legacy_five_star_signed_by_a_province_on_sqlite_when_audited_then_level_cannot_award()
+ {
+    let fx = Fx::new(Kind::Sqlite).await;
+    a_legacy_five_star_signed_by_a_province_cannot_stand(&fx).await;
+    fx.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_a_legacy_five_star_signed_by_a_province_on_postgres_when_audited_then_level_cannot_award()
+ {
+    let fx = Fx::new(Kind::Postgres).await;
+    a_legacy_five_star_signed_by_a_province_cannot_stand(&fx).await;
+    fx.close().await;
+}
+
 #[test]
 fn given_a_file_that_is_not_utf8_when_parsed_then_it_is_refused_at_its_line() {
     let mut bytes =
