@@ -371,10 +371,10 @@ pub async fn audit_decisions(
 /// a district or a commune), by the authority's name or the decision number's issuer code
 /// (`…/QĐ-UBND`), with or without diacritics.
 fn signed_by_people_committee(authority: &str, decision_no: &str) -> bool {
-    let authority = crate::fold::fold(authority);
+    let authority = fold(authority);
     authority.starts_with("ubnd")
         || authority.contains("uy ban nhan dan")
-        || crate::fold::fold(decision_no).contains("qd-ubnd")
+        || fold(decision_no).contains("qd-ubnd")
 }
 
 /// Re-derives one decision under `rules` (a pure function of the record).
