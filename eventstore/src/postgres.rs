@@ -22,8 +22,8 @@ use crate::plan::{self, Head, Plan, Prepared};
 use crate::record::{self, EVENT_COLUMNS, RawEvent, RawLog};
 use crate::writer::{self, Backend, Writer};
 use crate::{
-    ActorRef, AppendOutcome, AppendRequest, EventStore, ExpectedVersion, LedgerDigest,
-    NOTIFY_CHANNEL, RecordedEvent, StoreError, StreamRange, Upcaster, VerifyReport,
+    ActorRef, AppendOutcome, AppendRequest, EventStore, LedgerDigest, NOTIFY_CHANNEL,
+    RecordedEvent, StoreError, StreamRange, Upcaster, VerifyReport,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -75,8 +75,6 @@ impl PgStore {
             PgWriter {
                 pool: pool.clone(),
                 conn: None,
-                head: None,
-                versions: HashMap::new(),
             },
             position.clone(),
         );
@@ -210,27 +208,15 @@ where
     Ok(Some((first.try_get(0)?, outcome)))
 }
 
-/// The writer task's side of the store: one connection kept across batches, and what its
-/// own last commit left in the database.
+/// The writer task's side of the store: one connection kept across batches.
 struct PgWriter {
     pool: PgPool,
     conn: Option<PoolConnection<Postgres>>,
-    /// The ledger head as this writer's last transaction left it; `None` when unknown (at
-    /// start, after an error, or once another transaction is known to have moved it).
-    head: Option<Head>,
-    /// The last version of each stream this writer appended to since `head` was known. It
-    /// is the database's truth exactly as long as the head has not moved since: the one
-    /// condition [`WRITE_IF_UNMOVED`] checks under the lock.
-    versions: HashMap<Uuid, i64>,
 }
-
-/// How many stream versions [`PgWriter`] remembers before it starts again from none.
-const REMEMBERED_STREAMS: usize = 100_000;
 
 const LOCK_HEAD: &str =
     "SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1 FOR UPDATE";
 
-/// Writes a planned batch inside the transaction that locked the head.
 const WRITE: &str = "\
     WITH c AS ( \
       INSERT INTO commands (command_id, request_hash, stream_id, first_version, last_version, \
@@ -248,92 +234,6 @@ const WRITE: &str = "\
              $23::text[], $25::text[]) AS u \
     ) \
     UPDATE ledger_head SET position = $26, hash = $27, recorded_at = $24 WHERE id = 1";
-
-/// A whole batch in one statement, hence one round trip and its own transaction: writes the
-/// rows of a batch planned on the head `$31` and on the stream versions `$29`/`$30` (missing
-/// = 0) with no command key of `$28` recorded, if and only if all of that is still true.
-///
-/// The `UPDATE` waits for the head row's lock and re-reads the row once it has it (READ
-/// COMMITTED re-checks a concurrently updated row), so it moves the head only if no other
-/// transaction moved it past `$31`. The version and key checks read the statement's
-/// snapshot, taken before the lock; that snapshot is complete as long as the head is still
-/// `$31`: the transaction that moved the head to `$31` had committed before this statement
-/// was sent, and every later commit would have moved the head again. When anything does
-/// not hold, nothing is written and the statement returns false.
-const WRITE_IF_UNMOVED: &str = "\
-    WITH checked AS ( \
-      SELECT NOT EXISTS (SELECT 1 FROM commands WHERE command_id = ANY($28::uuid[])) \
-         AND NOT EXISTS ( \
-           SELECT 1 FROM UNNEST($29::uuid[], $30::bigint[]) AS s(stream_id, version) \
-           WHERE COALESCE((SELECT MAX(e.version) FROM events e \
-                           WHERE e.stream_id = s.stream_id), 0) <> s.version \
-         ) AS ok \
-    ), h AS ( \
-      UPDATE ledger_head SET position = $26, hash = $27, recorded_at = $24 \
-      WHERE id = 1 AND position = $31 AND (SELECT ok FROM checked) \
-      RETURNING position \
-    ), c AS ( \
-      INSERT INTO commands (command_id, request_hash, stream_id, first_version, last_version, \
-                            first_position, last_position, recorded_at) \
-      SELECT u.*, $24::timestamptz FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], \
-             $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[]) AS u \
-      WHERE EXISTS (SELECT 1 FROM h) \
-    ), e AS ( \
-      INSERT INTO events (global_position, stream_id, version, event_id, event_type, \
-                          schema_version, payload, actor_user, actor_role, actor_scope, \
-                          command_id, correlation_id, causation_id, rules_version, \
-                          occurred_on, prev_hash, hash, recorded_at) \
-      SELECT u.*, $24::timestamptz FROM UNNEST($8::bigint[], $9::uuid[], $10::bigint[], \
-             $11::uuid[], $12::text[], $13::int4[], $14::text[], $15::text[], $16::text[], \
-             $17::text[], $18::uuid[], $19::uuid[], $20::uuid[], $21::text[], $22::date[], \
-             $23::text[], $25::text[]) AS u \
-      WHERE EXISTS (SELECT 1 FROM h) \
-    ) \
-    SELECT EXISTS (SELECT 1 FROM h)";
-
-type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
-
-/// Binds `$1`…`$27` of [`WRITE`] and [`WRITE_IF_UNMOVED`]: the plan's rows as arrays.
-fn bind_plan<'q>(query: PgQuery<'q>, plan: &'q Plan, now: DateTime<Utc>) -> PgQuery<'q> {
-    let c = &plan.commands;
-    let e = &plan.events;
-    query
-        .bind(c.iter().map(|c| c.command_id).collect::<Vec<_>>())
-        .bind(
-            c.iter()
-                .map(|c| c.request_hash.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind(c.iter().map(|c| c.stream_id).collect::<Vec<_>>())
-        .bind(c.iter().map(|c| c.first_version).collect::<Vec<_>>())
-        .bind(c.iter().map(|c| c.last_version).collect::<Vec<_>>())
-        .bind(c.iter().map(|c| c.first_position).collect::<Vec<_>>())
-        .bind(c.iter().map(|c| c.last_position).collect::<Vec<_>>())
-        .bind(e.iter().map(|e| e.global_position).collect::<Vec<_>>())
-        .bind(e.iter().map(|e| e.stream_id).collect::<Vec<_>>())
-        .bind(e.iter().map(|e| e.version).collect::<Vec<_>>())
-        .bind(e.iter().map(|e| e.event_id).collect::<Vec<_>>())
-        .bind(e.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>())
-        .bind(e.iter().map(|e| e.schema_version).collect::<Vec<_>>())
-        .bind(e.iter().map(|e| e.payload.as_str()).collect::<Vec<_>>())
-        .bind(e.iter().map(|e| e.actor_user.as_str()).collect::<Vec<_>>())
-        .bind(e.iter().map(|e| e.actor_role.as_str()).collect::<Vec<_>>())
-        .bind(e.iter().map(|e| e.actor_scope.as_str()).collect::<Vec<_>>())
-        .bind(e.iter().map(|e| e.command_id).collect::<Vec<_>>())
-        .bind(e.iter().map(|e| e.correlation_id).collect::<Vec<_>>())
-        .bind(e.iter().map(|e| e.causation_id).collect::<Vec<_>>())
-        .bind(
-            e.iter()
-                .map(|e| e.rules_version.as_deref())
-                .collect::<Vec<_>>(),
-        )
-        .bind(e.iter().map(|e| e.occurred_on).collect::<Vec<_>>())
-        .bind(e.iter().map(|e| e.prev_hash.as_str()).collect::<Vec<_>>())
-        .bind(now)
-        .bind(e.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>())
-        .bind(plan.head.position)
-        .bind(plan.head.hash.as_str())
-}
 
 async fn run_batch(conn: &mut PgConnection, batch: &[&Prepared]) -> Result<Plan, StoreError> {
     // One round trip opens the transaction, takes the head lock and — in a statement that
@@ -380,7 +280,44 @@ async fn run_batch(conn: &mut PgConnection, batch: &[&Prepared]) -> Result<Plan,
     let now = plan::batch_time(Utc::now(), &head);
     let plan = plan::plan(batch, head, &versions, &known, now);
     if plan.writes() {
-        bind_plan(sqlx::query(WRITE), &plan, now)
+        let c = &plan.commands;
+        let e = &plan.events;
+        sqlx::query(WRITE)
+            .bind(c.iter().map(|c| c.command_id).collect::<Vec<_>>())
+            .bind(
+                c.iter()
+                    .map(|c| c.request_hash.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(c.iter().map(|c| c.stream_id).collect::<Vec<_>>())
+            .bind(c.iter().map(|c| c.first_version).collect::<Vec<_>>())
+            .bind(c.iter().map(|c| c.last_version).collect::<Vec<_>>())
+            .bind(c.iter().map(|c| c.first_position).collect::<Vec<_>>())
+            .bind(c.iter().map(|c| c.last_position).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.global_position).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.stream_id).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.version).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.event_id).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.schema_version).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.payload.as_str()).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.actor_user.as_str()).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.actor_role.as_str()).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.actor_scope.as_str()).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.command_id).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.correlation_id).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.causation_id).collect::<Vec<_>>())
+            .bind(
+                e.iter()
+                    .map(|e| e.rules_version.as_deref())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(e.iter().map(|e| e.occurred_on).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.prev_hash.as_str()).collect::<Vec<_>>())
+            .bind(now)
+            .bind(e.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>())
+            .bind(plan.head.position)
+            .bind(plan.head.hash.as_str())
             .execute(&mut *conn)
             .await?;
     }
@@ -400,116 +337,19 @@ fn uuid_array<'a>(sql: &mut String, ids: impl Iterator<Item = &'a Uuid>) {
     sql.push_str("}'::uuid[]");
 }
 
-impl PgWriter {
-    /// The stream versions a batch can be planned on without asking the database, if the
-    /// head has not moved since this writer's last commit: what this writer remembers, else
-    /// what each stream's first request expects (the statement checks it). `None` when a
-    /// request expects any version of a stream this writer does not remember.
-    fn assumed_versions(&self, batch: &[&Prepared]) -> Option<HashMap<Uuid, i64>> {
-        let mut assumed = HashMap::with_capacity(batch.len());
-        for p in batch {
-            let r = &p.request;
-            if assumed.contains_key(&r.stream_id) {
-                continue;
-            }
-            let version = match (self.versions.get(&r.stream_id), r.expected) {
-                (Some(v), _) => *v,
-                (None, ExpectedVersion::NoStream) => 0,
-                (None, ExpectedVersion::Exact(v)) => v,
-                (None, ExpectedVersion::Any) => return None,
-            };
-            assumed.insert(r.stream_id, version);
-        }
-        Some(assumed)
-    }
-
-    /// Plans `batch` on the head and versions this writer's last commit left and writes it
-    /// in one round trip ([`WRITE_IF_UNMOVED`]); `None` (nothing written) when the head
-    /// moved, a version is not the one assumed or a command key is already recorded.
-    async fn try_unmoved(
-        &mut self,
-        conn: &mut PgConnection,
-        batch: &[&Prepared],
-    ) -> Result<Option<Plan>, StoreError> {
-        let Some(head) = self.head.clone() else {
-            return Ok(None);
-        };
-        let Some(assumed) = self.assumed_versions(batch) else {
-            return Ok(None);
-        };
-        let expected_position = head.position;
-        let now = plan::batch_time(Utc::now(), &head);
-        let plan = plan::plan(batch, head, &assumed, &HashMap::new(), now);
-        if !plan.writes() {
-            return Ok(None);
-        }
-        let (streams, versions): (Vec<Uuid>, Vec<i64>) = assumed.into_iter().unzip();
-        let written: bool = bind_plan(sqlx::query(WRITE_IF_UNMOVED), &plan, now)
-            .bind(
-                batch
-                    .iter()
-                    .map(|p| p.request.command_id)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(streams)
-            .bind(versions)
-            .bind(expected_position)
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get(0)?;
-        Ok(written.then_some(plan))
-    }
-
-    /// Remembers the head and the stream versions `plan` committed.
-    fn remember(&mut self, plan: &Plan) {
-        if self.versions.len() > REMEMBERED_STREAMS {
-            self.versions.clear();
-        }
-        for e in &plan.events {
-            self.versions.insert(e.stream_id, e.version);
-        }
-        self.head = Some(plan.head.clone());
-    }
-
-    /// Forgets everything about the database's state.
-    fn forget(&mut self) {
-        self.head = None;
-        self.versions.clear();
-    }
-
-    async fn run(
-        &mut self,
-        conn: &mut PgConnection,
-        batch: &[&Prepared],
-    ) -> Result<Plan, StoreError> {
-        if let Some(plan) = self.try_unmoved(conn, batch).await? {
-            self.remember(&plan);
-            return Ok(plan);
-        }
-        // Another process committed, a request does not expect what this writer knows, a
-        // command key was used before, or nothing is known yet: lock the head and look.
-        self.forget();
-        let plan = run_batch(conn, batch).await?;
-        self.remember(&plan);
-        Ok(plan)
-    }
-}
-
 #[async_trait]
 impl Backend for PgWriter {
     async fn commit_batch(&mut self, batch: &[&Prepared]) -> Result<Plan, StoreError> {
-        let mut conn = match self.conn.take() {
-            Some(conn) => conn,
-            None => self.pool.acquire().await?,
-        };
-        let result = self.run(&mut conn, batch).await;
-        if result.is_ok() {
-            self.conn = Some(conn);
-        } else {
-            // Whatever state the connection is in, do not reuse it; and whatever the
-            // database holds now, find it out under the lock.
-            conn.close_on_drop();
-            self.forget();
+        if self.conn.is_none() {
+            self.conn = Some(self.pool.acquire().await?);
+        }
+        let conn = self.conn.as_mut().expect("connection just acquired");
+        let result = run_batch(conn, batch).await;
+        if result.is_err() {
+            // Whatever state the connection is in, do not reuse it.
+            if let Some(mut conn) = self.conn.take() {
+                conn.close_on_drop();
+            }
         }
         result
     }
