@@ -55,7 +55,9 @@ trap cleanup EXIT
 
 ocop() { env -u DATABASE_URL "$OCOP_BIN" --data-dir "$data" "${url_args[@]}" "$@"; }
 
-ocop serve --listen 127.0.0.1:0 --no-timers >"$data/stdout" 2>"$data/server.log" &
+# Started directly (env execs the server), so that $! is the server's own id.
+env -u DATABASE_URL "$OCOP_BIN" --data-dir "$data" "${url_args[@]}" \
+  serve --listen 127.0.0.1:0 --no-timers >"$data/stdout" 2>"$data/server.log" &
 server_pid=$!
 base=""
 for _ in $(seq 1 300); do

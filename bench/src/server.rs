@@ -42,22 +42,32 @@ fn with_database(url: &str, database: &str) -> String {
 pub struct FreshDatabase {
     pub name: String,
     pub url: String,
+    admin: String,
 }
 
 impl FreshDatabase {
     pub async fn create(what: &str) -> Result<Self, BoxError> {
+        Self::create_on(&admin_url(), what).await
+    }
+
+    /// A fresh database on the server at `admin`.
+    pub async fn create_on(admin: &str, what: &str) -> Result<Self, BoxError> {
         let name = format!("ocop_{what}_{}", Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(&admin_url()).await?;
+        let mut conn = sqlx::PgConnection::connect(admin).await?;
         sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
             .execute(&mut conn)
             .await?;
         conn.close().await?;
-        let url = with_database(&admin_url(), &name);
-        Ok(FreshDatabase { name, url })
+        let url = with_database(admin, &name);
+        Ok(FreshDatabase {
+            name,
+            url,
+            admin: admin.to_owned(),
+        })
     }
 
     pub async fn drop_database(&self) {
-        if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url()).await {
+        if let Ok(mut conn) = sqlx::PgConnection::connect(&self.admin).await {
             let _ = sqlx::raw_sql(&format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                 self.name
@@ -262,47 +272,125 @@ pub fn below(n: u64) -> u64 {
     (Uuid::new_v4().as_u128() % u128::from(n.max(1))) as u64
 }
 
-/// The local PostgreSQL cluster, stopped and started with `pg_ctlcluster`.
+/// A PostgreSQL server of the harness's own (`initdb` in a temporary folder, its own port,
+/// trust authentication for `root`), so that stopping it disturbs nobody else's tests.
+/// Built with the binaries of the machine's PostgreSQL, run as the `postgres` user.
 #[derive(Debug)]
 pub struct Cluster {
-    version: String,
+    bin: PathBuf,
+    dir: PathBuf,
+    port: u16,
 }
 
 impl Cluster {
-    /// The one cluster under `/etc/postgresql`.
-    pub fn local() -> Result<Self, BoxError> {
-        let version = std::fs::read_dir("/etc/postgresql")?
+    /// Creates and starts a private server.
+    pub fn private() -> Result<Self, BoxError> {
+        let version = std::fs::read_dir("/usr/lib/postgresql")?
             .filter_map(Result::ok)
             .map(|e| e.file_name().to_string_lossy().into_owned())
-            .next()
-            .ok_or("no cluster under /etc/postgresql")?;
-        Ok(Cluster { version })
+            .max()
+            .ok_or("no PostgreSQL under /usr/lib/postgresql")?;
+        let bin = PathBuf::from(format!("/usr/lib/postgresql/{version}/bin"));
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let dir = fresh_dir("outage-pg");
+        std::fs::create_dir_all(&dir)?;
+        run(
+            "chown",
+            &["-R".as_ref(), "postgres:postgres".as_ref(), dir.as_os_str()],
+        )?;
+        let cluster = Cluster { bin, dir, port };
+        cluster.as_postgres(
+            "initdb",
+            &[
+                "-D",
+                &cluster.data(),
+                "-A",
+                "trust",
+                "-U",
+                "root",
+                "--no-sync",
+            ],
+        )?;
+        cluster.start()?;
+        Ok(cluster)
     }
 
-    fn ctl(&self, action: &str) -> Result<(), BoxError> {
-        let status = std::process::Command::new("pg_ctlcluster")
-            .args(["--skip-systemctl-redirect", &self.version, "main", action])
-            .status()?;
-        if status.success() {
+    fn data(&self) -> String {
+        self.dir.join("data").display().to_string()
+    }
+
+    /// Runs one of PostgreSQL's programs as the `postgres` user.
+    fn as_postgres(&self, program: &str, args: &[&str]) -> Result<(), BoxError> {
+        let program = self.bin.join(program).display().to_string();
+        let mut all = vec!["-u", "postgres", "--", program.as_str()];
+        all.extend_from_slice(args);
+        let out = std::process::Command::new("runuser").args(&all).output()?;
+        if out.status.success() {
             Ok(())
         } else {
-            Err(format!("pg_ctlcluster {action} failed").into())
+            Err(format!(
+                "{program} failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )
+            .into())
         }
     }
 
-    pub fn stop(&self) -> Result<(), BoxError> {
-        self.ctl("stop")
+    /// The URL of the server's `postgres` database.
+    pub fn admin_url(&self) -> String {
+        format!("postgres://root@127.0.0.1:{}/postgres", self.port)
     }
 
+    /// Stops the server (fast: open connections are terminated), waiting until it is down.
+    pub fn stop(&self) -> Result<(), BoxError> {
+        self.as_postgres("pg_ctl", &["-D", &self.data(), "-m", "fast", "-w", "stop"])
+    }
+
+    /// Starts the server, waiting until it accepts connections.
     pub fn start(&self) -> Result<(), BoxError> {
-        self.ctl("start")
+        let options = format!(
+            "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c fsync=off",
+            self.port,
+            self.dir.display()
+        );
+        let log = self.dir.join("postgres.log").display().to_string();
+        self.as_postgres(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data(),
+                "-o",
+                &options,
+                "-l",
+                &log,
+                "-w",
+                "start",
+            ],
+        )
     }
 
     /// Whether the server accepts connections.
     pub fn is_ready(&self) -> bool {
-        std::process::Command::new("pg_isready")
-            .args(["-h", "127.0.0.1", "-p", "5432", "-q"])
+        std::process::Command::new(self.bin.join("pg_isready"))
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-q"])
             .status()
             .is_ok_and(|s| s.success())
+    }
+
+    /// Stops the server if it runs and removes its folder.
+    pub fn remove(self) {
+        let _ = self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn run(program: &str, args: &[&std::ffi::OsStr]) -> Result<(), BoxError> {
+    let status = std::process::Command::new(program).args(args).status()?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{program} failed").into())
     }
 }

@@ -262,9 +262,21 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => {
                 StoreError::Unavailable(e.to_string())
             }
+            sqlx::Error::Database(ref db) if db.code().is_some_and(|c| server_unavailable(&c)) => {
+                StoreError::Unavailable(e.to_string())
+            }
             other => StoreError::Database(other),
         }
     }
+}
+
+/// Whether a PostgreSQL SQLSTATE says that the server cannot serve now rather than that the
+/// statement is wrong: class 08 (connection exception), `57P01` admin shutdown (the answer
+/// on every open connection when the server is stopped), `57P02` crash shutdown, `57P03`
+/// cannot connect now (starting up or shutting down) and `53300` too many connections.
+/// sqlx has no kind for these, so the standard codes are named here.
+fn server_unavailable(sqlstate: &str) -> bool {
+    sqlstate.starts_with("08") || matches!(sqlstate, "57P01" | "57P02" | "57P03" | "53300")
 }
 
 impl From<sqlx::migrate::MigrateError> for StoreError {
@@ -404,5 +416,20 @@ pub async fn open_with(url: &str, upcaster: Upcaster) -> Result<Arc<dyn EventSto
         Err(StoreError::Invalid(
             "unknown store url scheme: expected sqlite: or postgres://".to_owned(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::server_unavailable;
+
+    #[test]
+    fn a_server_going_away_is_unavailable_and_a_bad_statement_is_not() {
+        for code in ["08006", "08001", "57P01", "57P02", "57P03", "53300"] {
+            assert!(server_unavailable(code), "{code}");
+        }
+        for code in ["23505", "42P01", "22P05", "40001", "57014"] {
+            assert!(!server_unavailable(code), "{code}");
+        }
     }
 }

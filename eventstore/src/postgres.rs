@@ -53,9 +53,11 @@ impl PgStore {
 
     /// [`PgStore::connect`] with an explicit upcaster.
     pub async fn connect_with(url: &str, upcaster: Upcaster) -> Result<Self, StoreError> {
+        // A request waits at most this long for a connection: when the database is down,
+        // every request answers 503 after it rather than holding its client for longer.
         let pool = PgPoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(3))
             .connect(url)
             .await?;
         Self::from_pool(pool, upcaster).await

@@ -24,7 +24,11 @@ pub async fn healthz() -> Json<serde_json::Value> {
 )]
 pub async fn readyz(State(app): State<AppState>) -> Response {
     let store = app.store.ping().await;
-    let lag = app.runner.lag().await;
+    // With the store down the lag cannot be read either: do not wait for it a second time.
+    let lag = match &store {
+        Ok(()) => app.runner.lag().await.map_err(|_| ()),
+        Err(_) => Err(()),
+    };
     let caught_up = app.is_caught_up();
     let ready = store.is_ok() && lag.is_ok() && caught_up;
     let body = json!({
