@@ -606,6 +606,37 @@ impl<'a> Judge<'a> {
     }
 
     /// Re-derives the result of the council at `level` of `round` from its current cards.
+    /// A decision or refusal dated before the scoring it rests on, or citing another mean
+    /// than its counted cards give.
+    fn cites_scoring(
+        &mut self,
+        verb: &str,
+        noun: &str,
+        decided_on: NaiveDate,
+        level: Level,
+        mean: &str,
+        s: &Scored<'_>,
+    ) {
+        if decided_on < s.result.concluded_on {
+            self.flag(
+                FindingCode::DecisionBeforeScoring,
+                format!(
+                    "{verb} on {decided_on} before the {level} scoring was concluded on {}",
+                    s.result.concluded_on
+                ),
+            );
+        }
+        if mean != s.mean.display() {
+            self.flag(
+                FindingCode::MeanMismatch,
+                format!(
+                    "the {noun} cites a mean of {mean} but the counted cards average {}",
+                    s.mean.display()
+                ),
+            );
+        }
+    }
+
     fn scored(&mut self, level: Level, round: &EvaluationRound) -> Option<Scored<'a>> {
         let rv = self.version(
             Some(&round.rules_version),
@@ -810,25 +841,7 @@ impl<'a> Judge<'a> {
         let Some(s) = self.scored(e.level, &round) else {
             return;
         };
-        if e.decided_on < s.result.concluded_on {
-            self.flag(
-                FindingCode::DecisionBeforeScoring,
-                format!(
-                    "decided on {} before the {} scoring was concluded on {}",
-                    e.decided_on, e.level, s.result.concluded_on
-                ),
-            );
-        }
-        if e.mean != s.mean.display() {
-            self.flag(
-                FindingCode::MeanMismatch,
-                format!(
-                    "the decision cites a mean of {} but the counted cards average {}",
-                    e.mean,
-                    s.mean.display()
-                ),
-            );
-        }
+        self.cites_scoring("decided", "decision", e.decided_on, e.level, &e.mean, &s);
         if !s.mandatory_failed.is_empty() {
             self.flag(
                 FindingCode::MandatoryCriterionFailed,
@@ -920,25 +933,7 @@ impl<'a> Judge<'a> {
         let Some(s) = self.scored(e.level, &round) else {
             return;
         };
-        if e.decided_on < s.result.concluded_on {
-            self.flag(
-                FindingCode::DecisionBeforeScoring,
-                format!(
-                    "refused on {} before the {} scoring was concluded on {}",
-                    e.decided_on, e.level, s.result.concluded_on
-                ),
-            );
-        }
-        if e.mean != s.mean.display() {
-            self.flag(
-                FindingCode::MeanMismatch,
-                format!(
-                    "the refusal cites a mean of {} but the counted cards average {}",
-                    e.mean,
-                    s.mean.display()
-                ),
-            );
-        }
+        self.cites_scoring("refused", "refusal", e.decided_on, e.level, &e.mean, &s);
         if !self.level_exists(&s, e.level) {
             return;
         }
