@@ -22,8 +22,8 @@ use crate::plan::{self, Head, Plan, Prepared};
 use crate::record::{self, EVENT_COLUMNS, RawEvent, RawLog};
 use crate::writer::{self, Backend, Writer};
 use crate::{
-    ActorRef, AppendOutcome, AppendRequest, EventStore, LedgerDigest, NOTIFY_CHANNEL,
-    RecordedEvent, StoreError, StreamRange, Upcaster, VerifyReport,
+    ActorRef, AppendOutcome, AppendRequest, EventStore, ExpectedVersion, LedgerDigest,
+    NOTIFY_CHANNEL, RecordedEvent, StoreError, StreamRange, Upcaster, VerifyReport,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -77,6 +77,7 @@ impl PgStore {
             PgWriter {
                 pool: pool.clone(),
                 conn: None,
+                last_head: None,
             },
             position.clone(),
         );
@@ -210,34 +211,61 @@ where
     Ok(Some((first.try_get(0)?, outcome)))
 }
 
-/// The writer task's side of the store: one connection kept across batches.
+/// The writer task's side of the store: one connection kept across batches, and the head
+/// its last batch committed.
 struct PgWriter {
     pool: PgPool,
     conn: Option<PoolConnection<Postgres>>,
+    /// The head after this writer's last commit (`None` after an error). While no other
+    /// process appends, it is still the head, and the next batch can be planned without
+    /// reading the database; if it is not, that batch's basis check fails and it is
+    /// planned again from the database.
+    last_head: Option<Head>,
 }
 
 const LOCK_HEAD: &str =
     "SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1 FOR UPDATE";
 
-const WRITE: &str = "\
-    WITH c AS ( \
-      INSERT INTO commands (command_id, request_hash, stream_id, first_version, last_version, \
-                            first_position, last_position, recorded_at) \
-      SELECT u.*, $24::timestamptz FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], \
-             $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[]) AS u \
-    ), e AS ( \
-      INSERT INTO events (global_position, stream_id, version, event_id, event_type, \
-                          schema_version, payload, actor_user, actor_role, actor_scope, \
-                          command_id, correlation_id, causation_id, rules_version, \
-                          occurred_on, prev_hash, hash, recorded_at) \
-      SELECT u.*, $24::timestamptz FROM UNNEST($8::bigint[], $9::uuid[], $10::bigint[], \
-             $11::uuid[], $12::text[], $13::int4[], $14::text[], $15::text[], $16::text[], \
-             $17::text[], $18::uuid[], $19::uuid[], $20::uuid[], $21::text[], $22::date[], \
-             $23::text[], $25::text[]) AS u \
-    ) \
-    UPDATE ledger_head SET position = $26, hash = $27, recorded_at = $24 WHERE id = 1";
+/// `ocop_append_batch` (migration 0002): checks the plan's basis under the head lock and
+/// writes the plan, or writes nothing and answers false.
+const WRITE: &str = "SELECT ocop_append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+     $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, \
+     $29, $30, $31, $32)";
 
-async fn run_batch(conn: &mut PgConnection, batch: &[&Prepared]) -> Result<Plan, StoreError> {
+/// What a plan was made against: the head, every stream's version and the absence of
+/// every command key of the batch.
+struct Basis<'a> {
+    head: &'a Head,
+    versions: &'a HashMap<Uuid, i64>,
+    /// The command keys not recorded yet.
+    new_commands: Vec<Uuid>,
+}
+
+/// One batch. When this writer's last commit is the basis and every request states the
+/// version it expects, the plan is made from those and written in one round trip, in a
+/// statement that checks the basis under the head lock; otherwise — or when that check
+/// finds the log moved on — the head is locked, the streams and keys are read, and the
+/// plan is made from what the database holds.
+async fn run_batch(
+    conn: &mut PgConnection,
+    batch: &[&Prepared],
+    last_head: Option<Head>,
+) -> Result<Plan, StoreError> {
+    if let (Some(head), Some(versions)) = (last_head, expected_versions(batch)) {
+        let now = plan::batch_time(Utc::now(), &head);
+        let plan = plan::plan(batch, head.clone(), &versions, &HashMap::new(), now);
+        if plan.writes() {
+            let basis = Basis {
+                head: &head,
+                versions: &versions,
+                new_commands: batch.iter().map(|p| p.request.command_id).collect(),
+            };
+            if write(&mut *conn, &basis, &plan, now).await? {
+                return Ok(plan);
+            }
+        }
+    }
+
     // One round trip opens the transaction, takes the head lock and — in a statement that
     // starts after the lock is granted, so it sees every commit before ours — looks up the
     // batch's streams and command keys. The ids are UUIDs formatted by `uuid`, so writing
@@ -268,7 +296,7 @@ async fn run_batch(conn: &mut PgConnection, batch: &[&Prepared]) -> Result<Plan,
         hash: row.try_get("hash")?,
         recorded_at: row.try_get("recorded_at")?,
     };
-    let mut versions = HashMap::with_capacity(streams.len());
+    let mut versions = streams.iter().map(|s| (*s, 0)).collect::<HashMap<_, _>>();
     let mut known = HashMap::new();
     for row in rows {
         let id: Uuid = row.try_get(0)?;
@@ -280,51 +308,99 @@ async fn run_batch(conn: &mut PgConnection, batch: &[&Prepared]) -> Result<Plan,
     }
 
     let now = plan::batch_time(Utc::now(), &head);
-    let plan = plan::plan(batch, head, &versions, &known, now);
+    let plan = plan::plan(batch, head.clone(), &versions, &known, now);
     if plan.writes() {
-        let c = &plan.commands;
-        let e = &plan.events;
-        sqlx::query(WRITE)
-            .bind(c.iter().map(|c| c.command_id).collect::<Vec<_>>())
-            .bind(
-                c.iter()
-                    .map(|c| c.request_hash.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(c.iter().map(|c| c.stream_id).collect::<Vec<_>>())
-            .bind(c.iter().map(|c| c.first_version).collect::<Vec<_>>())
-            .bind(c.iter().map(|c| c.last_version).collect::<Vec<_>>())
-            .bind(c.iter().map(|c| c.first_position).collect::<Vec<_>>())
-            .bind(c.iter().map(|c| c.last_position).collect::<Vec<_>>())
-            .bind(e.iter().map(|e| e.global_position).collect::<Vec<_>>())
-            .bind(e.iter().map(|e| e.stream_id).collect::<Vec<_>>())
-            .bind(e.iter().map(|e| e.version).collect::<Vec<_>>())
-            .bind(e.iter().map(|e| e.event_id).collect::<Vec<_>>())
-            .bind(e.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>())
-            .bind(e.iter().map(|e| e.schema_version).collect::<Vec<_>>())
-            .bind(e.iter().map(|e| e.payload.as_str()).collect::<Vec<_>>())
-            .bind(e.iter().map(|e| e.actor_user.as_str()).collect::<Vec<_>>())
-            .bind(e.iter().map(|e| e.actor_role.as_str()).collect::<Vec<_>>())
-            .bind(e.iter().map(|e| e.actor_scope.as_str()).collect::<Vec<_>>())
-            .bind(e.iter().map(|e| e.command_id).collect::<Vec<_>>())
-            .bind(e.iter().map(|e| e.correlation_id).collect::<Vec<_>>())
-            .bind(e.iter().map(|e| e.causation_id).collect::<Vec<_>>())
-            .bind(
-                e.iter()
-                    .map(|e| e.rules_version.as_deref())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(e.iter().map(|e| e.occurred_on).collect::<Vec<_>>())
-            .bind(e.iter().map(|e| e.prev_hash.as_str()).collect::<Vec<_>>())
-            .bind(now)
-            .bind(e.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>())
-            .bind(plan.head.position)
-            .bind(plan.head.hash.as_str())
-            .execute(&mut *conn)
-            .await?;
+        // Under the lock just taken the basis holds; the checks only confirm it.
+        let basis = Basis {
+            head: &head,
+            versions: &versions,
+            new_commands: batch
+                .iter()
+                .map(|p| p.request.command_id)
+                .filter(|id| !known.contains_key(id))
+                .collect(),
+        };
+        if !write(&mut *conn, &basis, &plan, now).await? {
+            return Err(StoreError::Corrupt {
+                position: head.position,
+                reason: "the ledger head moved while this transaction held its lock".into(),
+            });
+        }
     }
     conn.execute("COMMIT").await?;
     Ok(plan)
+}
+
+/// The version each request's stream is at if its expectation holds: the first request
+/// of each stream states it. `None` when a request accepts any version.
+fn expected_versions(batch: &[&Prepared]) -> Option<HashMap<Uuid, i64>> {
+    let mut versions = HashMap::with_capacity(batch.len());
+    for p in batch {
+        let version = match p.request.expected {
+            ExpectedVersion::NoStream => 0,
+            ExpectedVersion::Exact(v) => v,
+            ExpectedVersion::Any => return None,
+        };
+        versions.entry(p.request.stream_id).or_insert(version);
+    }
+    Some(versions)
+}
+
+/// Runs `ocop_append_batch` for `plan`: false when the basis no longer held (nothing was
+/// written).
+async fn write(
+    conn: &mut PgConnection,
+    basis: &Basis<'_>,
+    plan: &Plan,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let c = &plan.commands;
+    let e = &plan.events;
+    let (streams, versions): (Vec<Uuid>, Vec<i64>) = basis.versions.iter().unzip();
+    let written = sqlx::query_scalar::<_, bool>(WRITE)
+        .bind(basis.head.position)
+        .bind(basis.head.hash.as_str())
+        .bind(streams)
+        .bind(versions)
+        .bind(basis.new_commands.as_slice())
+        .bind(now)
+        .bind(plan.head.position)
+        .bind(plan.head.hash.as_str())
+        .bind(c.iter().map(|c| c.command_id).collect::<Vec<_>>())
+        .bind(
+            c.iter()
+                .map(|c| c.request_hash.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(c.iter().map(|c| c.stream_id).collect::<Vec<_>>())
+        .bind(c.iter().map(|c| c.first_version).collect::<Vec<_>>())
+        .bind(c.iter().map(|c| c.last_version).collect::<Vec<_>>())
+        .bind(c.iter().map(|c| c.first_position).collect::<Vec<_>>())
+        .bind(c.iter().map(|c| c.last_position).collect::<Vec<_>>())
+        .bind(e.iter().map(|e| e.global_position).collect::<Vec<_>>())
+        .bind(e.iter().map(|e| e.stream_id).collect::<Vec<_>>())
+        .bind(e.iter().map(|e| e.version).collect::<Vec<_>>())
+        .bind(e.iter().map(|e| e.event_id).collect::<Vec<_>>())
+        .bind(e.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>())
+        .bind(e.iter().map(|e| e.schema_version).collect::<Vec<_>>())
+        .bind(e.iter().map(|e| e.payload.as_str()).collect::<Vec<_>>())
+        .bind(e.iter().map(|e| e.actor_user.as_str()).collect::<Vec<_>>())
+        .bind(e.iter().map(|e| e.actor_role.as_str()).collect::<Vec<_>>())
+        .bind(e.iter().map(|e| e.actor_scope.as_str()).collect::<Vec<_>>())
+        .bind(e.iter().map(|e| e.command_id).collect::<Vec<_>>())
+        .bind(e.iter().map(|e| e.correlation_id).collect::<Vec<_>>())
+        .bind(e.iter().map(|e| e.causation_id).collect::<Vec<_>>())
+        .bind(
+            e.iter()
+                .map(|e| e.rules_version.as_deref())
+                .collect::<Vec<_>>(),
+        )
+        .bind(e.iter().map(|e| e.occurred_on).collect::<Vec<_>>())
+        .bind(e.iter().map(|e| e.prev_hash.as_str()).collect::<Vec<_>>())
+        .bind(e.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>())
+        .fetch_one(conn)
+        .await?;
+    Ok(written)
 }
 
 /// Writes `'{…}'::uuid[]` for `ids`.
@@ -346,8 +422,10 @@ impl Backend for PgWriter {
             self.conn = Some(self.pool.acquire().await?);
         }
         let conn = self.conn.as_mut().expect("connection just acquired");
-        let result = run_batch(conn, batch).await;
-        if result.is_err() {
+        let result = run_batch(conn, batch, self.last_head.take()).await;
+        if let Ok(plan) = &result {
+            self.last_head = Some(plan.head.clone());
+        } else {
             // Whatever state the connection is in, do not reuse it.
             if let Some(mut conn) = self.conn.take() {
                 conn.close_on_drop();
