@@ -160,11 +160,18 @@ impl ReadDb {
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock at once
-    /// (`BEGIN IMMEDIATE`), which serialises writers across processes.
+    /// (`BEGIN IMMEDIATE`), which serialises writers across processes. On PostgreSQL its
+    /// statements are planned for the arguments they get each time: a plan cached for a
+    /// table that was small when first planned (a rebuild's fresh shadow tables; any table
+    /// before its first `ANALYZE`) looked rows up by `= ANY(…)` with a sequential scan,
+    /// which made rebuilds quadratic in the number of products.
     pub(crate) async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
             ReadDb::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            ReadDb::Postgres(p) => Tx::Postgres(p.begin().await?),
+            ReadDb::Postgres(p) => Tx::Postgres(
+                p.begin_with("BEGIN; SET LOCAL plan_cache_mode = force_custom_plan")
+                    .await?,
+            ),
         })
     }
 
