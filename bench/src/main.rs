@@ -19,6 +19,10 @@ mod report;
 mod server;
 mod store;
 
+/// The allocator of the `ocop` binary, so that figures are the server's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let groups: Vec<String> = std::env::args().skip(1).collect();

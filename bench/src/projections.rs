@@ -4,8 +4,7 @@
 //! look-ups — on PostgreSQL, then on SQLite.
 //!
 //! Size: `OCOP_BENCH_EVENTS` (default 1,000,000); the first rebuild runs at a quarter of
-//! it. `OCOP_BENCH_STORES` = `postgres,sqlite` (default both). `OCOP_BENCH_SPLIT=1` also
-//! rebuilds `history` and `products` one at a time before each full rebuild.
+//! it. `OCOP_BENCH_STORES` = `postgres,sqlite` (default both).
 //! `OCOP_BENCH_URL` runs on that one store instead, keeps it, and only tops its log up to
 //! the size (for profiling rebuilds without generating the log each time).
 
@@ -109,20 +108,6 @@ async fn bench(name: &str, url: &str, events: u64) -> Result<(), Box<dyn Error>>
             json!({ "products": ids.len(), "log_events": head }),
         );
 
-        if std::env::var("OCOP_BENCH_SPLIT").is_ok() {
-            for p in ["history", "products"] {
-                let started = Instant::now();
-                let report = runner.rebuild(p, |_| {}).await?;
-                measure(
-                    name,
-                    &format!("rebuild_{p}"),
-                    report.events,
-                    started.elapsed(),
-                    &mut Latencies::default(),
-                    json!({}),
-                );
-            }
-        }
         reset_peak_memory();
         let hwm_before = vm_hwm_kib();
         let rss_before = vm_rss_kib();

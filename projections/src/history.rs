@@ -1,41 +1,12 @@
-//! The `history` projection: every event of every product with its full envelope, the
-//! audit trail behind `GET /products/{id}/history`.
-//!
-//! It indexes the envelope (actor, role, scope, times, business date, rules version,
-//! decision reference, command and correlation ids, hashes) and does not copy payloads:
-//! the log is the record, and [`crate::query::ReadModels::history`] reads the payloads from
-//! it (one `read_stream` per page), which halves what a rebuild writes.
+//! The audit trail behind `GET /products/{id}/history`: every event of a product with its
+//! full envelope, read from the log itself ([`crate::query::ReadModels::history`]). The log's
+//! `(stream_id, version)` index serves it, so there is no copy to keep in step or rebuild,
+//! and the trail is never behind the log. What the log does not hold as a column — the
+//! decision reference — is taken from the decoded event here.
 
-use ocop_domain::Event;
 use ocop_domain::events::EventBody;
-use ocop_eventstore::RecordedEvent;
-use ocop_eventstore::canonical::format_timestamp;
 #[cfg(test)]
 use serde_json::Value;
-
-use crate::db::{Arg, Bulk, ColType, Tx};
-use crate::error::ProjectionError;
-
-const COLUMNS: &[(&str, ColType)] = &[
-    ("product_id", ColType::Text),
-    ("version", ColType::I64),
-    ("global_position", ColType::I64),
-    ("event_id", ColType::Text),
-    ("event_type", ColType::Text),
-    ("schema_version", ColType::I64),
-    ("actor_user", ColType::Text),
-    ("actor_role", ColType::Text),
-    ("actor_scope", ColType::Text),
-    ("command_id", ColType::Text),
-    ("correlation_id", ColType::Text),
-    ("causation_id", ColType::Text),
-    ("recorded_at", ColType::Text),
-    ("occurred_on", ColType::Text),
-    ("rules_version", ColType::Text),
-    ("decision_no", ColType::Text),
-    ("prev_hash", ColType::Text),
-    ("hash", ColType::Text),
-];
 
 /// The decision reference an event carries, if any: its `decision_no`.
 pub(crate) fn decision_ref(body: &EventBody) -> Option<String> {
@@ -62,47 +33,6 @@ fn decision_ref_in_json(payload: &Value) -> Option<String> {
         Some(Value::String(s)) => Some(s.clone()),
         _ => None,
     })
-}
-
-/// Applies `events` (all after the checkpoint, in order) to the history tables.
-pub(crate) async fn apply(
-    tx: &mut Tx,
-    suffix: &str,
-    events: &[RecordedEvent<String>],
-    decoded: &[Event],
-) -> Result<(), ProjectionError> {
-    // Shadow tables get their unique key only at the swap; the checkpoint lock alone
-    // keeps a rebuild from applying an event twice.
-    let conflict = if suffix.is_empty() {
-        "ON CONFLICT (product_id, version) DO NOTHING"
-    } else {
-        ""
-    };
-    let mut bulk = Bulk::new(&format!("rm_history{suffix}"), COLUMNS, conflict);
-    for (e, event) in events.iter().zip(decoded) {
-        bulk.push(vec![
-            e.stream_id.to_string().into(),
-            e.version.into(),
-            e.global_position.into(),
-            e.event_id.to_string().into(),
-            e.event_type.clone().into(),
-            i64::from(e.schema_version).into(),
-            e.actor.user.clone().into(),
-            e.actor.role.clone().into(),
-            e.actor.scope.clone().into(),
-            e.command_id.to_string().into(),
-            Arg::from(e.correlation_id.map(|u| u.to_string())),
-            Arg::from(e.causation_id.map(|u| u.to_string())),
-            format_timestamp(&e.recorded_at).into(),
-            Arg::from(e.occurred_on.map(|d| d.to_string())),
-            Arg::from(e.rules_version.clone()),
-            Arg::from(decision_ref(&event.body)),
-            e.prev_hash.clone().into(),
-            e.hash.clone().into(),
-        ]);
-    }
-    bulk.write(tx).await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use ocop_eventstore::canonical::format_timestamp;
 use ocop_eventstore::{EventStore, StreamRange};
 use serde::Serialize;
 use serde_json::Value;
@@ -329,12 +330,12 @@ impl Conditions {
 }
 
 impl ReadModels {
-    /// Queries on `db`; history entries come without payloads.
+    /// Queries on `db` only (no history).
     pub fn new(db: ReadDb) -> Self {
         ReadModels { db, store: None }
     }
 
-    /// Queries on the backend's database, with history payloads read from its log.
+    /// Queries on the backend's database, with the history read from its log.
     pub fn with_store(db: ReadDb, store: Arc<dyn EventStore>) -> Self {
         ReadModels {
             db,
@@ -427,70 +428,54 @@ impl ReadModels {
     }
 
     /// A product's audit trail, by version, from `after_version` (exclusive), at most
-    /// `limit` entries; payloads are read from the log when this was built
-    /// [`ReadModels::with_store`] (null otherwise).
+    /// `limit` entries, read from the log (this needs [`ReadModels::with_store`]). An event
+    /// the current code cannot decode is still listed, without a decision reference.
     pub async fn history(
         &self,
         product_id: Uuid,
         after_version: i64,
         limit: usize,
     ) -> Result<Vec<HistoryEntry>, ProjectionError> {
-        let rows = self
-            .db
-            .fetch(
-                "SELECT product_id, version, global_position, event_id, event_type, \
-                 schema_version, actor_user, actor_role, actor_scope, command_id, \
-                 correlation_id, causation_id, recorded_at, occurred_on, rules_version, \
-                 decision_no, prev_hash, hash FROM rm_history \
-                 WHERE product_id = $1 AND version > $2 ORDER BY version LIMIT $3",
-                vec![
-                    product_id.to_string().into(),
-                    after_version.into(),
-                    (limit.max(1) as i64).into(),
-                ],
-            )
-            .await?;
-        let mut payloads = std::collections::HashMap::new();
-        if let (Some(store), Some(first), Some(last)) = (&self.store, rows.first(), rows.last()) {
-            let range = StreamRange {
-                from_version: first[1].i64().unwrap_or(0),
-                to_version: last[1].i64(),
-                recorded_until: None,
-            };
-            for e in store.read_stream(product_id, range).await? {
-                payloads.insert(e.version, e.payload);
-            }
-        }
-        rows.iter()
-            .map(|r| {
-                Ok(HistoryEntry {
-                    product_id: uuid(&r[0])?,
-                    version: r[1].i64().unwrap_or(0),
-                    global_position: r[2].i64().unwrap_or(0),
-                    event_id: text(&r[3]),
-                    event_type: text(&r[4]),
-                    schema_version: r[5].i64().unwrap_or(0),
+        let store = self.store.as_ref().ok_or_else(|| {
+            ProjectionError::Corrupt("the history is read from the log: no store given".into())
+        })?;
+        let range = StreamRange {
+            from_version: after_version + 1,
+            to_version: Some(after_version.saturating_add(limit.max(1) as i64)),
+            recorded_until: None,
+        };
+        let events = store.read_stream(product_id, range).await?;
+        Ok(events
+            .into_iter()
+            .map(|e| {
+                let decision_no = crate::codec::from_recorded(&e)
+                    .ok()
+                    .and_then(|event| crate::history::decision_ref(&event.body));
+                HistoryEntry {
+                    product_id: e.stream_id,
+                    version: e.version,
+                    global_position: e.global_position,
+                    event_id: e.event_id.to_string(),
+                    event_type: e.event_type,
+                    schema_version: i64::from(e.schema_version),
                     actor: Actor {
-                        user: text(&r[6]),
-                        role: text(&r[7]),
-                        scope: text(&r[8]),
+                        user: e.actor.user,
+                        role: e.actor.role,
+                        scope: e.actor.scope,
                     },
-                    command_id: text(&r[9]),
-                    correlation_id: r[10].text(),
-                    causation_id: r[11].text(),
-                    recorded_at: text(&r[12]),
-                    occurred_on: r[13].text(),
-                    rules_version: r[14].text(),
-                    decision_no: r[15].text(),
-                    prev_hash: text(&r[16]),
-                    hash: text(&r[17]),
-                    payload: r[1]
-                        .i64()
-                        .and_then(|v| payloads.remove(&v))
-                        .unwrap_or(Value::Null),
-                })
+                    command_id: e.command_id.to_string(),
+                    correlation_id: e.correlation_id.map(|u| u.to_string()),
+                    causation_id: e.causation_id.map(|u| u.to_string()),
+                    recorded_at: format_timestamp(&e.recorded_at),
+                    occurred_on: e.occurred_on.map(|d| d.to_string()),
+                    rules_version: e.rules_version,
+                    decision_no,
+                    prev_hash: e.prev_hash,
+                    hash: e.hash,
+                    payload: e.payload,
+                }
             })
-            .collect()
+            .collect())
     }
 
     /// Product counts grouped by `group_by` (any subset, in the given order; empty gives

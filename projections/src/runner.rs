@@ -20,7 +20,6 @@ use tokio::task::JoinHandle;
 
 use crate::db::{Arg, ReadDb, Tx};
 use crate::error::ProjectionError;
-use crate::history;
 use crate::products::{self, Page, StateCache};
 use crate::schema::{self, Projection, SHADOW};
 
@@ -487,7 +486,6 @@ impl ProjectionRunner {
         let mut cp = lock_checkpoint(&mut tx, &shadow_name)
             .await?
             .ok_or(ProjectionError::RebuildLost(p.name()))?;
-        tx.batch(&p.late_indexes(SHADOW, generation)).await?;
         loop {
             let stored = self
                 .inner
@@ -520,7 +518,7 @@ impl ProjectionRunner {
     }
 }
 
-/// `products`, `history` or `all`, for progress reports.
+/// The projection's name, or `all`, for progress reports.
 fn name_of(projections: &[Projection]) -> &'static str {
     match projections {
         [one] => one.name(),
@@ -581,7 +579,6 @@ async fn apply_after(
     }
     match projection {
         Projection::Products => products::apply(tx, suffix, todo, decoded, cache).await?,
-        Projection::History => history::apply(tx, suffix, todo, decoded).await?,
     }
     Ok(todo.last().map_or(checkpoint, |e| e.global_position))
 }

@@ -1,9 +1,10 @@
 //! The read models' tables (all prefixed `rm_`), created idempotently and versioned.
 //!
-//! Tables belong to one of two projections, each with one checkpoint row in
-//! `rm_checkpoints`: `products` (current state and everything derived from it: statistics,
-//! timers, public register, revocations, decisions, recognition periods) and `history`
-//! (the audit trail). A rebuild builds a projection's tables under the `__rebuild` suffix
+//! Tables belong to a projection with one checkpoint row in `rm_checkpoints`: `products`
+//! (current state and everything derived from it: statistics, timers, public register,
+//! revocations, decisions, recognition periods). The audit trail is not copied: it is read
+//! from the log, whose `(stream_id, version)` index serves it (see
+//! [`crate::query::ReadModels::history`]). A rebuild builds a projection's tables under the `__rebuild` suffix
 //! and swaps them in at the end; index names carry a generation number so the shadow set
 //! never collides with the live one. When [`SCHEMA_VERSION`] changes, the live tables are
 //! dropped and recreated empty at checkpoint 0, and the runner rebuilds them from the log.
@@ -13,8 +14,11 @@ use crate::error::ProjectionError;
 
 /// The version of the read-model schema below; bump it on any change, including a change of
 /// what a column holds (4: a decision's `inputs` carry the product's `place` and, for a
-/// revocation, the `expired_recognition` it may end).
-pub const SCHEMA_VERSION: i64 = 4;
+/// revocation, the `expired_recognition` it may end; 5: no `rm_history` copy of the log).
+pub const SCHEMA_VERSION: i64 = 5;
+
+/// Tables of earlier schema versions, dropped when the schema changes.
+const RETIRED_TABLES: &[&str] = &["rm_history", "rm_history__rebuild"];
 
 /// The suffix of tables being rebuilt.
 pub(crate) const SHADOW: &str = "__rebuild";
@@ -25,29 +29,24 @@ pub enum Projection {
     /// Current state of every product, with statistics, timers, the public register,
     /// revocations, decisions and recognition periods.
     Products,
-    /// The audit trail: every event of every product.
-    History,
 }
 
 impl Projection {
-    pub const ALL: [Projection; 2] = [Projection::Products, Projection::History];
+    pub const ALL: [Projection; 1] = [Projection::Products];
 
     pub fn name(self) -> &'static str {
         match self {
             Projection::Products => "products",
-            Projection::History => "history",
         }
     }
 
     /// The projection that owns the read model called `name` (`products`, `statistics`,
-    /// `timers`, `public_register`, `revocations`, `decisions`, `history`), or every one for
-    /// `all`.
+    /// `timers`, `public_register`, `revocations`, `decisions`), or every one for `all`.
     pub fn parse(name: &str) -> Option<Vec<Projection>> {
         match name {
             "all" => Some(Projection::ALL.to_vec()),
             "products" | "statistics" | "stats" | "timers" | "public_register" | "public"
             | "revocations" | "decisions" => Some(vec![Projection::Products]),
-            "history" => Some(vec![Projection::History]),
             _ => None,
         }
     }
@@ -63,7 +62,6 @@ impl Projection {
                 "rm_revocations",
                 "rm_decisions",
             ],
-            Projection::History => &["rm_history"],
         }
     }
 
@@ -186,40 +184,6 @@ impl Projection {
                 CREATE INDEX rm_decisions_date_g{g} ON rm_decisions{s} (decided_on);
                 CREATE INDEX rm_decisions_product_g{g} ON rm_decisions{s} (product_id, version);"
             ),
-            Projection::History => format!(
-                "CREATE TABLE rm_history{s} (
-                    product_id TEXT NOT NULL,
-                    version BIGINT NOT NULL,
-                    global_position BIGINT NOT NULL,
-                    event_id TEXT NOT NULL,
-                    event_type TEXT NOT NULL,
-                    schema_version BIGINT NOT NULL,
-                    actor_user TEXT NOT NULL,
-                    actor_role TEXT NOT NULL,
-                    actor_scope TEXT NOT NULL,
-                    command_id TEXT NOT NULL,
-                    correlation_id TEXT,
-                    causation_id TEXT,
-                    recorded_at TEXT NOT NULL,
-                    occurred_on TEXT,
-                    rules_version TEXT,
-                    decision_no TEXT,
-                    prev_hash TEXT NOT NULL,
-                    hash TEXT NOT NULL
-                );"
-            ),
-        }
-    }
-
-    /// Indexes a rebuild creates only once its tables are filled (bulk-load order): the
-    /// history's unique key, whose random inserts dominated rebuilds of a large log.
-    pub(crate) fn late_indexes(self, suffix: &str, generation: i64) -> String {
-        match self {
-            Projection::Products => String::new(),
-            Projection::History => format!(
-                "CREATE UNIQUE INDEX rm_history_key_g{generation} \
-                 ON rm_history{suffix} (product_id, version);"
-            ),
         }
     }
 
@@ -230,7 +194,6 @@ impl Projection {
             Projection::Products => {
                 format!("ALTER TABLE rm_products{suffix} ALTER COLUMN state SET STORAGE EXTERNAL;")
             }
-            Projection::History => String::new(),
         }
     }
 
@@ -262,11 +225,13 @@ pub async fn setup(db: &ReadDb) -> Result<(), ProjectionError> {
     .await?;
     let current = meta(&mut tx, "schema_version").await?;
     if current != Some(SCHEMA_VERSION) {
+        for t in RETIRED_TABLES {
+            tx.batch(&format!("DROP TABLE IF EXISTS {t}")).await?;
+        }
         for p in Projection::ALL {
             tx.batch(&p.drop_sql("")).await?;
             tx.batch(&p.drop_sql(SHADOW)).await?;
             tx.batch(&p.ddl("", 0)).await?;
-            tx.batch(&p.late_indexes("", 0)).await?;
             if let Tx::Postgres(_) = tx {
                 tx.batch(&p.postgres_tuning("")).await?;
             }

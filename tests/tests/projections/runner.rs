@@ -14,7 +14,7 @@ async fn setup_is_idempotent(db: &TestDb) {
     let r1 = db.runner(100).await;
     let _r2 = db.runner(100).await;
     let lag = r1.lag().await.unwrap();
-    assert_eq!(lag.len(), 2);
+    assert_eq!(lag.len(), Projection::ALL.len());
     assert!(lag.iter().all(|l| l.checkpoint == 0 && l.lag == 0));
     assert_eq!(r1.catch_up().await.unwrap(), 0);
 }
@@ -47,13 +47,12 @@ async fn a_batch_killed_mid_way_resumes_without_loss_or_duplicates(db: &TestDb) 
         lag[0].checkpoint, head,
         "the failed batch left its checkpoint"
     );
-    runner.inject_batch_failures(Some(Projection::History), 1);
+    runner.inject_batch_failures(None, 1);
     assert!(runner.catch_up().await.is_err());
     // Resume.
     assert_eq!(runner.catch_up().await.unwrap(), head2);
+    assert_eq!(db.assert_every_event_applied_once().await, 18);
     let live = db.reads().dump().await.unwrap();
-    let history = &live.iter().find(|(t, _)| t == "rm_history").unwrap().1;
-    assert_eq!(history.len() as i64, head2, "every event exactly once");
 
     runner.rebuild("all", |_| {}).await.unwrap();
     assert_eq!(db.reads().dump().await.unwrap(), live);
@@ -129,9 +128,11 @@ async fn a_rebuild_gives_exactly_the_live_read_models(db: &TestDb) {
 
     // Rebuilding one projection by one of its read models' names works the same.
     runner.rebuild("statistics", |_| {}).await.unwrap();
-    runner.rebuild("history", |_| {}).await.unwrap();
+    runner.rebuild("decisions", |_| {}).await.unwrap();
     assert_eq!(db.reads().dump().await.unwrap(), live);
     assert!(runner.rebuild("nonsense", |_| {}).await.is_err());
+    // The history is read from the log: there is no copy of it to rebuild.
+    assert!(runner.rebuild("history", |_| {}).await.is_err());
 }
 
 on_both_stores!(
@@ -159,9 +160,8 @@ async fn followers_under_concurrent_writers_apply_every_event_once(db: &TestDb) 
     h1.stop().await;
     h2.stop().await;
 
+    assert_eq!(db.assert_every_event_applied_once().await, 24);
     let live = db.reads().dump().await.unwrap();
-    let history = &live.iter().find(|(t, _)| t == "rm_history").unwrap().1;
-    assert_eq!(history.len() as i64, head);
     let stats = db.reads().stats(&[]).await.unwrap();
     assert_eq!(stats[0].count, 24, "each product counted once");
     r1.rebuild("all", |_| {}).await.unwrap();
@@ -199,9 +199,8 @@ async fn a_rebuild_under_concurrent_writes_loses_nothing(db: &TestDb) {
         .await
         .unwrap();
     handle.stop().await;
+    assert_eq!(db.assert_every_event_applied_once().await, 22);
     let live = db.reads().dump().await.unwrap();
-    let history = &live.iter().find(|(t, _)| t == "rm_history").unwrap().1;
-    assert_eq!(history.len() as i64, head);
     runner.rebuild("all", |_| {}).await.unwrap();
     assert_eq!(db.reads().dump().await.unwrap(), live);
 }

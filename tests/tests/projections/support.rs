@@ -49,6 +49,39 @@ impl TestDb {
         ReadModels::with_store(self.backend.db.clone(), self.backend.store.clone())
     }
 
+    /// Every event of the log applied exactly once: each product's row is at its stream's
+    /// last version and position (an event applied twice or skipped would move its version
+    /// off), and there is one decision row per decision event. Returns the products seen.
+    pub async fn assert_every_event_applied_once(&self) -> usize {
+        let log = self
+            .backend
+            .store
+            .read_all(0, 1_000_000)
+            .await
+            .expect("read the log");
+        let mut last = std::collections::HashMap::new();
+        let mut decisions = 0;
+        for e in &log {
+            last.insert(e.stream_id, (e.version, e.global_position));
+            decisions += usize::from(matches!(
+                e.event_type.as_str(),
+                "RecognitionDecided"
+                    | "RecognitionRefused"
+                    | "LegacyRecognitionImported"
+                    | "RecognitionRevoked"
+            ));
+        }
+        let reads = self.reads();
+        for (id, (version, position)) in &last {
+            let view = reads.product(*id).await.unwrap().expect("projected");
+            assert_eq!((view.version, view.global_position), (*version, *position));
+        }
+        let dump = reads.dump().await.unwrap();
+        let rows = &dump.iter().find(|(t, _)| t == "rm_decisions").unwrap().1;
+        assert_eq!(rows.len(), decisions, "one decision row per decision event");
+        last.len()
+    }
+
     pub async fn head(&self) -> i64 {
         self.backend.store.head().await.unwrap().global_position
     }
