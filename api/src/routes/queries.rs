@@ -336,8 +336,13 @@ pub async fn product_history(
             break;
         }
     }
+    // The events are read from the log after the state: a command recorded in between is
+    // in the list, and the version is the list's.
+    let version = events
+        .last()
+        .map_or(current.0, |e| e.version.max(current.0));
     Ok(Json(
-        json!({ "product_id": id, "version": current.0, "events": events }),
+        json!({ "product_id": id, "version": version, "events": events }),
     ))
 }
 
