@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::db::{Arg, ReadDb, Val};
+use crate::db::{Arg, Dialect, ReadDb, Val};
 use crate::error::ProjectionError;
 use crate::fold::fold;
 
@@ -425,6 +425,44 @@ impl ReadModels {
             global_position: r[1].i64().unwrap_or(0),
             state: json(&r[2])?,
         }))
+    }
+
+    /// One product's current state as projected (`None` when the read side has never seen
+    /// it) and its stream's last version in the log, in one query — the read models live in
+    /// the log's own database. A projected state below that version is behind the log.
+    pub async fn product_and_log_version(
+        &self,
+        product_id: Uuid,
+    ) -> Result<(Option<ProductView>, i64), ProjectionError> {
+        let stream = match self.db.dialect() {
+            Dialect::Postgres => "$1::uuid",
+            Dialect::Sqlite => "$1",
+        };
+        let rows = self
+            .db
+            .fetch(
+                &format!(
+                    "SELECT (SELECT MAX(version) FROM events WHERE stream_id = {stream}), \
+                     p.version, p.last_position, p.state \
+                     FROM (SELECT 1) AS one LEFT JOIN rm_products p ON p.product_id = $1"
+                ),
+                vec![product_id.to_string().into()],
+            )
+            .await?;
+        let Some(r) = rows.first() else {
+            return Ok((None, 0));
+        };
+        let log_version = r[0].i64().unwrap_or(0);
+        if r[3] == Val::Null {
+            return Ok((None, log_version));
+        }
+        let view = ProductView {
+            product_id,
+            version: r[1].i64().unwrap_or(0),
+            global_position: r[2].i64().unwrap_or(0),
+            state: json(&r[3])?,
+        };
+        Ok((Some(view), log_version))
     }
 
     /// A product's audit trail, by version, from `after_version` (exclusive), at most

@@ -267,9 +267,8 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<Value, ApiError> {
 /// The product's current state and version: from the read model, or from its stream when
 /// the read side has not applied it yet.
 async fn current_state(app: &AppState, id: uuid::Uuid) -> Result<(i64, Value), ApiError> {
-    if let Some(view) = app.read.product(id).await? {
-        let stream_version = app.store.stream_version(id).await?;
-        if view.version >= stream_version {
+    if let (Some(view), log_version) = app.read.product_and_log_version(id).await? {
+        if view.version >= log_version {
             return Ok((view.version, view.state));
         }
     }
