@@ -41,8 +41,8 @@ use ocop_eventstore::{EventStore, PgStore, SqliteStore, StoreError, Upcaster};
 pub use db::{Dialect, ReadDb};
 pub use error::ProjectionError;
 pub use runner::{
-    NotYetApplied, ProjectionLag, ProjectionRunner, RebuildProgress, RebuildReport, RunnerHandle,
-    RunnerOptions,
+    NotYetApplied, ProjectionLag, ProjectionRunner, RebuildProgress, RebuildReport, RunnerFailure,
+    RunnerHandle, RunnerOptions,
 };
 pub use schema::Projection;
 

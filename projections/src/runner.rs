@@ -59,6 +59,13 @@ pub struct ProjectionLag {
     pub lag: i64,
 }
 
+/// The background task's last error and how many catch-ups in a row have failed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RunnerFailure {
+    pub error: String,
+    pub consecutive: u32,
+}
+
 /// Progress of a rebuild, reported after every batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RebuildProgress {
@@ -98,6 +105,8 @@ struct Inner {
     options: RunnerOptions,
     applied: watch::Sender<i64>,
     fault: Mutex<Fault>,
+    /// The background task's failures since its last successful catch-up.
+    failure: Mutex<Option<RunnerFailure>>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -153,6 +162,7 @@ impl ProjectionRunner {
                 options,
                 applied: watch::Sender::new(0),
                 fault: Mutex::new(Fault::default()),
+                failure: Mutex::new(None),
             }),
         };
         let cps = runner.checkpoints().await?;
@@ -181,8 +191,12 @@ impl ProjectionRunner {
                     break;
                 }
                 match me.catch_up().await {
-                    Ok(_) => backoff = Duration::from_millis(50),
+                    Ok(_) => {
+                        backoff = Duration::from_millis(50);
+                        *me.inner.failure.lock().expect("failure lock") = None;
+                    }
                     Err(e) => {
+                        me.note_failure(&e);
                         tracing::warn!(error = %e, "projection batch failed; retrying");
                         tokio::select! {
                             _ = tokio::time::sleep(backoff) => {}
@@ -204,6 +218,21 @@ impl ProjectionRunner {
             }
         });
         RunnerHandle { task, stop }
+    }
+
+    /// Failures of the background task since its last successful catch-up (`None` when the
+    /// last one succeeded): a read side that keeps failing is not ready.
+    pub fn failure(&self) -> Option<RunnerFailure> {
+        self.inner.failure.lock().expect("failure lock").clone()
+    }
+
+    fn note_failure(&self, error: &ProjectionError) {
+        let mut failure = self.inner.failure.lock().expect("failure lock");
+        let consecutive = failure.as_ref().map_or(0, |f| f.consecutive) + 1;
+        *failure = Some(RunnerFailure {
+            error: error.to_string(),
+            consecutive,
+        });
     }
 
     /// The position up to which every live projection has been applied, as last seen.

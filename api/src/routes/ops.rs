@@ -14,8 +14,12 @@ pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Readiness: the store answers and the read side has caught up with the log once since
-/// start (its current lag is reported).
+/// Catch-ups failed in a row (with back-off: ≈ 350 ms) after which the server is not ready.
+const FAILING_AFTER: u32 = 3;
+
+/// Readiness: the store answers, the read side has caught up with the log once since start
+/// (its current lag is reported) and its catch-ups are not failing over and over (the last
+/// error is reported).
 #[utoipa::path(
     get,
     path = "/readyz",
@@ -30,12 +34,19 @@ pub async fn readyz(State(app): State<AppState>) -> Response {
         Err(_) => Err(()),
     };
     let caught_up = app.is_caught_up();
-    let ready = store.is_ok() && lag.is_ok() && caught_up;
+    // A read side whose catch-ups keep failing (a transient error is retried in
+    // milliseconds; this is one that is not going away) answers stale data.
+    let failing = app
+        .runner
+        .failure()
+        .filter(|f| f.consecutive >= FAILING_AFTER);
+    let ready = store.is_ok() && lag.is_ok() && caught_up && failing.is_none();
     let body = json!({
         "ready": ready,
         "store": if store.is_ok() { "ok" } else { "unavailable" },
         "projections_caught_up": caught_up,
         "projections": lag.ok(),
+        "projection_error": failing.map(|f| f.error),
     });
     if ready {
         (StatusCode::OK, Json(body)).into_response()

@@ -537,6 +537,56 @@ http_on_both_stores!(
     pages_and_operations
 );
 
+/// A read side whose catch-ups keep failing makes the server not ready, with the error;
+/// once they succeed again it is ready.
+async fn readiness_follows_the_read_side(server: &TestServer) {
+    let t = LamDong::tokens(server);
+    let ready = server.get(None, "/readyz").await.expect(200);
+    assert_eq!(ready.body["ready"], true);
+    assert_eq!(ready.body["projection_error"], Value::Null);
+
+    server.runner.inject_batch_failures(None, usize::MAX);
+    server
+        .post(&t.officer, "/api/v1/products", &registration("Mật ong"))
+        .await
+        .expect(201);
+    let mut answer = server.get(None, "/readyz").await;
+    for _ in 0..100 {
+        if answer.status.as_u16() == 503 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        answer = server.get(None, "/readyz").await;
+    }
+    let answer = answer.expect(503);
+    assert_eq!(answer.body["ready"], false);
+    assert_eq!(answer.body["store"], "ok");
+    assert!(
+        answer.body["projection_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("aborted before commit")),
+        "{}",
+        answer.body
+    );
+    assert!(answer.header("retry-after").is_some());
+
+    server.runner.inject_batch_failures(None, 0);
+    let mut answer = server.get(None, "/readyz").await;
+    for _ in 0..200 {
+        if answer.status.as_u16() == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        answer = server.get(None, "/readyz").await;
+    }
+    assert_eq!(answer.expect(200).body["projection_error"], Value::Null);
+}
+http_on_both_stores!(
+    readiness_follows_the_read_side_on_sqlite,
+    readiness_follows_the_read_side_on_postgres,
+    readiness_follows_the_read_side
+);
+
 #[tokio::test]
 async fn the_openapi_document_lists_every_path_of_the_contract_and_resolves() {
     let server = TestServer::sqlite().await;

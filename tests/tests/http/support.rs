@@ -18,6 +18,8 @@ pub struct TestServer {
     pub url: String,
     pub client: reqwest::Client,
     keys: TokenKeys,
+    /// The server's projection runner (for fault injection).
+    pub runner: ocop_projections::ProjectionRunner,
     background: Option<Background>,
     server: tokio::task::JoinHandle<()>,
 }
@@ -87,6 +89,7 @@ impl TestServer {
             .await
             .expect("bind port 0");
         let base = format!("http://{}", listener.local_addr().expect("address"));
+        let runner = state.runner.clone();
         let router = app::router(state, Duration::from_secs(30));
         let server = tokio::spawn(async move {
             axum::serve(listener, router).await.expect("serve");
@@ -96,6 +99,7 @@ impl TestServer {
             url,
             client: reqwest::Client::new(),
             keys,
+            runner,
             background: Some(background),
             server,
         }
