@@ -193,8 +193,9 @@ impl CommandService {
         &self.store
     }
 
-    /// Executes `command`: replays a known idempotency key, otherwise loads, decides and
-    /// appends, deciding again on a lost race when the caller gave no expected version.
+    /// Executes `command`: loads, decides and appends under the command's idempotency key
+    /// (a key already recorded gets its recorded outcome), deciding again on a lost race
+    /// when the caller gave no expected version.
     #[tracing::instrument(
         skip_all,
         fields(product_id = %command.meta.product_id, key = %options.idempotency_key),
@@ -206,9 +207,10 @@ impl CommandService {
         options: ExecuteOptions,
     ) -> Result<Result<CommandOutcome, DomainError>, ServiceError> {
         let product_id = command.meta.product_id;
-        if let Some(known) = self.replay(&options).await? {
-            return Ok(Ok(known));
-        }
+        // A key already recorded is not looked up first: the store answers an append under
+        // it with the recorded outcome (or refuses other content under it), and every way
+        // out that does not append — a rejection, a version conflict, nothing to record —
+        // looks it up. A new command, the common case, saves that round trip.
         for attempt in 0..self.max_attempts {
             let loaded = self.load(product_id).await?;
             if let Some(expected) = options.expected_version {
@@ -240,6 +242,9 @@ impl CommandService {
                 }
             };
             if events.is_empty() {
+                if let Some(known) = self.replay(&options).await? {
+                    return Ok(Ok(known));
+                }
                 return Ok(Ok(CommandOutcome {
                     product_id,
                     version: loaded.version,
