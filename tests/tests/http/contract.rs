@@ -550,15 +550,7 @@ async fn readiness_follows_the_read_side(server: &TestServer) {
         .post(&t.officer, "/api/v1/products", &registration("Mật ong"))
         .await
         .expect(201);
-    let mut answer = server.get(None, "/readyz").await;
-    for _ in 0..100 {
-        if answer.status.as_u16() == 503 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        answer = server.get(None, "/readyz").await;
-    }
-    let answer = answer.expect(503);
+    let answer = readyz_until(server, 503).await;
     assert_eq!(answer.body["ready"], false);
     assert_eq!(answer.body["store"], "ok");
     assert!(
@@ -571,15 +563,20 @@ async fn readiness_follows_the_read_side(server: &TestServer) {
     assert!(answer.header("retry-after").is_some());
 
     server.runner.inject_batch_failures(None, 0);
-    let mut answer = server.get(None, "/readyz").await;
+    let answer = readyz_until(server, 200).await;
+    assert_eq!(answer.body["projection_error"], Value::Null);
+}
+
+/// `/readyz` asked every 50 ms until it answers `status` (at most 10 s).
+async fn readyz_until(server: &TestServer, status: u16) -> super::support::Answer {
     for _ in 0..200 {
-        if answer.status.as_u16() == 200 {
-            break;
+        let answer = server.get(None, "/readyz").await;
+        if answer.status.as_u16() == status {
+            return answer;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        answer = server.get(None, "/readyz").await;
     }
-    assert_eq!(answer.expect(200).body["projection_error"], Value::Null);
+    server.get(None, "/readyz").await.expect(status)
 }
 http_on_both_stores!(
     readiness_follows_the_read_side_on_sqlite,
