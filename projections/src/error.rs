@@ -24,6 +24,13 @@ pub enum ProjectionError {
     RebuildLost(&'static str),
     #[error("unknown projection {0}")]
     UnknownProjection(String),
+    /// The read models were set up by a newer version of this program: an older process
+    /// must not drop them back to its own schema.
+    #[error(
+        "the read models are at schema {found}, newer than this program's {ours}: run the \
+         newer version of ocop"
+    )]
+    NewerSchema { found: i64, ours: i64 },
     /// A test hook stopped the batch before its commit.
     #[error("injected fault: {0}")]
     Injected(String),

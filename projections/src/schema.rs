@@ -207,7 +207,9 @@ impl Projection {
 }
 
 /// Creates the read-model tables if needed (idempotent, safe to run from several processes
-/// at once). A schema of another version is dropped and recreated empty, at checkpoint 0.
+/// at once). A schema of an older version is dropped and recreated empty, at checkpoint 0;
+/// a newer one is refused ([`ProjectionError::NewerSchema`]), so that a process of the
+/// previous version started during an upgrade cannot undo it.
 pub async fn setup(db: &ReadDb) -> Result<(), ProjectionError> {
     let mut tx = db.begin().await?;
     if let Tx::Postgres(_) = tx {
@@ -225,6 +227,12 @@ pub async fn setup(db: &ReadDb) -> Result<(), ProjectionError> {
     )
     .await?;
     let current = meta(&mut tx, "schema_version").await?;
+    if let Some(found) = current.filter(|v| *v > SCHEMA_VERSION) {
+        return Err(ProjectionError::NewerSchema {
+            found,
+            ours: SCHEMA_VERSION,
+        });
+    }
     if current != Some(SCHEMA_VERSION) {
         for t in RETIRED_TABLES {
             tx.batch(&format!("DROP TABLE IF EXISTS {t}")).await?;

@@ -25,6 +25,46 @@ on_both_stores!(
     setup_is_idempotent
 );
 
+/// Read models set up by a newer version are refused, not dropped back to this version's
+/// schema; an older schema is replaced.
+async fn a_newer_read_model_schema_is_refused_and_an_older_one_replaced(db: &TestDb) {
+    drive_products(&db.service(), 2).await;
+    let runner = db.runner(100).await;
+    runner.catch_up().await.unwrap();
+    let live = db.reads().dump().await.unwrap();
+    let set = |v: i64| format!("UPDATE rm_meta SET value = {v} WHERE key = 'schema_version'");
+
+    db.exec(&set(ocop_projections::schema::SCHEMA_VERSION + 1))
+        .await;
+    let other = db.reopen().await;
+    let err = ocop_projections::ProjectionRunner::new(
+        other.store.clone(),
+        other.db.clone(),
+        Default::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, ProjectionError::NewerSchema { .. }), "{err}");
+    assert_eq!(db.reads().dump().await.unwrap(), live, "nothing dropped");
+
+    db.exec(&set(ocop_projections::schema::SCHEMA_VERSION - 1))
+        .await;
+    let older = db.runner(100).await;
+    assert_eq!(
+        older.lag().await.unwrap()[0].checkpoint,
+        0,
+        "recreated empty"
+    );
+    older.catch_up().await.unwrap();
+    assert_eq!(db.reads().dump().await.unwrap(), live);
+}
+
+on_both_stores!(
+    newer_schema_refused_on_sqlite,
+    newer_schema_refused_on_postgres,
+    a_newer_read_model_schema_is_refused_and_an_older_one_replaced
+);
+
 /// A batch that dies after its writes and before its commit leaves nothing behind; the
 /// next run applies it once, and the result is what a clean rebuild gives.
 async fn a_batch_killed_mid_way_resumes_without_loss_or_duplicates(db: &TestDb) {

@@ -82,6 +82,19 @@ impl TestDb {
         last.len()
     }
 
+    /// Runs one SQL statement on the read-model database.
+    pub async fn exec(&self, sql: &str) {
+        match &self.backend.db {
+            ocop_projections::ReadDb::Sqlite(pool) => {
+                sqlx::query(sql).execute(pool).await.map(drop)
+            }
+            ocop_projections::ReadDb::Postgres(pool) => {
+                sqlx::query(sql).execute(pool).await.map(drop)
+            }
+        }
+        .expect("execute");
+    }
+
     pub async fn head(&self) -> i64 {
         self.backend.store.head().await.unwrap().global_position
     }
