@@ -364,71 +364,53 @@ where
     let started = Instant::now();
     let mut pages = Latencies::default();
     let head = store.head().await?.global_position;
-    let mut count = 0u64;
+    let mut events = 0u64;
     for _ in 0..REPLAY_PASSES {
-        count += replay_once(store, head, total, &read, &mut pages).await?;
+        let mut versions: HashMap<Uuid, i64> = HashMap::new();
+        let mut next_start = 0;
+        let mut in_flight = std::collections::VecDeque::new();
+        let mut after = 0;
+        let mut count = 0u64;
+        loop {
+            while in_flight.len() < REPLAY_DEPTH && next_start < head {
+                let page = read(store.clone(), next_start);
+                in_flight.push_back(tokio::spawn(async move {
+                    let t = Instant::now();
+                    let page = page.await;
+                    (t.elapsed(), page)
+                }));
+                next_start += REPLAY_PAGE as i64;
+            }
+            let Some(next) = in_flight.pop_front() else {
+                break;
+            };
+            let (took, page) = next.await?;
+            pages.push(took);
+            for e in &page? {
+                if e.global_position != after + 1 {
+                    return Err(
+                        format!("replay expected {} got {}", after + 1, e.global_position).into(),
+                    );
+                }
+                after = e.global_position;
+                versions.insert(e.stream_id, e.version);
+                count += 1;
+            }
+        }
+        if count != total || versions.len() != STREAMS {
+            return Err(format!("replay saw {count} events in {} streams", versions.len()).into());
+        }
+        events += count;
     }
     let elapsed = started.elapsed();
     measure(
         name,
         phase,
-        count,
+        events,
         elapsed,
         &mut pages,
         json!({"page": REPLAY_PAGE, "pages_in_flight": REPLAY_DEPTH, "passes": REPLAY_PASSES,
                "latency_of": "one page"}),
     );
     Ok(())
-}
-
-/// One pass of [`replay`]; returns the events read.
-async fn replay_once<P, F, Fut>(
-    store: &Arc<dyn EventStore>,
-    head: i64,
-    total: u64,
-    read: &F,
-    pages: &mut Latencies,
-) -> Result<u64, Box<dyn Error>>
-where
-    P: Send + 'static,
-    F: Fn(Arc<dyn EventStore>, i64) -> Fut,
-    Fut: Future<Output = Result<Vec<ocop_eventstore::RecordedEvent<P>>, ocop_eventstore::StoreError>>
-        + Send
-        + 'static,
-{
-    let mut versions: HashMap<Uuid, i64> = HashMap::new();
-    let mut next_start = 0;
-    let mut in_flight = std::collections::VecDeque::new();
-    let mut after = 0;
-    let mut count = 0u64;
-    loop {
-        while in_flight.len() < REPLAY_DEPTH && next_start < head {
-            let page = read(store.clone(), next_start);
-            in_flight.push_back(tokio::spawn(async move {
-                let t = Instant::now();
-                let page = page.await;
-                (t.elapsed(), page)
-            }));
-            next_start += REPLAY_PAGE as i64;
-        }
-        let Some(next) = in_flight.pop_front() else {
-            break;
-        };
-        let (took, page) = next.await?;
-        pages.push(took);
-        for e in &page? {
-            if e.global_position != after + 1 {
-                return Err(
-                    format!("replay expected {} got {}", after + 1, e.global_position).into(),
-                );
-            }
-            after = e.global_position;
-            versions.insert(e.stream_id, e.version);
-            count += 1;
-        }
-    }
-    if count != total || versions.len() != STREAMS {
-        return Err(format!("replay saw {count} events in {} streams", versions.len()).into());
-    }
-    Ok(count)
 }
