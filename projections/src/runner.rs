@@ -487,10 +487,8 @@ impl ProjectionRunner {
             .unwrap_or(0)
             + 1;
         tx.batch(&p.drop_sql(SHADOW)).await?;
-        tx.batch(&p.ddl(SHADOW, generation)).await?;
-        if let Tx::Postgres(_) = tx {
-            tx.batch(&p.postgres_tuning(SHADOW)).await?;
-        }
+        tx.batch(&p.tables_ddl(SHADOW)).await?;
+        schema::tune_postgres(&mut tx, p, SHADOW).await?;
         tx.execute(
             "INSERT INTO rm_checkpoints (projection, position) VALUES ($1, 0)
              ON CONFLICT (projection) DO UPDATE SET position = 0",
@@ -515,6 +513,7 @@ impl ProjectionRunner {
         let mut cp = lock_checkpoint(&mut tx, &shadow_name)
             .await?
             .ok_or(ProjectionError::RebuildLost(p.name()))?;
+        tx.batch(&p.indexes(SHADOW, generation)).await?;
         loop {
             let stored = self
                 .inner

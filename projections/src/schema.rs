@@ -66,11 +66,10 @@ impl Projection {
         }
     }
 
-    /// `CREATE TABLE` and `CREATE INDEX` statements for the tables with `suffix`, indexes
-    /// named with generation `generation`.
-    pub(crate) fn ddl(self, suffix: &str, generation: i64) -> String {
+    /// `CREATE TABLE` statements for the tables with `suffix`, with their primary keys (the
+    /// other indexes are [`Projection::indexes`]).
+    pub(crate) fn tables_ddl(self, suffix: &str) -> String {
         let s = suffix;
-        let g = generation;
         match self {
             Projection::Products => format!(
                 "CREATE TABLE rm_products{s} (
@@ -92,12 +91,6 @@ impl Projection {
                     valid_until TEXT,
                     state TEXT NOT NULL
                 );
-                CREATE INDEX rm_products_province_g{g} ON rm_products{s} (province, commune, product_id);
-                CREATE INDEX rm_products_status_g{g} ON rm_products{s} (status, product_id);
-                CREATE INDEX rm_products_stars_g{g} ON rm_products{s} (stars, product_id);
-                CREATE INDEX rm_products_group_g{g} ON rm_products{s} (product_group, product_id);
-                CREATE INDEX rm_products_year_g{g} ON rm_products{s} (year, product_id);
-                CREATE INDEX rm_products_cert_g{g} ON rm_products{s} (certificate_no);
                 CREATE TABLE rm_recognitions{s} (
                     product_id TEXT NOT NULL,
                     seq BIGINT NOT NULL,
@@ -108,7 +101,6 @@ impl Projection {
                     ended_by TEXT,
                     PRIMARY KEY (product_id, seq)
                 );
-                CREATE INDEX rm_recognitions_from_g{g} ON rm_recognitions{s} (valid_from, valid_through);
                 CREATE TABLE rm_stats{s} (
                     province TEXT NOT NULL,
                     stars BIGINT NOT NULL,
@@ -126,7 +118,6 @@ impl Projection {
                     decision_no TEXT,
                     PRIMARY KEY (product_id, kind)
                 );
-                CREATE INDEX rm_timers_due_g{g} ON rm_timers{s} (due_on, product_id);
                 CREATE TABLE rm_public{s} (
                     product_id TEXT PRIMARY KEY,
                     certificate_no TEXT,
@@ -140,7 +131,6 @@ impl Projection {
                     decision_no TEXT,
                     authority TEXT
                 );
-                CREATE INDEX rm_public_cert_g{g} ON rm_public{s} (certificate_no);
                 CREATE TABLE rm_revocations{s} (
                     global_position BIGINT PRIMARY KEY,
                     product_id TEXT NOT NULL,
@@ -157,7 +147,6 @@ impl Projection {
                     details TEXT,
                     recorded_at TEXT NOT NULL
                 );
-                CREATE INDEX rm_revocations_date_g{g} ON rm_revocations{s} (decided_on, global_position);
                 CREATE TABLE rm_decisions{s} (
                     global_position BIGINT PRIMARY KEY,
                     product_id TEXT NOT NULL,
@@ -180,21 +169,40 @@ impl Projection {
                     recorded_at TEXT NOT NULL,
                     payload TEXT NOT NULL,
                     inputs TEXT NOT NULL
-                );
-                CREATE INDEX rm_decisions_province_g{g} ON rm_decisions{s} (province, decided_on);
-                CREATE INDEX rm_decisions_date_g{g} ON rm_decisions{s} (decided_on);
-                CREATE INDEX rm_decisions_product_g{g} ON rm_decisions{s} (product_id, version);"
+                );"
             ),
         }
     }
 
-    /// PostgreSQL storage settings: product states (a few KB of JSON) are stored out of
-    /// line without compression, which costs CPU on every write and saves little.
-    pub(crate) fn postgres_tuning(self, suffix: &str) -> String {
+    /// `CREATE INDEX` statements for the tables with `suffix`, named with generation
+    /// `generation` (so a rebuild's set never collides with the live one). A rebuild creates
+    /// them after its bulk load: one sort per index instead of an insertion per row.
+    pub(crate) fn indexes(self, suffix: &str, generation: i64) -> String {
+        let s = suffix;
+        let g = generation;
         match self {
-            Projection::Products => {
-                format!("ALTER TABLE rm_products{suffix} ALTER COLUMN state SET STORAGE EXTERNAL;")
-            }
+            Projection::Products => format!(
+                "CREATE INDEX rm_products_province_g{g} ON rm_products{s} (province, commune, product_id);
+                 CREATE INDEX rm_products_status_g{g} ON rm_products{s} (status, product_id);
+                 CREATE INDEX rm_products_stars_g{g} ON rm_products{s} (stars, product_id);
+                 CREATE INDEX rm_products_group_g{g} ON rm_products{s} (product_group, product_id);
+                 CREATE INDEX rm_products_year_g{g} ON rm_products{s} (year, product_id);
+                 CREATE INDEX rm_products_cert_g{g} ON rm_products{s} (certificate_no);
+                 CREATE INDEX rm_recognitions_from_g{g} ON rm_recognitions{s} (valid_from, valid_through);
+                 CREATE INDEX rm_timers_due_g{g} ON rm_timers{s} (due_on, product_id);
+                 CREATE INDEX rm_public_cert_g{g} ON rm_public{s} (certificate_no);
+                 CREATE INDEX rm_revocations_date_g{g} ON rm_revocations{s} (decided_on, global_position);
+                 CREATE INDEX rm_decisions_province_g{g} ON rm_decisions{s} (province, decided_on);
+                 CREATE INDEX rm_decisions_date_g{g} ON rm_decisions{s} (decided_on);
+                 CREATE INDEX rm_decisions_product_g{g} ON rm_decisions{s} (product_id, version);"
+            ),
+        }
+    }
+
+    /// The columns holding JSON of several KB per row.
+    fn large_columns(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Projection::Products => &[("rm_products", "state"), ("rm_decisions", "inputs")],
         }
     }
 
@@ -240,10 +248,9 @@ pub async fn setup(db: &ReadDb) -> Result<(), ProjectionError> {
         for p in Projection::ALL {
             tx.batch(&p.drop_sql("")).await?;
             tx.batch(&p.drop_sql(SHADOW)).await?;
-            tx.batch(&p.ddl("", 0)).await?;
-            if let Tx::Postgres(_) = tx {
-                tx.batch(&p.postgres_tuning("")).await?;
-            }
+            tx.batch(&p.tables_ddl("")).await?;
+            tx.batch(&p.indexes("", 0)).await?;
+            tune_postgres(&mut tx, p, "").await?;
             set_meta(&mut tx, &generation_key(p), 0).await?;
         }
         tx.execute("DELETE FROM rm_checkpoints", vec![]).await?;
@@ -257,6 +264,39 @@ pub async fn setup(db: &ReadDb) -> Result<(), ProjectionError> {
         set_meta(&mut tx, "schema_version", SCHEMA_VERSION).await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// PostgreSQL storage of the large JSON columns: compressed with lz4 where the server has
+/// it (pglz, the default, took more of a rebuild's CPU than any other single function on
+/// the server), out of line and uncompressed otherwise. Nothing on SQLite.
+pub(crate) async fn tune_postgres(
+    tx: &mut Tx,
+    p: Projection,
+    suffix: &str,
+) -> Result<(), ProjectionError> {
+    if let Tx::Sqlite(_) = tx {
+        return Ok(());
+    }
+    let lz4 = !tx
+        .fetch(
+            "SELECT 1 FROM pg_settings
+             WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)",
+            vec![],
+        )
+        .await?
+        .is_empty();
+    let storage = if lz4 {
+        "COMPRESSION lz4"
+    } else {
+        "STORAGE EXTERNAL"
+    };
+    for (table, column) in p.large_columns() {
+        tx.batch(&format!(
+            "ALTER TABLE {table}{suffix} ALTER COLUMN {column} SET {storage}"
+        ))
+        .await?;
+    }
     Ok(())
 }
 
