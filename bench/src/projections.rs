@@ -87,7 +87,6 @@ async fn bench(name: &str, url: &str, events: u64) -> Result<(), Box<dyn Error>>
             read_ahead: 2,
             poll_every: Duration::from_secs(1),
             rebuild_batch_size: BATCH,
-            rebuild_cache: 5_000,
         },
     )
     .await?;

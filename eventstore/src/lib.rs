@@ -384,6 +384,19 @@ pub trait EventStore: Send + Sync + 'static {
             .collect()
     }
 
+    /// The log stream by stream: the events recorded at or before `up_to_position`, ordered
+    /// by stream id and then version, up to `limit` of them after the key `after` (a
+    /// `(stream_id, version)` from the previous page; `None` for the first page). Payloads
+    /// as stored, like [`EventStore::read_all_stored`]. For rebuilds of read models that are
+    /// folded per stream: each stream's events arrive together, so each is folded whole and
+    /// written once, however its events are spread over the log.
+    async fn read_streams_stored(
+        &self,
+        after: Option<(Uuid, i64)>,
+        up_to_position: i64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent<String>>, StoreError>;
+
     /// The last position and its hash (position 0 and the genesis hash when empty).
     async fn head(&self) -> Result<LedgerDigest, StoreError>;
 

@@ -532,6 +532,29 @@ impl EventStore for PgStore {
         Ok(page.into_iter().map(RawEvent::into_stored).collect())
     }
 
+    async fn read_streams_stored(
+        &self,
+        after: Option<(Uuid, i64)>,
+        up_to_position: i64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent<String>>, StoreError> {
+        let (stream, version) = after.unwrap_or((Uuid::nil(), 0));
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events \
+             WHERE (stream_id, version) > ($1, $2) AND global_position <= $3 \
+             ORDER BY stream_id, version LIMIT $4"
+        ))
+        .bind(stream)
+        .bind(version)
+        .bind(up_to_position)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| raw_event(r).map(RawEvent::into_stored))
+            .collect()
+    }
+
     async fn head(&self) -> Result<LedgerDigest, StoreError> {
         self.raw_head().await
     }

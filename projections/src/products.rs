@@ -311,116 +311,172 @@ impl Page {
     }
 }
 
-/// A product's state held in memory between the batches of a rebuild.
-#[derive(Debug)]
-struct Cached {
+/// A product being folded: its state, the last position applied to it and what its row
+/// in the table says.
+#[derive(Debug, Default)]
+struct Tracked {
     state: ProductState,
     last_position: i64,
     /// The statistics key of the row as written in the table (`None`: no row yet).
     written_key: Option<StatsKey>,
-    /// Changed since it was written.
-    dirty: bool,
 }
 
-/// Product states kept in memory across the batches of a rebuild, so each product's row
-/// is written once when it leaves the cache (or at the end) rather than after every batch
-/// that touches it. Bounded: memory does not grow with the log. Only for shadow tables,
-/// which nobody reads until the swap, and which a failed rebuild throws away.
-#[derive(Debug)]
-pub(crate) struct StateCache {
-    entries: HashMap<Uuid, Cached>,
-    capacity: usize,
-}
-
-impl StateCache {
-    pub(crate) fn new(capacity: usize) -> Self {
-        StateCache {
-            entries: HashMap::new(),
-            capacity: capacity.max(1),
-        }
-    }
-}
-
-/// Applies `events` (all after the checkpoint, in order) to the products tables. With a
-/// cache (rebuilds), rows are written when their product leaves the cache; without one,
-/// every touched product is written in this batch.
+/// Applies `events` (all after the checkpoint, in order) to the products tables: loads the
+/// rows of the products they touch, folds their events and writes each touched product
+/// once.
 pub(crate) async fn apply(
     tx: &mut Tx,
     suffix: &str,
     events: &[RecordedEvent<String>],
     decoded: &[Event],
-    cache: Option<&mut StateCache>,
 ) -> Result<(), ProjectionError> {
-    let s = suffix;
-    let mut local = StateCache::new(usize::MAX);
-    let write_back = cache.is_some();
-    let cache = cache.unwrap_or(&mut local);
     debug_assert_eq!(events.len(), decoded.len());
-
-    // The touched products, in first-touch order; load those not in memory.
+    // The touched products, in first-touch order, as their rows say.
     let mut order: Vec<Uuid> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut touched: HashMap<Uuid, Tracked> = HashMap::new();
     for e in events {
-        if seen.insert(e.stream_id) {
+        touched.entry(e.stream_id).or_insert_with(|| {
             order.push(e.stream_id);
+            Tracked::default()
+        });
+    }
+    let ids: Vec<String> = order.iter().map(Uuid::to_string).collect();
+    let (cond, arg) = id_list(tx.dialect(), "product_id", 1, &ids);
+    let rows = tx
+        .fetch(
+            &format!(
+                "SELECT product_id, last_position, state FROM rm_products{suffix} WHERE {cond}"
+            ),
+            vec![arg],
+        )
+        .await?;
+    for r in rows {
+        let id = Uuid::parse_str(&r[0].text().unwrap_or_default())
+            .map_err(|e| ProjectionError::Corrupt(format!("bad product id: {e}")))?;
+        let state: ProductState = serde_json::from_str(&r[2].text().unwrap_or_default())
+            .map_err(|e| ProjectionError::Corrupt(format!("bad state of {id}: {e}")))?;
+        touched.insert(
+            id,
+            Tracked {
+                written_key: Some(stats_key(&columns(&state))),
+                state,
+                last_position: r[1].i64().unwrap_or(0),
+            },
+        );
+    }
+
+    let mut rows = Rows::new(suffix);
+    let mut changed = std::collections::HashSet::new();
+    for (recorded, event) in events.iter().zip(decoded) {
+        if let Some(t) = touched.get_mut(&recorded.stream_id) {
+            if rows.event(t, recorded, event) {
+                changed.insert(recorded.stream_id);
+            }
         }
     }
-    let missing: Vec<String> = order
-        .iter()
-        .filter(|id| !cache.entries.contains_key(id))
-        .map(Uuid::to_string)
-        .collect();
-    if !missing.is_empty() {
-        let (cond, arg) = id_list(tx.dialect(), "product_id", 1, &missing);
-        let rows = tx
-            .fetch(
-                &format!(
-                    "SELECT product_id, last_position, state FROM rm_products{s} WHERE {cond}"
-                ),
-                vec![arg],
-            )
-            .await?;
-        for r in rows {
-            let id = Uuid::parse_str(&r[0].text().unwrap_or_default())
-                .map_err(|e| ProjectionError::Corrupt(format!("bad product id: {e}")))?;
-            let state: ProductState = serde_json::from_str(&r[2].text().unwrap_or_default())
-                .map_err(|e| ProjectionError::Corrupt(format!("bad state of {id}: {e}")))?;
-            cache.entries.insert(
-                id,
-                Cached {
-                    written_key: Some(stats_key(&columns(&state))),
-                    state,
-                    last_position: r[1].i64().unwrap_or(0),
-                    dirty: false,
-                },
-            );
+    for id in order.iter().filter(|id| changed.contains(id)) {
+        rows.product(*id, &touched[id])?;
+    }
+    rows.write(tx).await
+}
+
+/// A rebuild's fold of the log read stream by stream
+/// ([`ocop_eventstore::EventStore::read_streams_stored`]): each product's events arrive
+/// together, so it is folded whole in memory and written once, with no row to read back,
+/// however its events are spread over the log. Holds one product at a time.
+#[derive(Debug, Default)]
+pub(crate) struct StreamFold {
+    current: Option<(Uuid, Tracked)>,
+}
+
+impl StreamFold {
+    /// Folds a page (in stream order, continuing the previous one); returns the rows of
+    /// the products whose streams it finished.
+    pub(crate) fn page(&mut self, suffix: &str, page: &Page) -> Result<Rows, ProjectionError> {
+        let mut rows = Rows::new(suffix);
+        for (recorded, event) in page.events.iter().zip(&page.decoded) {
+            let id = recorded.stream_id;
+            if let Some((done, t)) = self.current.take_if(|(current, _)| *current != id) {
+                rows.product(done, &t)?;
+            }
+            let (_, t) = self.current.get_or_insert_with(|| (id, Tracked::default()));
+            if recorded.version != t.state.version as i64 + 1 {
+                return Err(ProjectionError::Corrupt(format!(
+                    "stream {id} goes from version {} to {} at position {}",
+                    t.state.version, recorded.version, recorded.global_position
+                )));
+            }
+            rows.event(t, recorded, event);
         }
-        for id in &order {
-            cache.entries.entry(*id).or_insert_with(|| Cached {
-                state: ProductState::default(),
-                last_position: 0,
-                written_key: None,
-                dirty: false,
-            });
+        Ok(rows)
+    }
+
+    /// The rows of the last product.
+    pub(crate) fn finish(&mut self, suffix: &str) -> Result<Rows, ProjectionError> {
+        let mut rows = Rows::new(suffix);
+        if let Some((id, t)) = self.current.take() {
+            rows.product(id, &t)?;
+        }
+        Ok(rows)
+    }
+}
+
+/// The rows one batch writes to the products tables.
+#[derive(Debug)]
+pub(crate) struct Rows {
+    suffix: String,
+    products: Bulk,
+    recognitions: Bulk,
+    timers: Bulk,
+    public: Bulk,
+    decisions: Bulk,
+    revocations: Bulk,
+    /// Products whose earlier rows (recognition periods, timers, public entry) are replaced.
+    rewritten: Vec<String>,
+    /// Changes to the statistics cube.
+    deltas: HashMap<StatsKey, i64>,
+}
+
+impl Rows {
+    fn new(s: &str) -> Self {
+        Rows {
+            suffix: s.to_owned(),
+            products: Bulk::new(
+                &format!("rm_products{s}"),
+                PRODUCT_COLUMNS,
+                &format!(
+                    "ON CONFLICT (product_id) DO UPDATE SET {}",
+                    PRODUCT_COLUMNS[1..]
+                        .iter()
+                        .map(|(c, _)| format!("{c} = excluded.{c}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            recognitions: Bulk::new(&format!("rm_recognitions{s}"), RECOGNITION_COLUMNS, ""),
+            timers: Bulk::new(&format!("rm_timers{s}"), TIMER_COLUMNS, ""),
+            public: Bulk::new(&format!("rm_public{s}"), PUBLIC_COLUMNS, ""),
+            decisions: Bulk::new(
+                &format!("rm_decisions{s}"),
+                DECISION_COLUMNS,
+                "ON CONFLICT (global_position) DO NOTHING",
+            ),
+            revocations: Bulk::new(
+                &format!("rm_revocations{s}"),
+                REVOCATION_COLUMNS,
+                "ON CONFLICT (global_position) DO NOTHING",
+            ),
+            rewritten: Vec::new(),
+            deltas: HashMap::new(),
         }
     }
 
-    let mut decisions = Bulk::new(
-        &format!("rm_decisions{s}"),
-        DECISION_COLUMNS,
-        "ON CONFLICT (global_position) DO NOTHING",
-    );
-    let mut revocations = Bulk::new(
-        &format!("rm_revocations{s}"),
-        REVOCATION_COLUMNS,
-        "ON CONFLICT (global_position) DO NOTHING",
-    );
-    for (recorded, event) in events.iter().zip(decoded) {
-        let Some(t) = cache.entries.get_mut(&recorded.stream_id) else {
-            continue;
-        };
+    /// Folds one event into its product (an event at or below the product's last position
+    /// is skipped: applying an event twice changes nothing) and adds its decision and
+    /// revocation rows. Returns whether the product changed.
+    fn event(&mut self, t: &mut Tracked, recorded: &RecordedEvent<String>, event: &Event) -> bool {
         if recorded.global_position <= t.last_position {
-            continue;
+            return false;
         }
         let before = &t.state;
         let decision = decision_row(recorded, event, before);
@@ -428,107 +484,38 @@ pub(crate) async fn apply(
         let state = std::mem::take(&mut t.state);
         t.state = ocop_domain::evolve(state, event);
         t.last_position = recorded.global_position;
-        t.dirty = true;
         if let Some(mut row) = decision {
             // A legacy import registers the product: its place is known only after it.
             if row[6] == Arg::Text(None) || row[6] == Arg::Text(Some(String::new())) {
                 row[6] = Arg::Text(t.state.province.as_ref().map(|p| p.as_str().to_owned()));
                 row[7] = Arg::Text(t.state.commune.as_ref().map(|c| c.as_str().to_owned()));
             }
-            decisions.push(row);
+            self.decisions.push(row);
         }
         if let Some(row) = revocation {
-            revocations.push(row);
+            self.revocations.push(row);
         }
+        true
     }
-    decisions.write(tx).await?;
-    revocations.write(tx).await?;
 
-    let leaving: Vec<Uuid> = if write_back {
-        if cache.entries.len() <= cache.capacity {
-            Vec::new()
-        } else {
-            // The least recently touched leave, down to three quarters of the capacity.
-            let mut by_age: Vec<(i64, Uuid)> = cache
-                .entries
-                .iter()
-                .map(|(id, c)| (c.last_position, *id))
-                .collect();
-            by_age.sort_unstable();
-            let n = cache.entries.len() - cache.capacity * 3 / 4;
-            by_age.into_iter().take(n).map(|(_, id)| id).collect()
-        }
-    } else {
-        order
-    };
-    let mut out = Vec::with_capacity(leaving.len());
-    for id in leaving {
-        if let Some(c) = cache.entries.remove(&id) {
-            if c.dirty {
-                out.push((id, c));
-            }
-        }
-    }
-    write_products(tx, s, &out).await
-}
-
-/// Writes every product still held in `cache` (the end of a rebuild).
-pub(crate) async fn flush(
-    tx: &mut Tx,
-    suffix: &str,
-    cache: &mut StateCache,
-) -> Result<(), ProjectionError> {
-    let all: Vec<(Uuid, Cached)> = cache.entries.drain().filter(|(_, c)| c.dirty).collect();
-    for chunk in all.chunks(5_000) {
-        write_products(tx, suffix, chunk).await?;
-    }
-    Ok(())
-}
-
-/// Writes the rows of `products` and everything derived from their states.
-async fn write_products(
-    tx: &mut Tx,
-    s: &str,
-    products: &[(Uuid, Cached)],
-) -> Result<(), ProjectionError> {
-    if products.is_empty() {
-        return Ok(());
-    }
-    let mut product_rows = Bulk::new(
-        &format!("rm_products{s}"),
-        PRODUCT_COLUMNS,
-        &format!(
-            "ON CONFLICT (product_id) DO UPDATE SET {}",
-            PRODUCT_COLUMNS[1..]
-                .iter()
-                .map(|(c, _)| format!("{c} = excluded.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    );
-    let mut recognition_rows = Bulk::new(&format!("rm_recognitions{s}"), RECOGNITION_COLUMNS, "");
-    let mut timer_rows = Bulk::new(&format!("rm_timers{s}"), TIMER_COLUMNS, "");
-    let mut public_rows = Bulk::new(&format!("rm_public{s}"), PUBLIC_COLUMNS, "");
-    let mut deltas: HashMap<StatsKey, i64> = HashMap::new();
-    let mut rewritten: Vec<String> = Vec::new();
-
-    for (id, t) in products {
+    /// Adds the rows of a product's current state and its move in the statistics cube.
+    fn product(&mut self, id: Uuid, t: &Tracked) -> Result<(), ProjectionError> {
         let state = &t.state;
         let pid = id.to_string();
         if t.written_key.is_some() {
-            rewritten.push(pid.clone());
+            self.rewritten.push(pid.clone());
         }
         let c = columns(state);
         let key = stats_key(&c);
         if let Some(old) = &t.written_key {
-            *deltas.entry(old.clone()).or_default() -= 1;
+            *self.deltas.entry(old.clone()).or_default() -= 1;
         }
         if state.is_registered() {
-            *deltas.entry(key).or_default() += 1;
+            *self.deltas.entry(key).or_default() += 1;
         }
         let json = serde_json::to_string(state)
             .map_err(|e| ProjectionError::Corrupt(format!("cannot serialise state: {e}")))?;
-        product_rows.push(vec![
+        self.products.push(vec![
             pid.clone().into(),
             (state.version as i64).into(),
             t.last_position.into(),
@@ -550,7 +537,7 @@ async fn write_products(
         for (seq, (from, through, stars, decision_no, ended_by)) in
             periods(state).into_iter().enumerate()
         {
-            recognition_rows.push(vec![
+            self.recognitions.push(vec![
                 pid.clone().into(),
                 (seq as i64).into(),
                 from.into(),
@@ -562,7 +549,7 @@ async fn write_products(
         }
         if let Some(r) = &state.recognition {
             if r.notice_issued_on.is_none() {
-                timer_rows.push(vec![
+                self.timers.push(vec![
                     pid.clone().into(),
                     "expiry_notice".into(),
                     validity::notice_on(r.valid_until).to_string().into(),
@@ -570,7 +557,7 @@ async fn write_products(
                     r.decision_no.clone().into(),
                 ]);
             }
-            timer_rows.push(vec![
+            self.timers.push(vec![
                 pid.clone().into(),
                 "expiry".into(),
                 validity::expires_on(r.valid_until).to_string().into(),
@@ -584,7 +571,7 @@ async fn write_products(
             .as_ref()
             .or(state.past_recognitions.last());
         if let Some(r) = shown {
-            public_rows.push(vec![
+            self.public.push(vec![
                 pid.clone().into(),
                 r.certificate_no.clone().into(),
                 c.name.clone().into(),
@@ -598,48 +585,56 @@ async fn write_products(
                 r.authority.clone().into(),
             ]);
         }
+        Ok(())
     }
 
-    product_rows.write(tx).await?;
-    if !rewritten.is_empty() {
-        for table in ["rm_recognitions", "rm_timers", "rm_public"] {
-            let (cond, arg) = id_list(tx.dialect(), "product_id", 1, &rewritten);
-            tx.execute(&format!("DELETE FROM {table}{s} WHERE {cond}"), vec![arg])
+    /// Writes the rows: decisions and revocations, then each product's row and the rows
+    /// derived from it (replacing its earlier ones), then the statistics.
+    pub(crate) async fn write(self, tx: &mut Tx) -> Result<(), ProjectionError> {
+        let s = self.suffix;
+        self.decisions.write(tx).await?;
+        self.revocations.write(tx).await?;
+        self.products.write(tx).await?;
+        if !self.rewritten.is_empty() {
+            for table in ["rm_recognitions", "rm_timers", "rm_public"] {
+                let (cond, arg) = id_list(tx.dialect(), "product_id", 1, &self.rewritten);
+                tx.execute(&format!("DELETE FROM {table}{s} WHERE {cond}"), vec![arg])
+                    .await?;
+            }
+        }
+        self.recognitions.write(tx).await?;
+        self.timers.write(tx).await?;
+        self.public.write(tx).await?;
+
+        let mut stats = Bulk::new(
+            &format!("rm_stats{s}"),
+            STATS_COLUMNS,
+            &format!(
+                "ON CONFLICT (province, stars, product_group, year, status) \
+                 DO UPDATE SET n = rm_stats{s}.n + excluded.n"
+            ),
+        );
+        let mut any_negative = false;
+        for ((province, stars, group, year, status), n) in self.deltas {
+            if n != 0 {
+                any_negative |= n < 0;
+                stats.push(vec![
+                    province.into(),
+                    stars.into(),
+                    group.into(),
+                    year.into(),
+                    status.into(),
+                    n.into(),
+                ]);
+            }
+        }
+        stats.write(tx).await?;
+        if any_negative {
+            tx.execute(&format!("DELETE FROM rm_stats{s} WHERE n = 0"), vec![])
                 .await?;
         }
+        Ok(())
     }
-    recognition_rows.write(tx).await?;
-    timer_rows.write(tx).await?;
-    public_rows.write(tx).await?;
-
-    let mut stats = Bulk::new(
-        &format!("rm_stats{s}"),
-        STATS_COLUMNS,
-        &format!(
-            "ON CONFLICT (province, stars, product_group, year, status) \
-             DO UPDATE SET n = rm_stats{s}.n + excluded.n"
-        ),
-    );
-    let mut any_negative = false;
-    for ((province, stars, group, year, status), n) in deltas {
-        if n != 0 {
-            any_negative |= n < 0;
-            stats.push(vec![
-                province.into(),
-                stars.into(),
-                group.into(),
-                year.into(),
-                status.into(),
-                n.into(),
-            ]);
-        }
-    }
-    stats.write(tx).await?;
-    if any_negative {
-        tx.execute(&format!("DELETE FROM rm_stats{s} WHERE n = 0"), vec![])
-            .await?;
-    }
-    Ok(())
 }
 
 /// A decision's row: recognitions, refusals, legacy imports and revocations, with the

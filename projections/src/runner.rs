@@ -20,7 +20,7 @@ use tokio::task::JoinHandle;
 
 use crate::db::{Arg, ReadDb, Tx};
 use crate::error::ProjectionError;
-use crate::products::{self, Page, StateCache};
+use crate::products::{self, Page, Rows, StreamFold};
 use crate::schema::{self, Projection, SHADOW};
 
 /// How the runner reads and applies the log.
@@ -34,8 +34,6 @@ pub struct RunnerOptions {
     pub poll_every: Duration,
     /// Events per batch transaction during a rebuild.
     pub rebuild_batch_size: usize,
-    /// Product states a rebuild keeps in memory between batches (bounds its memory).
-    pub rebuild_cache: usize,
 }
 
 impl Default for RunnerOptions {
@@ -45,7 +43,6 @@ impl Default for RunnerOptions {
             read_ahead: 3,
             poll_every: Duration::from_secs(1),
             rebuild_batch_size: 10_000,
-            rebuild_cache: 5_000,
         }
     }
 }
@@ -314,7 +311,7 @@ impl ProjectionRunner {
         while let Some(page) = pages.next().await? {
             for (i, p) in Projection::ALL.iter().enumerate() {
                 if cps[i] < page.last_position() {
-                    cps[i] = self.apply_batch(*p, "", &page, None).await?;
+                    cps[i] = self.apply_batch(*p, &page).await?;
                 }
             }
             self.publish(&cps);
@@ -327,26 +324,19 @@ impl ProjectionRunner {
     async fn apply_batch(
         &self,
         projection: Projection,
-        suffix: &str,
         page: &Page,
-        cache: Option<&mut StateCache>,
     ) -> Result<i64, ProjectionError> {
-        let name = format!("{}{suffix}", projection.name());
+        let name = projection.name();
         let mut tx = self.inner.db.begin().await?;
-        let cp = lock_checkpoint(&mut tx, &name).await?;
-        let Some(cp) = cp else {
-            return Err(if suffix.is_empty() {
-                ProjectionError::Corrupt(format!("no checkpoint row for {name}"))
-            } else {
-                ProjectionError::RebuildLost(projection.name())
-            });
-        };
-        let new = apply_after(&mut tx, projection, suffix, cp, page, cache).await?;
+        let cp = lock_checkpoint(&mut tx, name)
+            .await?
+            .ok_or_else(|| ProjectionError::Corrupt(format!("no checkpoint row for {name}")))?;
+        let new = apply_after(&mut tx, projection, "", cp, page).await?;
         if new == cp {
             return Ok(cp);
         }
         self.maybe_fail(projection)?;
-        set_checkpoint(&mut tx, &name, new).await?;
+        set_checkpoint(&mut tx, name, new).await?;
         tx.commit().await?;
         Ok(new)
     }
@@ -373,8 +363,8 @@ impl ProjectionRunner {
     }
 
     /// Rebuilds the named projection (see [`Projection::parse`]; `all` for every one) from
-    /// position 0 into shadow tables while the live tables keep answering, then swaps them
-    /// in one short transaction that first applies whatever was committed meanwhile.
+    /// the log into shadow tables while the live tables keep answering, then swaps them in
+    /// one short transaction that first applies whatever was committed meanwhile.
     #[tracing::instrument(skip_all, fields(projection = name), err)]
     pub async fn rebuild(
         &self,
@@ -384,87 +374,18 @@ impl ProjectionRunner {
         let started = Instant::now();
         let projections = Projection::parse(name)
             .ok_or_else(|| ProjectionError::UnknownProjection(name.to_owned()))?;
-        let mut generations = Vec::new();
-        for p in &projections {
-            generations.push(self.prepare_shadow(*p).await?);
-        }
-        let head = self.inner.store.head().await?.global_position;
         let mut events = 0_u64;
-        let mut pages = Pages::new(
-            self.inner.store.clone(),
-            0,
-            self.inner.options.rebuild_batch_size,
-            self.inner.options.read_ahead,
-        );
-        // One reader, one applying task per projection: the projections' batches overlap
-        // each other and the reading of the next pages.
-        let mut senders = Vec::new();
-        let mut tasks = Vec::new();
-        let mut applied = Vec::new();
-        for p in &projections {
-            let (tx, mut rx) = tokio::sync::mpsc::channel::<Arc<Page>>(1);
-            let me = self.clone();
-            let p = *p;
-            let done = Arc::new(std::sync::atomic::AtomicI64::new(0));
-            applied.push(done.clone());
-            let mut cache = (p == Projection::Products)
-                .then(|| StateCache::new(self.inner.options.rebuild_cache));
-            senders.push(tx);
-            tasks.push(tokio::spawn(async move {
-                while let Some(page) = rx.recv().await {
-                    let cp = me.apply_batch(p, SHADOW, &page, cache.as_mut()).await?;
-                    done.store(cp, std::sync::atomic::Ordering::Relaxed);
-                }
-                Ok::<_, ProjectionError>(cache)
-            }));
-        }
-        let mut read_error = None;
-        'read: loop {
-            let page = match pages.next().await {
-                Ok(Some(page)) => Arc::new(page),
-                Ok(None) => break,
-                Err(e) => {
-                    read_error = Some(e);
-                    break;
-                }
-            };
-            events += page.events.len() as u64;
-            let last = page.last_position();
-            for tx in &senders {
-                if tx.send(page.clone()).await.is_err() {
-                    break 'read; // the task failed; its error is collected below
-                }
-            }
-            let position = applied
-                .iter()
-                .map(|a| a.load(std::sync::atomic::Ordering::Relaxed))
-                .min()
-                .unwrap_or(last);
-            progress(RebuildProgress {
-                projection: name_of(&projections),
-                position,
-                head: head.max(last),
-                events,
-            });
-        }
-        drop(senders);
-        let mut caches = Vec::new();
-        for t in tasks {
-            let cache = t
-                .await
-                .map_err(|e| ProjectionError::Corrupt(format!("rebuild task failed: {e}")))??;
-            caches.push(cache);
-        }
-        if let Some(e) = read_error {
-            return Err(e);
-        }
         let mut position = 0;
-        for ((p, generation), mut cache) in projections.iter().zip(generations).zip(caches) {
-            position = position.max(self.swap(*p, generation, cache.as_mut()).await?);
+        for p in &projections {
+            let generation = self.prepare_shadow(*p).await?;
+            let (head, loaded) = self.load_shadow(*p, generation, &mut progress).await?;
+            let swapped = self.swap(*p, generation).await?;
+            events += loaded + (swapped - head).max(0) as u64;
+            position = position.max(swapped);
             progress(RebuildProgress {
                 projection: p.name(),
-                position,
-                head: head.max(position),
+                position: swapped,
+                head: swapped,
                 events,
             });
         }
@@ -476,6 +397,123 @@ impl ProjectionRunner {
             position,
             elapsed: started.elapsed(),
         })
+    }
+
+    /// Loads the shadow tables of `p` with the log up to its current head, read stream by
+    /// stream so that each product is folded whole and written once, then creates their
+    /// indexes and sets their checkpoint to that head. Three stages overlap: pages read and
+    /// decoded ahead, the fold, and the batch transactions. Every event up to the head is
+    /// folded once: the streams' versions must follow each other from 1, and the count must
+    /// come to the head (positions are gapless). Returns the head and the events loaded.
+    async fn load_shadow(
+        &self,
+        p: Projection,
+        generation: i64,
+        progress: &mut (impl FnMut(RebuildProgress) + Send),
+    ) -> Result<(i64, u64), ProjectionError> {
+        let head = self.inner.store.head().await?.global_position;
+        let shadow = format!("{}{SHADOW}", p.name());
+        let size = self.inner.options.rebuild_batch_size.max(1);
+
+        type Decoding = JoinHandle<Result<Page, ProjectionError>>;
+        let (pages, mut pages_rx) = tokio::sync::mpsc::channel::<Result<Decoding, ProjectionError>>(
+            self.inner.options.read_ahead.max(1),
+        );
+        let store = self.inner.store.clone();
+        let reader = AbortOnDrop(tokio::spawn(async move {
+            let mut after = None;
+            loop {
+                let stored = match store.read_streams_stored(after, head, size).await {
+                    Ok(stored) => stored,
+                    Err(e) => {
+                        let _ = pages.send(Err(e.into())).await;
+                        return;
+                    }
+                };
+                let Some(last) = stored.last() else { return };
+                after = Some((last.stream_id, last.version));
+                let full = stored.len() == size;
+                let decoding = tokio::spawn(async move { Page::decode(stored) });
+                if pages.send(Ok(decoding)).await.is_err() || !full {
+                    return;
+                }
+            }
+        }));
+
+        let (batches, mut batches_rx) = tokio::sync::mpsc::channel::<Rows>(1);
+        let me = self.clone();
+        let writer_shadow = shadow.clone();
+        let writer = AbortOnDrop(tokio::spawn(async move {
+            while let Some(rows) = batches_rx.recv().await {
+                let mut tx = me.inner.db.begin().await?;
+                lock_checkpoint(&mut tx, &writer_shadow)
+                    .await?
+                    .ok_or(ProjectionError::RebuildLost(p.name()))?;
+                rows.write(&mut tx).await?;
+                tx.commit().await?;
+            }
+            Ok::<_, ProjectionError>(())
+        }));
+
+        let mut fold = StreamFold::default();
+        let mut loaded = 0_u64;
+        let mut folded = Ok(());
+        while let Some(decoding) = pages_rx.recv().await {
+            let page = match decoding {
+                Ok(handle) => handle
+                    .await
+                    .map_err(|e| ProjectionError::Corrupt(format!("log decoding task failed: {e}")))
+                    .and_then(|page| page),
+                Err(e) => Err(e),
+            };
+            let rows = page.and_then(|page| {
+                loaded += page.events.len() as u64;
+                fold.page(SHADOW, &page)
+            });
+            match rows {
+                Ok(rows) => {
+                    if batches.send(rows).await.is_err() {
+                        break; // the writer failed; its error is collected below
+                    }
+                }
+                Err(e) => {
+                    folded = Err(e);
+                    break;
+                }
+            }
+            progress(RebuildProgress {
+                projection: p.name(),
+                position: loaded as i64,
+                head,
+                events: loaded,
+            });
+        }
+        if folded.is_ok() {
+            match fold.finish(SHADOW) {
+                Ok(rows) => {
+                    let _ = batches.send(rows).await;
+                }
+                Err(e) => folded = Err(e),
+            }
+        }
+        drop(batches);
+        drop(reader);
+        let written = writer.join().await.and_then(|w| w);
+        folded?;
+        written?;
+        if loaded != head as u64 {
+            return Err(ProjectionError::Corrupt(format!(
+                "the log read stream by stream held {loaded} events up to position {head}"
+            )));
+        }
+        let mut tx = self.inner.db.begin().await?;
+        lock_checkpoint(&mut tx, &shadow)
+            .await?
+            .ok_or(ProjectionError::RebuildLost(p.name()))?;
+        tx.batch(&p.indexes(SHADOW, generation)).await?;
+        set_checkpoint(&mut tx, &shadow, head).await?;
+        tx.commit().await?;
+        Ok((head, loaded))
     }
 
     /// Drops and recreates the shadow tables of `p` at checkpoint 0; returns their index
@@ -501,19 +539,13 @@ impl ProjectionRunner {
 
     /// Catches the shadow tables of `p` up to the head and puts them in place of the live
     /// ones, in one transaction holding both checkpoints. Returns the new checkpoint.
-    async fn swap(
-        &self,
-        p: Projection,
-        generation: i64,
-        mut cache: Option<&mut StateCache>,
-    ) -> Result<i64, ProjectionError> {
+    async fn swap(&self, p: Projection, generation: i64) -> Result<i64, ProjectionError> {
         let shadow_name = format!("{}{SHADOW}", p.name());
         let mut tx = self.inner.db.begin().await?;
         lock_checkpoint(&mut tx, p.name()).await?;
         let mut cp = lock_checkpoint(&mut tx, &shadow_name)
             .await?
             .ok_or(ProjectionError::RebuildLost(p.name()))?;
-        tx.batch(&p.indexes(SHADOW, generation)).await?;
         loop {
             let stored = self
                 .inner
@@ -524,10 +556,7 @@ impl ProjectionRunner {
                 break;
             }
             let page = Page::decode(stored)?;
-            cp = apply_after(&mut tx, p, SHADOW, cp, &page, cache.as_deref_mut()).await?;
-        }
-        if let Some(cache) = cache {
-            products::flush(&mut tx, SHADOW, cache).await?;
+            cp = apply_after(&mut tx, p, SHADOW, cp, &page).await?;
         }
         tx.batch(&p.drop_sql("")).await?;
         for t in p.tables() {
@@ -543,14 +572,6 @@ impl ProjectionRunner {
         schema::set_meta(&mut tx, &schema::generation_key(p), generation).await?;
         tx.commit().await?;
         Ok(cp)
-    }
-}
-
-/// The projection's name, or `all`, for progress reports.
-fn name_of(projections: &[Projection]) -> &'static str {
-    match projections {
-        [one] => one.name(),
-        _ => "all",
     }
 }
 
@@ -592,7 +613,6 @@ async fn apply_after(
     suffix: &str,
     checkpoint: i64,
     page: &Page,
-    cache: Option<&mut StateCache>,
 ) -> Result<i64, ProjectionError> {
     let (todo, decoded) = page.after(checkpoint);
     let Some(first) = todo.first() else {
@@ -606,9 +626,27 @@ async fn apply_after(
         });
     }
     match projection {
-        Projection::Products => products::apply(tx, suffix, todo, decoded, cache).await?,
+        Projection::Products => products::apply(tx, suffix, todo, decoded).await?,
     }
     Ok(todo.last().map_or(checkpoint, |e| e.global_position))
+}
+
+/// A task aborted when dropped (a stage of a rebuild whose other stages failed).
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> AbortOnDrop<T> {
+    /// Waits for the task's own result.
+    async fn join(mut self) -> Result<T, ProjectionError> {
+        (&mut self.0)
+            .await
+            .map_err(|e| ProjectionError::Corrupt(format!("rebuild task failed: {e}")))
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Pages of the log after a position, with a few pages read ahead and decoded (positions

@@ -54,6 +54,16 @@ impl EventStore for RacingStore {
     async fn read_all(&self, after: i64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
         self.inner.read_all(after, limit).await
     }
+    async fn read_streams_stored(
+        &self,
+        after: Option<(Uuid, i64)>,
+        up_to_position: i64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent<String>>, StoreError> {
+        self.inner
+            .read_streams_stored(after, up_to_position, limit)
+            .await
+    }
     async fn head(&self) -> Result<LedgerDigest, StoreError> {
         self.inner.head().await
     }

@@ -116,9 +116,8 @@ pub async fn runner_on(backend: &Backend, batch_size: usize) -> ProjectionRunner
             batch_size,
             read_ahead: 2,
             poll_every: Duration::from_millis(200),
-            // Small, so rebuilds page and evict product states from memory many times.
+            // Small, so a rebuild cuts streams across pages many times.
             rebuild_batch_size: 29,
-            rebuild_cache: 3,
         },
     )
     .await

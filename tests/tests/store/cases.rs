@@ -557,6 +557,76 @@ pub async fn read_stream_honours_version_and_time_ranges(fx: &Fixture) {
     assert!(all.windows(2).all(|w| w[0].recorded_at <= w[1].recorded_at));
 }
 
+/// Reading the log stream by stream: every event up to the given position exactly once,
+/// each stream's events together and in version order, streams in id order, pages
+/// continuing from the key of the last event read; nothing after the position.
+pub async fn the_log_read_stream_by_stream_holds_every_event_once(fx: &Fixture) {
+    let store = fx.store().await;
+    // Seven streams written in turns, so that each one's events are spread over the log.
+    let streams: Vec<Uuid> = (0..7).map(|_| Uuid::new_v4()).collect();
+    for round in 0..4_i64 {
+        for (i, stream) in streams.iter().enumerate() {
+            let n = 1 + (i as i64 + round) % 3;
+            let expected = if round == 0 {
+                ExpectedVersion::NoStream
+            } else {
+                ExpectedVersion::Any
+            };
+            let events = (0..n).map(noted).collect();
+            store
+                .append(request(*stream, expected, events))
+                .await
+                .unwrap();
+        }
+    }
+    let up_to = store.head().await.unwrap().global_position;
+    // Written after the position asked for: not read.
+    store
+        .append(request(streams[0], ExpectedVersion::Any, vec![noted(99)]))
+        .await
+        .unwrap();
+
+    for page_size in [1, 4, 1_000] {
+        let mut read = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store
+                .read_streams_stored(after, up_to, page_size)
+                .await
+                .unwrap();
+            assert!(page.len() <= page_size);
+            let Some(last) = page.last() else { break };
+            after = Some((last.stream_id, last.version));
+            read.extend(page);
+        }
+        let keys: Vec<(Uuid, i64)> = read.iter().map(|e| (e.stream_id, e.version)).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted, "stream by stream, versions in order");
+        let mut positions: Vec<i64> = read.iter().map(|e| e.global_position).collect();
+        positions.sort_unstable();
+        assert_eq!(
+            positions,
+            (1..=up_to).collect::<Vec<_>>(),
+            "every event once"
+        );
+        for stream in &streams {
+            let versions: Vec<i64> = read
+                .iter()
+                .filter(|e| e.stream_id == *stream)
+                .map(|e| e.version)
+                .collect();
+            let n = versions.len() as i64;
+            assert_eq!(versions, (1..=n).collect::<Vec<_>>());
+        }
+        // The same events as the log in position order, payloads as stored.
+        let by_position = store.read_all_stored(0, 1_000).await.unwrap();
+        for e in &read {
+            assert_eq!(e, &by_position[(e.global_position - 1) as usize]);
+        }
+    }
+}
+
 /// The real example: `ProductRegistered` schema 1 had a flat producer; schema 2 nests it.
 fn product_registered_v1_to_v2(
     event_type: &str,

@@ -129,6 +129,7 @@ conformance! {
     the_same_key_with_different_content_is_refused,
     concurrent_identical_commands_are_recorded_once,
     read_stream_honours_version_and_time_ranges,
+    the_log_read_stream_by_stream_holds_every_event_once,
     old_schema_versions_are_upcast_on_read_and_hashed_as_stored,
     group_commit_checks_each_request_against_its_own_expected_version,
     an_event_id_already_recorded_fails_only_its_own_command,
