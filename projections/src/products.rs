@@ -637,6 +637,29 @@ impl Rows {
     }
 }
 
+/// What a decision is re-derived from, besides the product's place.
+enum Inputs {
+    /// The round the council scored and the recognition it may replace.
+    Round,
+    Other(Value),
+}
+
+/// Where a product is (keys in the order a JSON object keeps them).
+#[derive(Serialize)]
+struct Place<'a> {
+    commune: &'a Option<ocop_domain::CommuneCode>,
+    district: &'a Option<ocop_domain::DistrictCode>,
+    province: &'a Option<ocop_domain::ProvinceCode>,
+}
+
+/// The inputs of a recognition or a refusal, keys in the order a JSON object keeps them.
+#[derive(Serialize)]
+struct RoundInputs<'a> {
+    place: Place<'a>,
+    previous_recognition: &'a Option<Recognition>,
+    round: &'a Option<ocop_domain::state::EvaluationRound>,
+}
+
 /// A decision's row: recognitions, refusals, legacy imports and revocations, with the
 /// inputs needed to re-derive them taken from the state just before the decision.
 fn decision_row(
@@ -644,7 +667,6 @@ fn decision_row(
     event: &Event,
     before: &ProductState,
 ) -> Option<Vec<Arg>> {
-    let round = before.current_evaluation.as_ref();
     let (kind, decided_on, decision_no, authority, stars, level, round_no, inputs) =
         match &event.body {
             EventBody::RecognitionDecided(e) => (
@@ -655,7 +677,7 @@ fn decision_row(
                 Some(i64::from(e.stars)),
                 e.level.as_str(),
                 Some(i64::from(e.round)),
-                json!({ "round": round, "previous_recognition": before.recognition }),
+                Inputs::Round,
             ),
             EventBody::RecognitionRefused(e) => (
                 "refused",
@@ -665,7 +687,7 @@ fn decision_row(
                 None,
                 e.level.as_str(),
                 Some(i64::from(e.round)),
-                json!({ "round": round, "previous_recognition": before.recognition }),
+                Inputs::Round,
             ),
             EventBody::LegacyRecognitionImported(e) => (
                 "legacy_import",
@@ -675,12 +697,12 @@ fn decision_row(
                 Some(i64::from(e.stars)),
                 e.level.as_str(),
                 None,
-                json!({
+                Inputs::Other(json!({
                     "score": e.score,
                     "stated_valid_until": e.stated_valid_until,
                     "missing_evidence": e.missing_evidence,
                     "source": e.source,
-                }),
+                })),
             ),
             EventBody::RecognitionRevoked(e) => (
                 "revoked",
@@ -690,20 +712,32 @@ fn decision_row(
                 Some(i64::from(e.stars)),
                 e.level.as_str(),
                 None,
-                json!({
+                Inputs::Other(json!({
                     "revoked_recognition": before.recognition,
                     "expired_recognition": before.expired_recognition(),
-                }),
+                })),
             ),
             _ => return None,
         };
     // Where the product is, for the audit's scope checks (the district is not a column).
-    let mut inputs = inputs;
-    inputs["place"] = json!({
-        "province": before.province,
-        "commune": before.commune,
-        "district": before.district,
-    });
+    let place = Place {
+        province: &before.province,
+        commune: &before.commune,
+        district: &before.district,
+    };
+    let inputs = match inputs {
+        // Written straight from the state (most decisions): no JSON tree in between.
+        Inputs::Round => serde_json::to_string(&RoundInputs {
+            place,
+            previous_recognition: &before.recognition,
+            round: &before.current_evaluation,
+        }),
+        Inputs::Other(mut other) => {
+            other["place"] = json!(place);
+            Ok(other.to_string())
+        }
+    }
+    .ok()?;
     Some(vec![
         recorded.global_position.into(),
         recorded.stream_id.to_string().into(),
@@ -724,11 +758,9 @@ fn decision_row(
         recorded.actor.role.clone().into(),
         recorded.actor.scope.clone().into(),
         format_timestamp(&recorded.recorded_at).into(),
-        // The payload as `serde_json` writes it, as when it was read as a `Value`.
-        serde_json::from_str::<Value>(&recorded.payload)
-            .map_or_else(|_| recorded.payload.clone(), |v| v.to_string())
-            .into(),
-        inputs.to_string().into(),
+        // The payload as recorded (canonical JSON).
+        recorded.payload.clone().into(),
+        inputs.into(),
     ])
 }
 
