@@ -12,6 +12,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+mod stored;
+
+pub use stored::body_from_json;
+
 use crate::actor::Actor;
 use crate::codes::{CommuneCode, DistrictCode, ProvinceCode, Sha256Hex};
 use crate::rules::{Level, RulesVersionId};

@@ -290,6 +290,20 @@ fn every_event_type_has_a_golden_payload() {
     assert_eq!(fixtures.len(), EVENT_TYPES.len());
 }
 
+/// Every golden payload, as stored (keys sorted, the tag among them), reads the same
+/// through `body_from_json` as through serde's tagged enum.
+#[test]
+fn every_stored_payload_reads_in_one_pass_as_serde_reads_it() {
+    for body in fixtures() {
+        let stored = serde_json::to_value(&body).unwrap().to_string();
+        assert_eq!(
+            body_from_json(body.event_type(), &stored).unwrap(),
+            serde_json::from_str::<EventBody>(&stored).unwrap()
+        );
+        assert_eq!(body_from_json(body.event_type(), &stored).unwrap(), body);
+    }
+}
+
 #[test]
 fn stored_payloads_match_their_golden_json() {
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();

@@ -258,7 +258,7 @@ pub(crate) struct Page {
 
 impl Page {
     /// Decodes a page read with `read_all_stored`. A payload at the current schema version
-    /// is parsed once, straight into the domain's type; an older one is upcast by the
+    /// is parsed once, straight into its event type's struct (`body_from_json`); an older one is upcast by the
     /// domain first, and the page then holds its upcast text and version, as `read_all`
     /// would have returned them.
     pub(crate) fn decode(mut events: Vec<RecordedEvent<String>>) -> Result<Page, ProjectionError> {
@@ -270,7 +270,8 @@ impl Page {
             };
             let current = ocop_domain::events::current_schema_version(&e.event_type);
             let body: EventBody = if current == Some(e.schema_version) {
-                serde_json::from_str(&e.payload).map_err(|err| bad(err.to_string()))?
+                ocop_domain::events::body_from_json(&e.event_type, &e.payload)
+                    .map_err(|err| bad(err.to_string()))?
             } else {
                 let stored: Value =
                     serde_json::from_str(&e.payload).map_err(|err| bad(err.to_string()))?;
