@@ -377,9 +377,9 @@ impl ProjectionRunner {
         let mut events = 0_u64;
         let mut position = 0;
         for p in &projections {
-            let generation = self.prepare_shadow(*p).await?;
-            let (head, loaded) = self.load_shadow(*p, generation, &mut progress).await?;
-            let swapped = self.swap(*p, generation).await?;
+            let shadow = self.prepare_shadow(*p).await?;
+            let (head, loaded) = self.load_shadow(&shadow, &mut progress).await?;
+            let swapped = self.swap(&shadow).await?;
             events += loaded + (swapped - head).max(0) as u64;
             position = position.max(swapped);
             progress(RebuildProgress {
@@ -407,12 +407,11 @@ impl ProjectionRunner {
     /// come to the head (positions are gapless). Returns the head and the events loaded.
     async fn load_shadow(
         &self,
-        p: Projection,
-        generation: i64,
+        shadow: &Shadow,
         progress: &mut (impl FnMut(RebuildProgress) + Send),
     ) -> Result<(i64, u64), ProjectionError> {
+        let p = shadow.projection;
         let head = self.inner.store.head().await?.global_position;
-        let shadow = format!("{}{SHADOW}", p.name());
         let size = self.inner.options.rebuild_batch_size.max(1);
 
         type Decoding = JoinHandle<Result<Page, ProjectionError>>;
@@ -442,13 +441,11 @@ impl ProjectionRunner {
 
         let (batches, mut batches_rx) = tokio::sync::mpsc::channel::<Rows>(1);
         let me = self.clone();
-        let writer_shadow = shadow.clone();
+        let owned = shadow.clone();
         let writer = AbortOnDrop(tokio::spawn(async move {
             while let Some(rows) = batches_rx.recv().await {
                 let mut tx = me.inner.db.begin().await?;
-                lock_checkpoint(&mut tx, &writer_shadow)
-                    .await?
-                    .ok_or(ProjectionError::RebuildLost(p.name()))?;
+                owned.lock(&mut tx).await?;
                 rows.write(&mut tx).await?;
                 tx.commit().await?;
             }
@@ -507,45 +504,51 @@ impl ProjectionRunner {
             )));
         }
         let mut tx = self.inner.db.begin().await?;
-        lock_checkpoint(&mut tx, &shadow)
-            .await?
-            .ok_or(ProjectionError::RebuildLost(p.name()))?;
-        tx.batch(&p.indexes(SHADOW, generation)).await?;
-        set_checkpoint(&mut tx, &shadow, head).await?;
+        shadow.lock(&mut tx).await?;
+        tx.batch(&p.indexes(SHADOW, shadow.generation)).await?;
+        set_checkpoint(&mut tx, &shadow.checkpoint(), head).await?;
         tx.commit().await?;
         Ok((head, loaded))
     }
 
-    /// Drops and recreates the shadow tables of `p` at checkpoint 0; returns their index
-    /// generation.
-    async fn prepare_shadow(&self, p: Projection) -> Result<i64, ProjectionError> {
+    /// Drops and recreates the shadow tables of `p` at checkpoint 0, owned by this rebuild.
+    async fn prepare_shadow(&self, p: Projection) -> Result<Shadow, ProjectionError> {
         let mut tx = self.inner.db.begin().await?;
         let generation = schema::meta(&mut tx, &schema::generation_key(p))
             .await?
             .unwrap_or(0)
             + 1;
-        tx.batch(&p.drop_sql(SHADOW)).await?;
-        tx.batch(&p.tables_ddl(SHADOW)).await?;
-        schema::tune_postgres(&mut tx, p, SHADOW).await?;
+        // The checkpoint row first, the tables after, as every batch of a rebuild takes
+        // them: a rebuild taking over from a running one waits for its batch instead of
+        // deadlocking with it.
         tx.execute(
             "INSERT INTO rm_checkpoints (projection, position) VALUES ($1, 0)
              ON CONFLICT (projection) DO UPDATE SET position = 0",
             vec![format!("{}{SHADOW}", p.name()).into()],
         )
         .await?;
+        tx.batch(&p.drop_sql(SHADOW)).await?;
+        tx.batch(&p.tables_ddl(SHADOW)).await?;
+        schema::tune_postgres(&mut tx, p, SHADOW).await?;
+        let owner = uuid::Uuid::new_v4().as_u64_pair().0 as i64;
+        schema::set_meta(&mut tx, &owner_key(p), owner).await?;
         tx.commit().await?;
-        Ok(generation)
+        Ok(Shadow {
+            projection: p,
+            generation,
+            owner,
+        })
     }
 
     /// Catches the shadow tables of `p` up to the head and puts them in place of the live
     /// ones, in one transaction holding both checkpoints. Returns the new checkpoint.
-    async fn swap(&self, p: Projection, generation: i64) -> Result<i64, ProjectionError> {
-        let shadow_name = format!("{}{SHADOW}", p.name());
+    async fn swap(&self, shadow: &Shadow) -> Result<i64, ProjectionError> {
+        let p = shadow.projection;
+        let generation = shadow.generation;
+        let shadow_name = shadow.checkpoint();
         let mut tx = self.inner.db.begin().await?;
         lock_checkpoint(&mut tx, p.name()).await?;
-        let mut cp = lock_checkpoint(&mut tx, &shadow_name)
-            .await?
-            .ok_or(ProjectionError::RebuildLost(p.name()))?;
+        let mut cp = shadow.lock(&mut tx).await?;
         loop {
             let stored = self
                 .inner
@@ -569,10 +572,50 @@ impl ProjectionRunner {
             vec![shadow_name.into()],
         )
         .await?;
+        tx.execute(
+            "DELETE FROM rm_meta WHERE key = $1",
+            vec![owner_key(p).into()],
+        )
+        .await?;
         schema::set_meta(&mut tx, &schema::generation_key(p), generation).await?;
         tx.commit().await?;
         Ok(cp)
     }
+}
+
+/// The shadow tables of one rebuild.
+#[derive(Debug, Clone)]
+struct Shadow {
+    projection: Projection,
+    /// The generation in their index names.
+    generation: i64,
+    /// A random number naming the rebuild that owns them: a rebuild started later takes
+    /// them over, and this one then stops with `RebuildLost` instead of writing into the
+    /// other's tables.
+    owner: i64,
+}
+
+impl Shadow {
+    fn checkpoint(&self) -> String {
+        format!("{}{SHADOW}", self.projection.name())
+    }
+
+    /// Locks the shadow checkpoint for this transaction (which also waits for or keeps out
+    /// another rebuild's preparation) and checks this rebuild still owns the tables;
+    /// returns the checkpoint.
+    async fn lock(&self, tx: &mut Tx) -> Result<i64, ProjectionError> {
+        let cp = lock_checkpoint(tx, &self.checkpoint()).await?;
+        let owner = schema::meta(tx, &owner_key(self.projection)).await?;
+        match cp {
+            Some(cp) if owner == Some(self.owner) => Ok(cp),
+            _ => Err(ProjectionError::RebuildLost(self.projection.name())),
+        }
+    }
+}
+
+/// The `rm_meta` key naming the rebuild that owns the shadow tables of `p`.
+fn owner_key(p: Projection) -> String {
+    format!("rebuild_owner:{}", p.name())
 }
 
 /// Locks the checkpoint row `name` for this transaction and returns its position (`None`

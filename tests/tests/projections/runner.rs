@@ -250,3 +250,58 @@ on_both_stores!(
     rebuild_under_writes_on_postgres,
     a_rebuild_under_concurrent_writes_loses_nothing
 );
+
+/// A second rebuild started while one is loading takes the shadow tables over: the first
+/// stops with `RebuildLost` at its next write instead of writing into the second's tables,
+/// and the second leaves exactly the read models the live run has.
+async fn a_rebuild_taken_over_by_another_stops_without_writing(db: &TestDb) {
+    drive_products(&db.service(), 12).await;
+    let first = db.runner(20).await;
+    first.catch_up().await.unwrap();
+    let live = db.reads().dump().await.unwrap();
+
+    // The first rebuild pauses after its first page until the second (another process:
+    // its own thread, runtime and connections) has prepared its tables and folded a page.
+    let (started, started_rx) = std::sync::mpsc::channel::<()>();
+    let (go, go_rx) = std::sync::mpsc::channel::<()>();
+    let url = db.url.clone();
+    let taker = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async move {
+            let backend = ocop_projections::open(&url).await.unwrap();
+            let second = runner_on(&backend, 20).await;
+            started_rx.recv().unwrap();
+            let mut go = Some(go);
+            second
+                .rebuild("all", move |_| {
+                    if let Some(go) = go.take() {
+                        go.send(()).unwrap();
+                    }
+                })
+                .await
+                .map(|_| ())
+        })
+    });
+    let mut started = Some(started);
+    let lost = first
+        .rebuild("all", move |_| {
+            if let Some(started) = started.take() {
+                started.send(()).unwrap();
+                tokio::task::block_in_place(|| go_rx.recv().unwrap());
+            }
+        })
+        .await;
+    assert!(
+        matches!(lost, Err(ProjectionError::RebuildLost("products"))),
+        "{lost:?}"
+    );
+    taker.join().unwrap().unwrap();
+    assert_eq!(db.reads().dump().await.unwrap(), live);
+    assert_eq!(db.assert_every_event_applied_once().await, 12);
+}
+
+on_both_stores!(
+    rebuild_taken_over_on_sqlite,
+    rebuild_taken_over_on_postgres,
+    a_rebuild_taken_over_by_another_stops_without_writing
+);
