@@ -10,7 +10,7 @@
 
 use std::error::Error;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ocop_domain::ProductState;
 use ocop_eventstore::{AppendRequest, EventStore, ExpectedVersion};
@@ -29,8 +29,6 @@ type BoxError = Box<dyn Error + Send + Sync>;
 const WRITERS: usize = 12;
 /// Products a writer takes at a time (their phases are interleaved within the wave).
 const WAVE: usize = 50;
-/// Events per rebuild batch transaction.
-const BATCH: usize = 5_000;
 /// Look-ups timed.
 const LOOKUPS: usize = 20_000;
 
@@ -82,12 +80,8 @@ async fn bench(name: &str, url: &str, events: u64) -> Result<(), Box<dyn Error>>
     let runner = ProjectionRunner::new(
         store.clone(),
         backend.db.clone(),
-        RunnerOptions {
-            batch_size: BATCH,
-            read_ahead: 2,
-            poll_every: Duration::from_secs(1),
-            rebuild_batch_size: BATCH,
-        },
+        // What `ocop` runs with.
+        RunnerOptions::default(),
     )
     .await?;
 
