@@ -67,8 +67,13 @@ pub struct RunnerFailure {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RebuildProgress {
     pub projection: &'static str,
+    /// How far it is towards `head`: while the log is loaded stream by stream, the number
+    /// of events folded (positions are gapless, so the load ends at `head`); at the swap,
+    /// the checkpoint.
     pub position: i64,
+    /// The log's head when the load started, or the checkpoint at the swap.
     pub head: i64,
+    /// Events applied so far.
     pub events: u64,
 }
 
