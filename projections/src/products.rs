@@ -258,9 +258,9 @@ pub(crate) struct Page {
 
 impl Page {
     /// Decodes a page read with `read_all_stored`. A payload at the current schema version
-    /// is parsed once, straight into its event type's struct (`body_from_json`); an older one is upcast by the
-    /// domain first, and the page then holds its upcast text and version, as `read_all`
-    /// would have returned them.
+    /// is parsed once, straight into its event type's struct (`body_from_json`); an older
+    /// one is upcast by the domain first, and the page then holds its upcast text and
+    /// version, as `read_all` would have returned them.
     pub(crate) fn decode(mut events: Vec<RecordedEvent<String>>) -> Result<Page, ProjectionError> {
         let mut decoded = Vec::with_capacity(events.len());
         for e in &mut events {

@@ -459,45 +459,26 @@ impl ProjectionRunner {
 
         let mut fold = StreamFold::default();
         let mut loaded = 0_u64;
-        let mut folded = Ok(());
-        while let Some(decoding) = pages_rx.recv().await {
-            let page = match decoding {
-                Ok(handle) => handle
-                    .await
-                    .map_err(|e| ProjectionError::Corrupt(format!("log decoding task failed: {e}")))
-                    .and_then(|page| page),
-                Err(e) => Err(e),
-            };
-            let rows = page.and_then(|page| {
+        let folded: Result<(), ProjectionError> = async {
+            while let Some(decoding) = pages_rx.recv().await {
+                let page = decoding?.await.map_err(|e| {
+                    ProjectionError::Corrupt(format!("log decoding task failed: {e}"))
+                })??;
                 loaded += page.events.len() as u64;
-                fold.page(SHADOW, &page)
-            });
-            match rows {
-                Ok(rows) => {
-                    if batches.send(rows).await.is_err() {
-                        break; // the writer failed; its error is collected below
-                    }
+                if batches.send(fold.page(SHADOW, &page)?).await.is_err() {
+                    return Ok(()); // the writer failed; its error is collected below
                 }
-                Err(e) => {
-                    folded = Err(e);
-                    break;
-                }
+                progress(RebuildProgress {
+                    projection: p.name(),
+                    position: loaded as i64,
+                    head,
+                    events: loaded,
+                });
             }
-            progress(RebuildProgress {
-                projection: p.name(),
-                position: loaded as i64,
-                head,
-                events: loaded,
-            });
+            let _ = batches.send(fold.finish(SHADOW)?).await;
+            Ok(())
         }
-        if folded.is_ok() {
-            match fold.finish(SHADOW) {
-                Ok(rows) => {
-                    let _ = batches.send(rows).await;
-                }
-                Err(e) => folded = Err(e),
-            }
-        }
+        .await;
         drop(batches);
         drop(reader);
         let written = writer.join().await.and_then(|w| w);
