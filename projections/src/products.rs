@@ -384,15 +384,18 @@ pub(crate) async fn apply(
 /// A rebuild's fold of the log read stream by stream
 /// ([`ocop_eventstore::EventStore::read_streams_stored`]): each product's events arrive
 /// together, so it is folded whole in memory and written once, with no row to read back,
-/// however its events are spread over the log. Holds one product at a time.
+/// however its events are spread over the log. Holds one product at a time, and the
+/// statistics cube, which is written once, with the last rows: the batches before carry
+/// no statistics row, so they can be written concurrently without waiting on each other.
 #[derive(Debug, Default)]
 pub(crate) struct StreamFold {
     current: Option<(Uuid, Tracked)>,
+    deltas: HashMap<StatsKey, i64>,
 }
 
 impl StreamFold {
     /// Folds a page (in stream order, continuing the previous one); returns the rows of
-    /// the products whose streams it finished.
+    /// the products whose streams it finished, without their statistics.
     pub(crate) fn page(&mut self, suffix: &str, page: &Page) -> Result<Rows, ProjectionError> {
         let mut rows = Rows::new(suffix);
         for (recorded, event) in page.events.iter().zip(&page.decoded) {
@@ -409,14 +412,20 @@ impl StreamFold {
             }
             rows.event(t, recorded, event);
         }
+        for (key, n) in rows.deltas.drain() {
+            *self.deltas.entry(key).or_default() += n;
+        }
         Ok(rows)
     }
 
-    /// The rows of the last product.
+    /// The rows of the last product and the whole statistics cube.
     pub(crate) fn finish(&mut self, suffix: &str) -> Result<Rows, ProjectionError> {
         let mut rows = Rows::new(suffix);
         if let Some((id, t)) = self.current.take() {
             rows.product(id, &t)?;
+        }
+        for (key, n) in self.deltas.drain() {
+            *rows.deltas.entry(key).or_default() += n;
         }
         Ok(rows)
     }

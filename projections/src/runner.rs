@@ -18,7 +18,7 @@ use ocop_eventstore::EventStore;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::db::{Arg, ReadDb, Tx};
+use crate::db::{Arg, Dialect, ReadDb, Tx};
 use crate::error::ProjectionError;
 use crate::products::{self, Page, Rows, StreamFold};
 use crate::schema::{self, Projection, SHADOW};
@@ -444,18 +444,37 @@ impl ProjectionRunner {
             }
         }));
 
-        let (batches, mut batches_rx) = tokio::sync::mpsc::channel::<Rows>(1);
-        let me = self.clone();
-        let owned = shadow.clone();
-        let writer = AbortOnDrop(tokio::spawn(async move {
-            while let Some(rows) = batches_rx.recv().await {
-                let mut tx = me.inner.db.begin().await?;
-                owned.lock(&mut tx).await?;
-                rows.write(&mut tx).await?;
-                tx.commit().await?;
-            }
-            Ok::<_, ProjectionError>(())
-        }));
+        // The batches' transactions, on as many connections as the database runs writers
+        // side by side (their products are distinct and the statistics come last).
+        let writers = self.inner.db.concurrent_writers();
+        let (batches, batches_rx) = tokio::sync::mpsc::channel::<Rows>(writers);
+        let batches_rx = Arc::new(tokio::sync::Mutex::new(batches_rx));
+        let writers: Vec<_> = (0..writers)
+            .map(|_| {
+                let me = self.clone();
+                let owned = shadow.clone();
+                let batches_rx = batches_rx.clone();
+                AbortOnDrop(tokio::spawn(async move {
+                    let written = async {
+                        loop {
+                            let Some(rows) = batches_rx.lock().await.recv().await else {
+                                return Ok::<_, ProjectionError>(());
+                            };
+                            let mut tx = me.inner.db.begin().await?;
+                            owned.share(&mut tx).await?;
+                            rows.write(&mut tx).await?;
+                            tx.commit().await?;
+                        }
+                    }
+                    .await;
+                    if written.is_err() {
+                        // The fold stops at its next batch.
+                        batches_rx.lock().await.close();
+                    }
+                    written
+                }))
+            })
+            .collect();
 
         let mut fold = StreamFold::default();
         let mut loaded = 0_u64;
@@ -466,7 +485,7 @@ impl ProjectionRunner {
                 })??;
                 loaded += page.events.len() as u64;
                 if batches.send(fold.page(SHADOW, &page)?).await.is_err() {
-                    return Ok(()); // the writer failed; its error is collected below
+                    return Ok(()); // a writer failed; its error is collected below
                 }
                 progress(RebuildProgress {
                     projection: p.name(),
@@ -481,7 +500,11 @@ impl ProjectionRunner {
         .await;
         drop(batches);
         drop(reader);
-        let written = writer.join().await.and_then(|w| w);
+        let mut written = Ok(());
+        for writer in writers {
+            let result = writer.join().await.and_then(|w| w);
+            written = written.and(result);
+        }
         folded?;
         written?;
         if loaded != head as u64 {
@@ -596,6 +619,28 @@ impl Shadow {
             Some(cp) if owner == Some(self.owner) => Ok(cp),
             _ => Err(ProjectionError::RebuildLost(self.projection.name())),
         }
+    }
+
+    /// [`Shadow::lock`] shared with the other batches of this rebuild's load, which then
+    /// run side by side: a rebuild taking the tables over still waits for them all, and
+    /// they for it.
+    async fn share(&self, tx: &mut Tx) -> Result<(), ProjectionError> {
+        let lock = match tx.dialect() {
+            // A write transaction on SQLite holds the whole database.
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR SHARE",
+        };
+        let rows = tx
+            .fetch(
+                &format!("SELECT position FROM rm_checkpoints WHERE projection = $1{lock}"),
+                vec![self.checkpoint().into()],
+            )
+            .await?;
+        let owner = schema::meta(tx, &owner_key(self.projection)).await?;
+        if rows.is_empty() || owner != Some(self.owner) {
+            return Err(ProjectionError::RebuildLost(self.projection.name()));
+        }
+        Ok(())
     }
 }
 
