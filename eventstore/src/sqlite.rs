@@ -65,7 +65,12 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
+            .busy_timeout(Duration::from_secs(30))
+            // The write-ahead log is copied into the file every 10,000 pages (40 MB) instead
+            // of SQLite's 1,000: a rebuild writes about a gigabyte in transactions of ≈ 10 MB,
+            // and with the default every one of them ran a checkpoint (a 1M-event rebuild:
+            // 96k → 104k events/s on average over ten alternated runs).
+            .pragma("wal_autocheckpoint", "10000");
         if let Some(dir) = options.get_filename().parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir).map_err(|e| {
