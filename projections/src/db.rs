@@ -106,7 +106,7 @@ impl Arg {
 
 /// `sql` with `args` bound for PostgreSQL, in an argument buffer sized once: a rebuild
 /// batch's text arrays take megabytes, and the buffer grown by doubling copied them again
-/// at each step (a sixth of the process's time in a rebuild).
+/// at each step (≈ a tenth of the process's time in a rebuild).
 fn pg_query(sql: &str, args: Vec<Arg>) -> Result<Query<'_, Postgres, PgArguments>, sqlx::Error> {
     let mut arguments = PgArguments::default();
     Arguments::reserve(
@@ -188,8 +188,8 @@ impl ReadDb {
     }
 
     /// How many write transactions of one process run side by side to some purpose: on
-    /// SQLite one (`BEGIN IMMEDIATE` serialises them), on PostgreSQL one per core of a
-    /// two-core server.
+    /// SQLite one (`BEGIN IMMEDIATE` serialises them), on PostgreSQL two, each on its own
+    /// server backend (the reference server has two cores).
     pub(crate) fn concurrent_writers(&self) -> usize {
         match self {
             ReadDb::Sqlite(_) => 1,
