@@ -614,11 +614,7 @@ impl Shadow {
     /// returns the checkpoint.
     async fn lock(&self, tx: &mut Tx) -> Result<i64, ProjectionError> {
         let cp = lock_checkpoint(tx, &self.checkpoint()).await?;
-        let owner = schema::meta(tx, &owner_key(self.projection)).await?;
-        match cp {
-            Some(cp) if owner == Some(self.owner) => Ok(cp),
-            _ => Err(ProjectionError::RebuildLost(self.projection.name())),
-        }
+        self.owned(tx, cp).await
     }
 
     /// [`Shadow::lock`] shared with the other batches of this rebuild's load, which then
@@ -636,11 +632,17 @@ impl Shadow {
                 vec![self.checkpoint().into()],
             )
             .await?;
+        let cp = rows.first().and_then(|r| r[0].i64());
+        self.owned(tx, cp).await.map(|_| ())
+    }
+
+    /// `cp`, the shadow checkpoint just locked, if this rebuild still owns the tables.
+    async fn owned(&self, tx: &mut Tx, cp: Option<i64>) -> Result<i64, ProjectionError> {
         let owner = schema::meta(tx, &owner_key(self.projection)).await?;
-        if rows.is_empty() || owner != Some(self.owner) {
-            return Err(ProjectionError::RebuildLost(self.projection.name()));
+        match cp {
+            Some(cp) if owner == Some(self.owner) => Ok(cp),
+            _ => Err(ProjectionError::RebuildLost(self.projection.name())),
         }
-        Ok(())
     }
 }
 
