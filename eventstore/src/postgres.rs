@@ -1,21 +1,21 @@
 //! The PostgreSQL event store, safe for several processes sharing one database.
 //!
-//! Every append transaction starts with `SELECT … FROM ledger_head FOR UPDATE`; the row lock
-//! is released only after the commit is visible, so global positions are assigned and made
+//! Every append transaction starts by locking the `ledger_head` row; the row lock is
+//! released only after the commit is visible, so global positions are assigned and made
 //! visible in the same order (see `docs/adr/0001-gapless-position-and-hash-chain.md`). A
-//! trigger on the head row sends `NOTIFY ocop_events` at commit, which wakes followers in
-//! every process.
+//! trigger on the head row sends `NOTIFY ocop_events` at commit. Each process's writer
+//! connection also listens on that channel, so it hears the other processes' commits, and
+//! its own come back in the reply to its own statement, without waking another backend.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgListener, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Executor as _, PgConnection, Postgres, Row};
-use tokio::sync::{oneshot, watch};
+use sqlx::postgres::{PgListener, PgNotification, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Acquire as _, Executor as _, PgConnection, Postgres, Row};
+use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::plan::{self, Head, Plan, Prepared};
@@ -40,8 +40,6 @@ pub struct PgStore {
 struct Shared {
     writer: Writer,
     position: Arc<watch::Sender<i64>>,
-    /// Dropped with the last handle, which stops the listener.
-    _stop: oneshot::Sender<()>,
 }
 
 impl PgStore {
@@ -63,39 +61,27 @@ impl PgStore {
         Self::from_pool(pool, upcaster).await
     }
 
-    /// A store over an existing pool (which should allow at least three connections: the
-    /// writer, the listener and readers); applies migrations.
+    /// A store over an existing pool (which should allow at least two connections: the
+    /// writer and readers); applies migrations.
     pub async fn from_pool(pool: PgPool, upcaster: Upcaster) -> Result<Self, StoreError> {
         MIGRATOR.run(&pool).await?;
-        let head: i64 = sqlx::query_scalar("SELECT position FROM ledger_head WHERE id = 1")
-            .fetch_one(&pool)
-            .await?;
-        let position = Arc::new(watch::Sender::new(head));
-        let mut listener = PgListener::connect_with(&pool).await?;
-        listener.listen(NOTIFY_CHANNEL).await?;
+        // Listen before reading the head, so that no commit falls between the two.
+        let listener = listening(&pool).await?;
+        let position = Arc::new(watch::Sender::new(read_head_position(&pool).await?));
         let writer = Writer::spawn(
             PgWriter {
                 pool: pool.clone(),
-                conn: None,
+                listener: Some(listener),
                 last_head: None,
+                catch_up: false,
+                position: position.clone(),
             },
             position.clone(),
         );
-        let (stop, stopped) = oneshot::channel();
-        tokio::spawn(listen(
-            listener,
-            pool.clone(),
-            Arc::downgrade(&position),
-            stopped,
-        ));
         Ok(PgStore {
             pool,
             upcaster,
-            shared: Arc::new(Shared {
-                writer,
-                position,
-                _stop: stop,
-            }),
+            shared: Arc::new(Shared { writer, position }),
         })
     }
 
@@ -111,42 +97,19 @@ impl PgStore {
     }
 }
 
-/// Follows commits announced on [`NOTIFY_CHANNEL`] until the store is dropped.
-async fn listen(
-    mut listener: PgListener,
-    pool: PgPool,
-    position: Weak<watch::Sender<i64>>,
-    mut stopped: oneshot::Receiver<()>,
-) {
-    loop {
-        let received = tokio::select! {
-            _ = &mut stopped => return,
-            received = listener.recv() => received,
-        };
-        let Some(position) = position.upgrade() else {
-            return;
-        };
-        match received {
-            Ok(note) => {
-                if let Ok(p) = note.payload().parse::<i64>() {
-                    writer::advance(&position, p);
-                }
-            }
-            Err(e) => {
-                // The listener reconnects on the next `recv`; notifications sent meanwhile
-                // are lost, so catch up from the head row.
-                tracing::warn!(error = %e, "lost the postgres notification connection");
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                if let Ok(head) =
-                    sqlx::query_scalar::<_, i64>("SELECT position FROM ledger_head WHERE id = 1")
-                        .fetch_one(&pool)
-                        .await
-                {
-                    writer::advance(&position, head);
-                }
-            }
-        }
-    }
+/// A connection from `pool` listening on [`NOTIFY_CHANNEL`]: the writer's connection.
+async fn listening(pool: &PgPool) -> Result<PgListener, StoreError> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(NOTIFY_CHANNEL).await?;
+    Ok(listener)
+}
+
+async fn read_head_position(pool: &PgPool) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT position FROM ledger_head WHERE id = 1")
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 fn raw_event(row: &PgRow) -> Result<RawEvent, StoreError> {
@@ -211,16 +174,59 @@ where
     Ok(Some((first.try_get(0)?, outcome)))
 }
 
-/// The writer task's side of the store: one connection kept across batches, and the head
-/// its last batch committed.
+/// The writer task's side of the store: one connection, kept across batches, which also
+/// listens for commits; and the head its last batch committed.
 struct PgWriter {
     pool: PgPool,
-    conn: Option<PoolConnection<Postgres>>,
+    /// The writer's connection, listening on [`NOTIFY_CHANNEL`]. `None` after an error,
+    /// until the next batch or idle wait opens another.
+    listener: Option<PgListener>,
     /// The head after this writer's last commit (`None` after an error). While no other
     /// process appends, it is still the head, and the next batch can be planned without
     /// reading the database; if it is not, that batch's basis check fails and it is
     /// planned again from the database.
     last_head: Option<Head>,
+    /// Set when notifications may have been lost (the connection was replaced): the head
+    /// must be read again before the known position can be trusted to be current.
+    catch_up: bool,
+    /// The store's known committed position, raised by notifications.
+    position: Arc<watch::Sender<i64>>,
+}
+
+impl PgWriter {
+    /// The listening connection, opened again (and a catch-up owed) if the last one failed.
+    async fn listener(&mut self) -> Result<&mut PgListener, StoreError> {
+        if self.listener.is_none() {
+            self.catch_up = true;
+            self.listener = Some(listening(&self.pool).await?);
+        }
+        Ok(self.listener.as_mut().expect("listener just opened"))
+    }
+
+    /// Gives up the connection after an error. A failed transaction is rolled back first,
+    /// so the connection goes back to the pool clean (or is closed there if it is broken).
+    async fn discard_connection(&mut self) {
+        if let Some(mut listener) = self.listener.take() {
+            let _ = (&mut listener).execute("ROLLBACK").await;
+        }
+        self.last_head = None;
+        self.catch_up = true;
+    }
+
+    /// Raises the known position to the highest of the notifications already received.
+    fn take_notifications(&mut self, first: Option<PgNotification>) {
+        let Some(listener) = self.listener.as_mut() else {
+            return;
+        };
+        let highest = first
+            .into_iter()
+            .chain(std::iter::from_fn(|| listener.next_buffered()))
+            .filter_map(|note| note.payload().parse::<i64>().ok())
+            .max();
+        if let Some(p) = highest {
+            writer::advance(&self.position, p);
+        }
+    }
 }
 
 const LOCK_HEAD: &str =
@@ -418,18 +424,23 @@ fn uuid_array<'a>(sql: &mut String, ids: impl Iterator<Item = &'a Uuid>) {
 #[async_trait]
 impl Backend for PgWriter {
     async fn commit_batch(&mut self, batch: &[&Prepared]) -> Result<Plan, StoreError> {
-        if self.conn.is_none() {
-            self.conn = Some(self.pool.acquire().await?);
-        }
-        let conn = self.conn.as_mut().expect("connection just acquired");
-        let result = run_batch(conn, batch, self.last_head.take()).await;
-        if let Ok(plan) = &result {
-            self.last_head = Some(plan.head.clone());
-        } else {
-            // Whatever state the connection is in, do not reuse it.
-            if let Some(mut conn) = self.conn.take() {
-                conn.close_on_drop();
+        let last_head = self.last_head.take();
+        let result = match self.listener().await {
+            Ok(listener) => match listener.acquire().await {
+                Ok(conn) => run_batch(conn, batch, last_head).await,
+                Err(e) => Err(e.into()),
+            },
+            Err(e) => Err(e),
+        };
+        match &result {
+            Ok(plan) => {
+                // The head at this commit covers every commit before it.
+                self.last_head = Some(plan.head.clone());
+                self.catch_up = false;
+                // This commit's own notification, and any other received meanwhile.
+                self.take_notifications(None);
             }
+            Err(_) => self.discard_connection().await,
         }
         result
     }
@@ -439,6 +450,41 @@ impl Backend for PgWriter {
         command_id: Uuid,
     ) -> Result<Option<(String, AppendOutcome)>, StoreError> {
         find_command(&self.pool, command_id).await
+    }
+
+    async fn idle(&mut self) {
+        if self.catch_up {
+            // Notifications sent while the connection was down are lost: read the head.
+            match read_head_position(&self.pool).await {
+                Ok(head) => {
+                    writer::advance(&self.position, head);
+                    self.catch_up = false;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the ledger head");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    return;
+                }
+            }
+        }
+        let received = match self.listener().await {
+            Ok(listener) => listener.try_recv().await,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot open the postgres writer connection");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                return;
+            }
+        };
+        match received {
+            Ok(Some(note)) => self.take_notifications(Some(note)),
+            // The connection was lost and opened again (`PgListener` does so itself).
+            Ok(None) => self.catch_up = true,
+            Err(e) => {
+                tracing::warn!(error = %e, "lost the postgres writer connection");
+                self.discard_connection().await;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
     }
 }
 

@@ -33,6 +33,14 @@ pub(crate) trait Backend: Send + 'static {
         &mut self,
         command_id: Uuid,
     ) -> Result<Option<(String, AppendOutcome)>, StoreError>;
+
+    /// Waits, while no request is queued, for what the store must handle meanwhile and
+    /// handles it (on PostgreSQL, commits announced by other processes). Cancelled as soon
+    /// as a request arrives, so it must leave nothing half done. Never completes where
+    /// there is nothing to wait for.
+    async fn idle(&mut self) {
+        std::future::pending::<()>().await
+    }
 }
 
 /// A request waiting for the writer, and where to send its answer.
@@ -93,7 +101,13 @@ async fn run<B: Backend>(
         for _ in 0..GATHER_YIELDS {
             tokio::task::yield_now().await;
         }
-        if queue.recv_many(&mut jobs, MAX_BATCH).await == 0 {
+        // `recv_many` is cancel safe: when `idle` completes first, no request was taken.
+        let taken = tokio::select! {
+            biased;
+            taken = queue.recv_many(&mut jobs, MAX_BATCH) => taken,
+            () = backend.idle() => continue,
+        };
+        if taken == 0 {
             break;
         }
         let batch: Vec<Job> = std::mem::take(&mut jobs);
