@@ -933,6 +933,44 @@ pub async fn what_a_writer_remembers_is_not_trusted_after_another_process_commit
     assert!(b.verify(None).await.unwrap().ok);
 }
 
+/// PostgreSQL: the server cuts every connection of a process (a restart, a failover, an
+/// operator's `pg_terminate_backend`). Its writer, idle, opens a new connection by itself;
+/// it still learns of commits made meanwhile by other processes — the notifications sent
+/// while it had no connection are lost, so it reads the head — and its next append is
+/// recorded, after theirs, with nothing lost or repeated.
+pub async fn a_writer_whose_connection_was_cut_catches_up_and_appends_again(fx: &Fixture) {
+    assert_eq!(fx.kind, Kind::Postgres, "a server connection to cut");
+    let cut = fx.store().await;
+    let mine = Uuid::now_v7();
+    append_n(&cut, mine, 0, 2).await;
+    let mut heard = cut.subscribe();
+    fx.exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .await
+    .unwrap();
+
+    // Another process, started after the cut, appends.
+    let other = fx.store().await;
+    append_n(&other, Uuid::now_v7(), 0, 3).await;
+    tokio::time::timeout(PATIENCE, heard.wait_for(|p| *p >= 5))
+        .await
+        .expect("the cut process learns of the other's commits")
+        .unwrap();
+
+    let outcome = cut
+        .append(request(mine, ExpectedVersion::Exact(2), vec![noted(2)]))
+        .await
+        .expect("the first append after the cut is recorded");
+    assert_eq!(outcome.first_position, 6);
+    tokio::time::timeout(PATIENCE, other.subscribe().wait_for(|p| *p >= 6))
+        .await
+        .expect("the other process hears the cut one again")
+        .unwrap();
+    assert_eq!(assert_gapless_chain(&cut).await.len(), 6);
+}
+
 /// The export an auditor runs in `psql` (docs/ledger-canonical-form.md), one JSON per line.
 const PG_EXPORT: &str = "SELECT json_build_object(\
     'global_position', global_position, 'stream_id', stream_id, 'version', version, \

@@ -139,3 +139,14 @@ conformance! {
     what_a_writer_remembers_is_not_trusted_after_another_process_commits,
     an_export_verifies_with_the_python_script_and_tampering_is_found,
 }
+
+/// Cases about a database server, which only PostgreSQL has.
+mod postgres_server {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_writer_whose_connection_was_cut_catches_up_and_appends_again() {
+        let fixture = super::Fixture::new(super::Kind::Postgres).await;
+        super::cases::a_writer_whose_connection_was_cut_catches_up_and_appends_again(&fixture)
+            .await;
+        fixture.cleanup().await;
+    }
+}
