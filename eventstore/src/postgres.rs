@@ -100,6 +100,10 @@ impl PgStore {
 /// A connection from `pool` listening on [`NOTIFY_CHANNEL`]: the writer's connection.
 async fn listening(pool: &PgPool) -> Result<PgListener, StoreError> {
     let mut listener = PgListener::connect_with(pool).await?;
+    // A lost connection is replaced by a new listener (`PgWriter::connection_lost`), not
+    // reconnected inside this one: a reconnection cancelled half-way would leave it
+    // without its notification buffer.
+    listener.eager_reconnect(false);
     listener.listen(NOTIFY_CHANNEL).await?;
     Ok(listener)
 }
@@ -209,6 +213,13 @@ impl PgWriter {
         if let Some(mut listener) = self.listener.take() {
             let _ = (&mut listener).execute("ROLLBACK").await;
         }
+        self.connection_lost();
+    }
+
+    /// Forgets the connection and what was learnt through it: the next batch or idle wait
+    /// opens another, and the head is read again.
+    fn connection_lost(&mut self) {
+        self.listener = None;
         self.last_head = None;
         self.catch_up = true;
     }
@@ -453,8 +464,14 @@ impl Backend for PgWriter {
     }
 
     async fn idle(&mut self) {
+        if let Err(e) = self.listener().await {
+            tracing::warn!(error = %e, "cannot open the postgres writer connection");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            return;
+        }
         if self.catch_up {
-            // Notifications sent while the connection was down are lost: read the head.
+            // Listening again: what was announced while no connection listened is lost, so
+            // read the head (after `LISTEN`, so that no commit falls between the two).
             match read_head_position(&self.pool).await {
                 Ok(head) => {
                     writer::advance(&self.position, head);
@@ -467,18 +484,12 @@ impl Backend for PgWriter {
                 }
             }
         }
-        let received = match self.listener().await {
-            Ok(listener) => listener.try_recv().await,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot open the postgres writer connection");
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                return;
-            }
-        };
+        let listener = self.listener.as_mut().expect("listener opened above");
+        let received = listener.try_recv().await;
         match received {
             Ok(Some(note)) => self.take_notifications(Some(note)),
-            // The connection was lost and opened again (`PgListener` does so itself).
-            Ok(None) => self.catch_up = true,
+            // The server closed the connection.
+            Ok(None) => self.connection_lost(),
             Err(e) => {
                 tracing::warn!(error = %e, "lost the postgres writer connection");
                 self.discard_connection().await;
