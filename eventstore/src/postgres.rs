@@ -436,13 +436,11 @@ fn uuid_array<'a>(sql: &mut String, ids: impl Iterator<Item = &'a Uuid>) {
 impl Backend for PgWriter {
     async fn commit_batch(&mut self, batch: &[&Prepared]) -> Result<Plan, StoreError> {
         let last_head = self.last_head.take();
-        let result = match self.listener().await {
-            Ok(listener) => match listener.acquire().await {
-                Ok(conn) => run_batch(conn, batch, last_head).await,
-                Err(e) => Err(e.into()),
-            },
-            Err(e) => Err(e),
-        };
+        let result = async {
+            let conn = self.listener().await?.acquire().await?;
+            run_batch(conn, batch, last_head).await
+        }
+        .await;
         match &result {
             Ok(plan) => {
                 // The head at this commit covers every commit before it.
