@@ -255,18 +255,26 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        match e {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                StoreError::Unavailable(e.to_string())
-            }
-            sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => {
-                StoreError::Unavailable(e.to_string())
-            }
-            sqlx::Error::Database(ref db) if db.code().is_some_and(|c| server_unavailable(&c)) => {
-                StoreError::Unavailable(e.to_string())
-            }
-            other => StoreError::Database(other),
+        if is_unavailable(&e) {
+            StoreError::Unavailable(e.to_string())
+        } else {
+            StoreError::Database(e)
         }
+    }
+}
+
+/// Whether `e` says that the database cannot serve now — no connection to be had, the
+/// server stopping, starting or out of connections — rather than that the statement is
+/// wrong. Such an error is retried, and its text (sqlx's) is for the log, not for answers.
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| server_unavailable(&c)),
+        _ => false,
     }
 }
 

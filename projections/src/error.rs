@@ -37,3 +37,28 @@ pub enum ProjectionError {
     #[error("corrupt read model: {0}")]
     Corrupt(String),
 }
+
+impl ProjectionError {
+    /// Whether the database could not serve ([`ocop_eventstore::is_unavailable`]): the
+    /// runner retries, and what it reports to clients leaves sqlx's words to the log.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            ProjectionError::Store(StoreError::Unavailable(_)) => true,
+            ProjectionError::Database(e) => ocop_eventstore::is_unavailable(e),
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_that_cannot_serve_is_unavailable_and_a_wrong_read_model_is_not() {
+        assert!(ProjectionError::Database(sqlx::Error::PoolTimedOut).is_unavailable());
+        assert!(ProjectionError::Store(StoreError::Unavailable("down".into())).is_unavailable());
+        assert!(!ProjectionError::Database(sqlx::Error::RowNotFound).is_unavailable());
+        assert!(!ProjectionError::Corrupt("a checkpoint ahead of the log".into()).is_unavailable());
+    }
+}

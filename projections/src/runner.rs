@@ -59,6 +59,7 @@ pub struct ProjectionLag {
 /// The background task's last error and how many catch-ups in a row have failed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RunnerFailure {
+    /// The error's text; only "the database is unavailable" when it could not serve.
     pub error: String,
     pub consecutive: u32,
 }
@@ -232,7 +233,12 @@ impl ProjectionRunner {
         let mut failure = self.inner.failure.lock().expect("failure lock");
         let consecutive = failure.as_ref().map_or(0, |f| f.consecutive) + 1;
         *failure = Some(RunnerFailure {
-            error: error.to_string(),
+            // Shown by `/readyz`: when the database is down, sqlx's words stay in the log.
+            error: if error.is_unavailable() {
+                "the database is unavailable".to_owned()
+            } else {
+                error.to_string()
+            },
             consecutive,
         });
     }
