@@ -34,12 +34,14 @@ const SEEDED: usize = 20;
 /// connection; a command may wait for it twice: to look up its key and to load).
 const PROMPT: Duration = Duration::from_secs(8);
 
-/// While PostgreSQL runs; while `pg_ctlcluster stop` shuts it down (requests may still
-/// succeed); while it is down; after it started again.
-const PHASES: [&str; 4] = ["healthy", "stopping", "down", "recovery"];
+/// While PostgreSQL runs; while `pg_ctl stop` shuts it down (requests may still succeed);
+/// while it is down; while `pg_ctl start` waits for it to accept connections (which it
+/// notices some 100 ms after they are accepted, so requests may already succeed); after.
+const PHASES: [&str; 5] = ["healthy", "stopping", "down", "starting", "recovery"];
 const STOPPING: u8 = 1;
 const DOWN: u8 = 2;
-const RECOVERY: u8 = 3;
+const STARTING: u8 = 3;
+const RECOVERY: u8 = 4;
 
 /// What one request met.
 #[derive(Debug, Clone)]
@@ -86,11 +88,11 @@ impl Shared {
     }
 
     /// The phase a request belongs to: the one it was sent in, except that one sent while
-    /// the database was down and answered once it was back belongs to the recovery.
+    /// the database was down and answered once it was starting or back belongs to that.
     fn settled(&self, sent_in: u8) -> u8 {
         let now = self.phase();
-        if sent_in == DOWN && now == RECOVERY {
-            RECOVERY
+        if sent_in == DOWN && now > DOWN {
+            now
         } else {
             sent_in
         }
@@ -275,6 +277,7 @@ async fn drive(server: &Server, cluster: &Cluster) -> Result<(), BoxError> {
     if cluster.is_ready() {
         return Err("PostgreSQL accepted connections while it should have been down".into());
     }
+    shared.phase.store(STARTING, Ordering::Relaxed);
     cluster.start()?;
     let up = Instant::now();
     shared.phase.store(RECOVERY, Ordering::Relaxed);
@@ -424,6 +427,7 @@ async fn drive(server: &Server, cluster: &Cluster) -> Result<(), BoxError> {
             "acknowledged_writes": record.acked.len(),
             "acknowledged_while_stopping": record.acked.iter().filter(|a| a.phase == STOPPING).count(),
             "acknowledged_while_down": record.acked.iter().filter(|a| a.phase == DOWN).count(),
+            "acknowledged_while_starting": record.acked.iter().filter(|a| a.phase == STARTING).count(),
             "replayed_identically": replayed,
             "events_in_log": head,
             "answered_503_while_down": outage_503,
