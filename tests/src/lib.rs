@@ -8,14 +8,34 @@ pub fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/postgres".to_owned())
 }
 
+/// Where [`fresh_sqlite_url`] makes its folders.
+fn sqlite_tests_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join("ocop-tests")
+}
+
 /// The URL of a new, empty SQLite database file in a folder of its own under the system's
 /// temporary folder.
 pub async fn fresh_sqlite_url() -> String {
-    let dir = std::env::temp_dir()
-        .join("ocop-tests")
-        .join(uuid::Uuid::new_v4().simple().to_string());
+    let dir = sqlite_tests_dir().join(uuid::Uuid::new_v4().simple().to_string());
     std::fs::create_dir_all(&dir).expect("create a temporary folder");
     format!("sqlite://{}?mode=rwc", dir.join("ledger.db").display())
+}
+
+/// Removes a test database made by [`fresh_sqlite_url`] or [`fresh_postgres_url`]; any
+/// other URL is left alone.
+pub async fn drop_database(url: &str) {
+    if url.starts_with("postgres") {
+        drop_postgres_database(url).await;
+        return;
+    }
+    let path = url
+        .strip_prefix("sqlite://")
+        .map(|rest| rest.split('?').next().unwrap_or(rest));
+    if let Some(dir) = path.and_then(|p| std::path::Path::new(p).parent())
+        && dir.parent() == Some(sqlite_tests_dir().as_path())
+    {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
 
 /// `url` with its database name replaced by `database`.

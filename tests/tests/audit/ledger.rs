@@ -295,6 +295,7 @@ async fn the_auditors_script_agrees_and_a_tampered_row_is_found_at_its_position(
             "{source:?}"
         );
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 async fn exec(fx: &Fx, sql: &str) {

@@ -47,11 +47,9 @@ impl Fx {
     }
 
     pub async fn close(self) {
-        let (kind, url) = (self.kind, self.url.clone());
+        let url = self.url.clone();
         drop(self);
-        if kind == Kind::Postgres {
-            ocop_tests::drop_postgres_database(&url).await;
-        }
+        ocop_tests::drop_database(&url).await;
     }
 
     pub fn service(&self) -> CommandService {

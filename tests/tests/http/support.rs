@@ -105,15 +105,13 @@ impl TestServer {
         }
     }
 
-    /// Stops the server and drops a PostgreSQL test database.
+    /// Stops the server and removes its test database.
     pub async fn close(mut self) {
         self.server.abort();
         if let Some(b) = self.background.take() {
             b.stop().await;
         }
-        if self.url.starts_with("postgres") {
-            ocop_tests::drop_postgres_database(&self.url).await;
-        }
+        ocop_tests::drop_database(&self.url).await;
     }
 
     /// Runs `ocop …` against the server's database, as an operator would (the same code as

@@ -102,9 +102,7 @@ impl TestDb {
     pub async fn close(self) {
         let url = self.url.clone();
         drop(self);
-        if url.starts_with("postgres") {
-            ocop_tests::drop_postgres_database(&url).await;
-        }
+        ocop_tests::drop_database(&url).await;
     }
 }
 

@@ -1048,4 +1048,5 @@ pub async fn an_export_verifies_with_the_python_script_and_tampering_is_found(fx
     let out = run(bad);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("position 4"));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -31,9 +31,7 @@ impl Fixture {
     }
 
     async fn cleanup(self) {
-        if self.kind == Kind::Postgres {
-            ocop_tests::drop_postgres_database(&self.url).await;
-        }
+        ocop_tests::drop_database(&self.url).await;
     }
 
     /// A store handle, as one process would open it.
