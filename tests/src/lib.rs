@@ -8,16 +8,22 @@ pub fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/postgres".to_owned())
 }
 
-/// Where [`fresh_sqlite_url`] makes its folders.
-fn sqlite_tests_dir() -> std::path::PathBuf {
+/// Where the tests make their temporary folders.
+fn tests_dir() -> std::path::PathBuf {
     std::env::temp_dir().join("ocop-tests")
 }
 
-/// The URL of a new, empty SQLite database file in a folder of its own under the system's
-/// temporary folder.
-pub async fn fresh_sqlite_url() -> String {
-    let dir = sqlite_tests_dir().join(uuid::Uuid::new_v4().simple().to_string());
+/// A new, empty folder of its own under the system's temporary folder; the test that made
+/// it removes it.
+pub fn fresh_dir() -> std::path::PathBuf {
+    let dir = tests_dir().join(uuid::Uuid::new_v4().simple().to_string());
     std::fs::create_dir_all(&dir).expect("create a temporary folder");
+    dir
+}
+
+/// The URL of a new, empty SQLite database file in a [`fresh_dir`].
+pub async fn fresh_sqlite_url() -> String {
+    let dir = fresh_dir();
     format!("sqlite://{}?mode=rwc", dir.join("ledger.db").display())
 }
 
@@ -32,7 +38,7 @@ pub async fn drop_database(url: &str) {
         .strip_prefix("sqlite://")
         .map(|rest| rest.split('?').next().unwrap_or(rest));
     if let Some(dir) = path.and_then(|p| std::path::Path::new(p).parent())
-        && dir.parent() == Some(sqlite_tests_dir().as_path())
+        && dir.parent() == Some(tests_dir().as_path())
     {
         let _ = std::fs::remove_dir_all(dir);
     }

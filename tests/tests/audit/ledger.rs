@@ -219,10 +219,7 @@ async fn the_auditors_script_agrees_and_a_tampered_row_is_found_at_its_position(
     assert_eq!(from_kept.head, head);
 
     // The auditor's script agrees with the server's digest on every source.
-    let dir = std::env::temp_dir()
-        .join("ocop-tests")
-        .join(Uuid::new_v4().simple().to_string());
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = ocop_tests::fresh_dir();
     let kept_arg = kept.to_string();
     for source in sources(fx, &dir, "intact").await {
         let args: Vec<&str> = source.iter().map(String::as_str).collect();

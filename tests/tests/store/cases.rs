@@ -1012,10 +1012,7 @@ pub async fn an_export_verifies_with_the_python_script_and_tampering_is_found(fx
     };
     let lines = fx.texts(export).await;
     assert_eq!(lines.len(), 6);
-    let dir = std::env::temp_dir()
-        .join("ocop-tests")
-        .join(Uuid::new_v4().simple().to_string());
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = ocop_tests::fresh_dir();
     let good = dir.join("ledger.jsonl");
     std::fs::write(&good, lines.join("\n") + "\n").unwrap();
 
