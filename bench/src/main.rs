@@ -4,7 +4,9 @@
 //! (`{"store", "phase", "events_per_s", "p50_us", "p99_us", …}`). Groups: `store` (the event
 //! store on PostgreSQL at `DATABASE_URL`, then on SQLite), `projections` (generate a log of
 //! product lifecycles and rebuild every read model from it; it takes minutes, so it runs
-//! only when named). With no argument every other group runs.
+//! only when named). With no argument every other group runs. Both groups run in a fresh
+//! database or folder, removed afterwards; `OCOP_BENCH_STORES=postgres` (or `sqlite`) runs
+//! one store.
 //!
 //! The HTTP harnesses run only when named, each against the real `ocop serve` (built by
 //! this command for this profile) on a fresh PostgreSQL database: `load` (50 concurrent
@@ -16,6 +18,7 @@ mod load;
 mod outage;
 mod projections;
 mod report;
+mod scratch;
 mod server;
 mod store;
 

@@ -18,7 +18,6 @@ use ocop_projections::query::ReadModels;
 use ocop_projections::sample::{Lifecycle, path_of};
 use ocop_projections::{ProjectionRunner, RunnerOptions, codec};
 use serde_json::json;
-use sqlx::Connection;
 use uuid::Uuid;
 
 use crate::report::{Latencies, measure};
@@ -46,32 +45,10 @@ pub async fn run() -> Result<(), Box<dyn Error>> {
         };
         return bench(name, &url, events).await;
     }
-    let stores = std::env::var("OCOP_BENCH_STORES").unwrap_or_else(|_| "postgres,sqlite".into());
-    for store in stores.split(',') {
-        match store.trim() {
-            "postgres" => {
-                let admin = std::env::var("DATABASE_URL")
-                    .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/postgres".to_owned());
-                let name = format!("ocop_bench_{}", Uuid::new_v4().simple());
-                let url = create_pg_database(&admin, &name).await?;
-                let result = bench("postgres", &url, events).await;
-                drop_pg_database(&admin, &name).await;
-                result?;
-            }
-            "sqlite" => {
-                let dir = std::env::temp_dir()
-                    .join("ocop-bench")
-                    .join(Uuid::new_v4().simple().to_string());
-                std::fs::create_dir_all(&dir)?;
-                let url = format!("sqlite://{}?mode=rwc", dir.join("ledger.db").display());
-                let result = bench("sqlite", &url, events).await;
-                let _ = std::fs::remove_dir_all(&dir);
-                result?;
-            }
-            other => return Err(format!("unknown store {other}").into()),
-        }
-    }
-    Ok(())
+    crate::scratch::each_store(|scratch| async move {
+        bench(scratch.name(), &scratch.url(), events).await
+    })
+    .await
 }
 
 async fn bench(name: &str, url: &str, events: u64) -> Result<(), Box<dyn Error>> {
@@ -318,32 +295,4 @@ fn vm_rss_kib() -> u64 {
 /// the peak of what follows.
 fn reset_peak_memory() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-async fn create_pg_database(admin: &str, name: &str) -> Result<String, Box<dyn Error>> {
-    let mut conn = sqlx::PgConnection::connect(admin).await?;
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await?;
-    conn.close().await?;
-    let (base, query) = admin.split_once('?').unwrap_or((admin, ""));
-    let host_end = base
-        .find("://")
-        .and_then(|i| base[i + 3..].find('/').map(|j| i + 3 + j))
-        .unwrap_or(base.len());
-    let mut url = format!("{}/{name}", &base[..host_end]);
-    if !query.is_empty() {
-        url.push('?');
-        url.push_str(query);
-    }
-    Ok(url)
-}
-
-async fn drop_pg_database(admin: &str, name: &str) {
-    if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
-        let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut conn)
-            .await;
-        let _ = conn.close().await;
-    }
 }

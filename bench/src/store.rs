@@ -11,14 +11,16 @@ use ocop_eventstore::{
     ActorRef, AppendRequest, EventStore, ExpectedVersion, NewEvent, PgStore, SqliteStore,
 };
 use serde_json::{Value, json};
-use sqlx::Connection;
 use uuid::Uuid;
 
 use crate::report::{Latencies, measure};
+use crate::scratch::{Scratch, sqlite_url};
 
 const STREAMS: usize = 2_000;
 const EVENTS_PER_STREAM: i64 = 10;
 const WRITERS: usize = 8;
+/// Pairs of the append workload and its baseline.
+const ROUNDS: usize = 3;
 const REPLAY_PAGE: usize = 2_000;
 const REPLAY_DEPTH: usize = 3;
 /// Replays of the whole log measured together: one pass of 20,000 events takes ≈ 0.1 s,
@@ -27,23 +29,15 @@ const REPLAY_PASSES: usize = 5;
 
 type BoxError = Box<dyn Error + Send + Sync>;
 
-/// Runs every store phase on PostgreSQL, then on SQLite.
+/// Runs every store phase on each store (`OCOP_BENCH_STORES`; PostgreSQL, then SQLite).
 pub async fn run() -> Result<(), Box<dyn Error>> {
-    let admin = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/postgres".to_owned());
-    let name = format!("ocop_bench_{}", Uuid::new_v4().simple());
-    let url = create_pg_database(&admin, &name).await?;
-    let result = postgres(&url).await;
-    drop_pg_database(&admin, &name).await;
-    result?;
-
-    let dir = std::env::temp_dir()
-        .join("ocop-bench")
-        .join(Uuid::new_v4().simple().to_string());
-    std::fs::create_dir_all(&dir)?;
-    let result = sqlite(&dir).await;
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    crate::scratch::each_store(|scratch| async move {
+        match &scratch {
+            Scratch::Postgres { url } => postgres(url).await,
+            Scratch::Sqlite { dir } => sqlite(dir).await,
+        }
+    })
+    .await
 }
 
 async fn postgres(url: &str) -> Result<(), Box<dyn Error>> {
@@ -91,9 +85,9 @@ async fn postgres(url: &str) -> Result<(), Box<dyn Error>> {
 }
 
 async fn sqlite(dir: &std::path::Path) -> Result<(), Box<dyn Error>> {
-    let url = format!("sqlite://{}?mode=rwc", dir.join("ledger.db").display());
+    let url = sqlite_url(dir, "ledger.db");
     let store: Arc<dyn EventStore> = Arc::new(SqliteStore::open(&url).await?);
-    let options = format!("sqlite://{}?mode=rwc", dir.join("baseline.db").display())
+    let options = sqlite_url(dir, "baseline.db")
         .parse::<sqlx::sqlite::SqliteConnectOptions>()?
         .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
         .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
@@ -173,112 +167,58 @@ fn actor() -> ActorRef {
 }
 
 /// Append, baseline, replay and verify on one store.
+///
+/// The append workload and its baseline run [`ROUNDS`] times, in pairs on fresh streams,
+/// which of the two goes first alternating from pair to pair: this machine's speed drifts
+/// within seconds, and one pair measured one after the other compares two different
+/// machines. The ratio printed is the median of the pairs' ratios (each pair's is listed).
 async fn phases<F, Fut>(
     name: &str,
     store: Arc<dyn EventStore>,
     baseline_insert: F,
 ) -> Result<(), Box<dyn Error>>
 where
-    F: Fn(Row) -> Fut + Clone + Send + 'static,
+    F: Fn(Row) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<(), BoxError>> + Send,
 {
-    let streams: Arc<Vec<Uuid>> = Arc::new((0..STREAMS).map(|_| Uuid::now_v7()).collect());
-    let total = STREAMS as u64 * EVENTS_PER_STREAM as u64;
-
-    // Append through the store: one event per command, each with its expected version.
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for w in 0..WRITERS {
-        let store = store.clone();
-        let streams = streams.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Latencies::default();
-            for version in 0..EVENTS_PER_STREAM {
-                for s in (w..STREAMS).step_by(WRITERS) {
-                    let expected = if version == 0 {
-                        ExpectedVersion::NoStream
-                    } else {
-                        ExpectedVersion::Exact(version)
-                    };
-                    let request = AppendRequest {
-                        stream_id: streams[s],
-                        expected,
-                        command_id: Uuid::now_v7(),
-                        request_hash: format!("{:064x}", Uuid::new_v4().as_u128()),
-                        correlation_id: None,
-                        causation_id: None,
-                        events: vec![NewEvent {
-                            event_id: Uuid::now_v7(),
-                            event_type: "NoteAdded".into(),
-                            schema_version: 1,
-                            payload: payload(s, version + 1),
-                            actor: actor(),
-                            rules_version: Some("qd148-2023".into()),
-                            occurred_on: NaiveDate::from_ymd_opt(2025, 3, 1),
-                        }],
-                    };
-                    let t = Instant::now();
-                    store.append(request).await?;
-                    latencies.push(t.elapsed());
-                }
-            }
-            Ok::<_, BoxError>(latencies)
-        }));
+    let per_round = STREAMS as u64 * EVENTS_PER_STREAM as u64;
+    let (mut store_run, mut baseline_run) = (Run::default(), Run::default());
+    let mut ratios = Vec::with_capacity(ROUNDS);
+    for round in 0..ROUNDS {
+        let streams: Arc<Vec<Uuid>> = Arc::new((0..STREAMS).map(|_| Uuid::now_v7()).collect());
+        let (s, b) = if round % 2 == 0 {
+            let s = append_store(&store, &streams).await?;
+            (s, append_baseline(&baseline_insert, &streams).await?)
+        } else {
+            let b = append_baseline(&baseline_insert, &streams).await?;
+            (append_store(&store, &streams).await?, b)
+        };
+        ratios.push(b.elapsed.as_secs_f64() / s.elapsed.as_secs_f64());
+        store_run.add(s);
+        baseline_run.add(b);
     }
-    let mut latencies = Latencies::default();
-    for t in tasks {
-        latencies.extend(t.await?.map_err(|e| e as Box<dyn Error>)?);
-    }
-    let store_elapsed = started.elapsed();
-
-    // The baseline: the same events as plain single-row INSERTs, one transaction each.
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for w in 0..WRITERS {
-        let streams = streams.clone();
-        let insert = baseline_insert.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Latencies::default();
-            for version in 0..EVENTS_PER_STREAM {
-                for s in (w..STREAMS).step_by(WRITERS) {
-                    let row = Row {
-                        stream_id: streams[s],
-                        version: version + 1,
-                        event_id: Uuid::now_v7(),
-                        event_type: "NoteAdded",
-                        payload: payload(s, version + 1).to_string(),
-                        actor: actor().user,
-                        command_id: Uuid::now_v7(),
-                    };
-                    let t = Instant::now();
-                    insert(row).await?;
-                    latencies.push(t.elapsed());
-                }
-            }
-            Ok::<_, BoxError>(latencies)
-        }));
-    }
-    let mut baseline = Latencies::default();
-    for t in tasks {
-        baseline.extend(t.await?.map_err(|e| e as Box<dyn Error>)?);
-    }
-    let baseline_elapsed = started.elapsed();
-    let ratio = baseline_elapsed.as_secs_f64() / store_elapsed.as_secs_f64();
+    let round_ratios: Vec<f64> = ratios.iter().map(|r| (r * 100.0).round() / 100.0).collect();
+    ratios.sort_by(f64::total_cmp);
+    let ratio = ratios[ratios.len() / 2];
+    let total = per_round * ROUNDS as u64;
     measure(
         name,
         "append",
         total,
-        store_elapsed,
-        &mut latencies,
-        json!({"writers": WRITERS, "ratio_vs_baseline": (ratio * 100.0).round() / 100.0}),
+        store_run.elapsed,
+        &mut store_run.latencies,
+        json!({"writers": WRITERS, "rounds": ROUNDS,
+               "ratio_vs_baseline": (ratio * 100.0).round() / 100.0,
+               "round_ratios": round_ratios}),
     );
     measure(
         name,
         "append_baseline",
         total,
-        baseline_elapsed,
-        &mut baseline,
-        json!({"writers": WRITERS, "what": "single-row INSERT, one transaction each"}),
+        baseline_run.elapsed,
+        &mut baseline_run.latencies,
+        json!({"writers": WRITERS, "rounds": ROUNDS,
+               "what": "single-row INSERT, one transaction each"}),
     );
 
     // Replay: the whole log in order, folded into a trivial state, as a follower reads it:
@@ -314,32 +254,121 @@ where
     Ok(())
 }
 
-async fn create_pg_database(admin: &str, name: &str) -> Result<String, Box<dyn Error>> {
-    let mut conn = sqlx::PgConnection::connect(admin).await?;
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await?;
-    conn.close().await?;
-    let (base, query) = admin.split_once('?').unwrap_or((admin, ""));
-    let host_end = base
-        .find("://")
-        .and_then(|i| base[i + 3..].find('/').map(|j| i + 3 + j))
-        .unwrap_or(base.len());
-    let mut url = format!("{}/{name}", &base[..host_end]);
-    if !query.is_empty() {
-        url.push('?');
-        url.push_str(query);
-    }
-    Ok(url)
+/// Time spent and per-operation latencies of one or more append runs.
+#[derive(Default)]
+struct Run {
+    elapsed: Duration,
+    latencies: Latencies,
 }
 
-async fn drop_pg_database(admin: &str, name: &str) {
-    if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
-        let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut conn)
-            .await;
-        let _ = conn.close().await;
+impl Run {
+    fn add(&mut self, other: Run) {
+        self.elapsed += other.elapsed;
+        self.latencies.extend(other.latencies);
     }
+}
+
+/// The append workload through the store: one event per command, each with its expected
+/// version.
+async fn append_store(
+    store: &Arc<dyn EventStore>,
+    streams: &Arc<Vec<Uuid>>,
+) -> Result<Run, Box<dyn Error>> {
+    let store = store.clone();
+    drive(streams, move |s, stream_id, version| {
+        let store = store.clone();
+        async move {
+            let expected = if version == 1 {
+                ExpectedVersion::NoStream
+            } else {
+                ExpectedVersion::Exact(version - 1)
+            };
+            let request = AppendRequest {
+                stream_id,
+                expected,
+                command_id: Uuid::now_v7(),
+                request_hash: format!("{:064x}", Uuid::new_v4().as_u128()),
+                correlation_id: None,
+                causation_id: None,
+                events: vec![NewEvent {
+                    event_id: Uuid::now_v7(),
+                    event_type: "NoteAdded".into(),
+                    schema_version: 1,
+                    payload: payload(s, version),
+                    actor: actor(),
+                    rules_version: Some("qd148-2023".into()),
+                    occurred_on: NaiveDate::from_ymd_opt(2025, 3, 1),
+                }],
+            };
+            let t = Instant::now();
+            store.append(request).await?;
+            Ok(t.elapsed())
+        }
+    })
+    .await
+}
+
+/// The same events as plain single-row INSERTs, one transaction each.
+async fn append_baseline<F, Fut>(
+    insert: &F,
+    streams: &Arc<Vec<Uuid>>,
+) -> Result<Run, Box<dyn Error>>
+where
+    F: Fn(Row) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), BoxError>> + Send,
+{
+    let insert = insert.clone();
+    drive(streams, move |s, stream_id, version| {
+        let insert = insert.clone();
+        async move {
+            let row = Row {
+                stream_id,
+                version,
+                event_id: Uuid::now_v7(),
+                event_type: "NoteAdded",
+                payload: payload(s, version).to_string(),
+                actor: actor().user,
+                command_id: Uuid::now_v7(),
+            };
+            let t = Instant::now();
+            insert(row).await?;
+            Ok(t.elapsed())
+        }
+    })
+    .await
+}
+
+/// Writes `EVENTS_PER_STREAM` versions of every stream with [`WRITERS`] closed-loop
+/// writers, each owning every `WRITERS`-th stream; `write(index, stream, version)` returns
+/// the latency of one write.
+async fn drive<W, Fut>(streams: &Arc<Vec<Uuid>>, write: W) -> Result<Run, Box<dyn Error>>
+where
+    W: Fn(usize, Uuid, i64) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<Duration, BoxError>> + Send,
+{
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..WRITERS {
+        let streams = streams.clone();
+        let write = write.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Latencies::default();
+            for version in 1..=EVENTS_PER_STREAM {
+                for s in (w..streams.len()).step_by(WRITERS) {
+                    latencies.push(write(s, streams[s], version).await?);
+                }
+            }
+            Ok::<_, BoxError>(latencies)
+        }));
+    }
+    let mut latencies = Latencies::default();
+    for t in tasks {
+        latencies.extend(t.await?.map_err(|e| e as Box<dyn Error>)?);
+    }
+    Ok(Run {
+        elapsed: started.elapsed(),
+        latencies,
+    })
 }
 
 /// Reads the whole log [`REPLAY_PASSES`] times with `read` (pages of [`REPLAY_PAGE`] after a
@@ -397,7 +426,7 @@ where
                 count += 1;
             }
         }
-        if count != total || versions.len() != STREAMS {
+        if count != total || versions.len() != STREAMS * ROUNDS {
             return Err(format!("replay saw {count} events in {} streams", versions.len()).into());
         }
         events += count;
