@@ -209,25 +209,99 @@ fn raw_event(row: &SqliteRow) -> Result<RawEvent, StoreError> {
     })
 }
 
-/// A page of events read as one JSON array of rows (`filter`: the `WHERE … ORDER BY …
-/// LIMIT …` of the rows). sqlx hands SQLite rows over one by one through a channel, which
-/// costs more than reading them; one JSON array per page is several times faster for long
-/// reads.
-fn json_page(filter: &str) -> String {
+/// A page of events read as one text (`filter`: the `WHERE … ORDER BY … LIMIT …` of the
+/// rows). sqlx hands SQLite rows over one by one through a channel, which costs more than
+/// reading them; one text per page is several times faster for long reads. Every column of
+/// every row is written as `<length in bytes>:<text>`, or `-1:` for NULL, so no byte of a
+/// payload is escaped on the way or unescaped on arrival, and the stored text comes back as
+/// it is.
+fn framed_page(filter: &str) -> String {
+    let columns: Vec<&str> = EVENT_COLUMNS.split(", ").collect();
+    let format = "%d:%s".repeat(columns.len());
+    let fields = columns
+        .iter()
+        .map(|c| format!("ifnull(length(CAST({c} AS BLOB)), -1), {c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     format!(
-        "SELECT json_group_array(json_array({EVENT_COLUMNS})) FROM (SELECT * FROM events {filter})"
+        "SELECT group_concat(printf('{format}', {fields}), '') \
+         FROM (SELECT * FROM events {filter})"
     )
 }
 
-/// The events of a page read with [`json_page`] (`at`: a position to name if it is corrupt).
+/// The events of a page read with [`framed_page`] (`at`: a position to name if it is
+/// corrupt).
 fn parse_page(page: Option<String>, at: i64) -> Result<Vec<RawEvent>, StoreError> {
-    let rows: Vec<PageRow> = serde_json::from_str(page.as_deref().unwrap_or("[]"))
-        .map_err(|e| corrupt(at, "page", e))?;
-    rows.into_iter().map(PageRow::into_raw).collect()
+    let page = page.unwrap_or_default();
+    let mut fields = Fields { rest: &page, at };
+    let mut events = Vec::new();
+    while !fields.rest.is_empty() {
+        let row = PageRow(
+            fields.number()?,
+            fields.text()?,
+            fields.number()?,
+            fields.text()?,
+            fields.text()?,
+            fields.number()?,
+            fields.text()?,
+            fields.text()?,
+            fields.text()?,
+            fields.text()?,
+            fields.text()?,
+            fields.optional()?,
+            fields.optional()?,
+            fields.optional()?,
+            fields.optional()?,
+            fields.text()?,
+            fields.text()?,
+            fields.text()?,
+        );
+        fields.at = row.0;
+        events.push(row.into_raw()?);
+    }
+    Ok(events)
 }
 
-/// One event of a page read as a JSON array, columns in [`EVENT_COLUMNS`] order.
-#[derive(serde::Deserialize)]
+/// The columns of a page read with [`framed_page`], one after the other.
+struct Fields<'a> {
+    rest: &'a str,
+    /// The position of the row being read, to name if the page is corrupt.
+    at: i64,
+}
+
+impl Fields<'_> {
+    fn optional(&mut self) -> Result<Option<String>, StoreError> {
+        let corrupt = |what: &str| corrupt(self.at, "page", what);
+        let (length, rest) = self
+            .rest
+            .split_once(':')
+            .ok_or_else(|| corrupt("a column without its length"))?;
+        let length: i64 = length.parse().map_err(|_| corrupt("a column's length"))?;
+        if length < 0 {
+            self.rest = rest;
+            return Ok(None);
+        }
+        let length = usize::try_from(length).map_err(|_| corrupt("a column's length"))?;
+        let text = rest
+            .get(..length)
+            .ok_or_else(|| corrupt("a column longer than the page"))?;
+        self.rest = &rest[length..];
+        Ok(Some(text.to_owned()))
+    }
+
+    fn text(&mut self) -> Result<String, StoreError> {
+        self.optional()?
+            .ok_or_else(|| corrupt(self.at, "page", "NULL in a NOT NULL column"))
+    }
+
+    fn number<T: FromStr>(&mut self) -> Result<T, StoreError> {
+        self.text()?
+            .parse()
+            .map_err(|_| corrupt(self.at, "page", "a number column that is not a number"))
+    }
+}
+
+/// One event of a page, columns in [`EVENT_COLUMNS`] order.
 struct PageRow(
     i64,
     String,
@@ -453,7 +527,7 @@ impl Backend for SqliteWriter {
 #[async_trait]
 impl RawLog for SqliteStore {
     async fn raw_page(&self, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError> {
-        let page: Option<String> = sqlx::query_scalar(&json_page(
+        let page: Option<String> = sqlx::query_scalar(&framed_page(
             "WHERE global_position > ? ORDER BY global_position LIMIT ?",
         ))
         .bind(after)
@@ -558,7 +632,7 @@ impl EventStore for SqliteStore {
         limit: usize,
     ) -> Result<Vec<RecordedEvent<String>>, StoreError> {
         let (stream, version) = after.unwrap_or((Uuid::nil(), 0));
-        let page: Option<String> = sqlx::query_scalar(&json_page(
+        let page: Option<String> = sqlx::query_scalar(&framed_page(
             "WHERE (stream_id, version) > (?, ?) AND global_position <= ? \
              ORDER BY stream_id, version LIMIT ?",
         ))

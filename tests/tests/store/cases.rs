@@ -130,23 +130,34 @@ pub async fn appended_events_read_back_with_their_envelope_and_chain(fx: &Fixtur
                 json!({"name": "Chả mực Hạ Long", "nested": {"b": 1, "a": [1, 2]}}),
             ),
             noted(2),
+            // Text that looks like the framing of a page read (lengths and colons), four-
+            // byte characters, and the optional envelope fields absent.
+            NewEvent {
+                rules_version: None,
+                occurred_on: None,
+                ..event(
+                    "NoteAdded",
+                    json!({"text": "-1:12:34 🍵 ngày 1/3", "": "", "n": -1}),
+                )
+            },
         ],
     );
     req.causation_id = Some(Uuid::now_v7());
     let outcome = store.append(req.clone()).await.unwrap();
-    assert_eq!((outcome.first_version, outcome.last_version), (1, 2));
-    assert_eq!((outcome.first_position, outcome.last_position), (1, 2));
+    assert_eq!((outcome.first_version, outcome.last_version), (1, 3));
+    assert_eq!((outcome.first_position, outcome.last_position), (1, 3));
     assert!(!outcome.replayed);
     assert_eq!(
         outcome.events,
         vec![
             ("ProductRegistered".to_owned(), 1),
-            ("NoteAdded".to_owned(), 2)
+            ("NoteAdded".to_owned(), 2),
+            ("NoteAdded".to_owned(), 3)
         ]
     );
 
     let events = store.read_stream(stream, StreamRange::all()).await.unwrap();
-    assert_eq!(events.len(), 2);
+    assert_eq!(events.len(), 3);
     for (e, sent) in events.iter().zip(&req.events) {
         assert_eq!(e.stream_id, stream);
         assert_eq!(e.event_id, sent.event_id);
@@ -161,7 +172,7 @@ pub async fn appended_events_read_back_with_their_envelope_and_chain(fx: &Fixtur
         assert_eq!(e.causation_id, req.causation_id);
         assert_eq!(e.recorded_at, outcome.recorded_at);
     }
-    assert_eq!(store.stream_version(stream).await.unwrap(), 2);
+    assert_eq!(store.stream_version(stream).await.unwrap(), 3);
     let all = assert_gapless_chain(&store).await;
     assert_eq!(all, events);
     assert!(store.verify(None).await.unwrap().ok);
