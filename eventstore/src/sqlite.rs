@@ -284,7 +284,7 @@ impl Fields<'_> {
         let length = usize::try_from(length).map_err(|_| corrupt("a column's length"))?;
         let text = rest
             .get(..length)
-            .ok_or_else(|| corrupt("a column longer than the page"))?;
+            .ok_or_else(|| corrupt("a column's length does not fit its text"))?;
         self.rest = &rest[length..];
         Ok(Some(text.to_owned()))
     }
