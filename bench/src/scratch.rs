@@ -4,12 +4,11 @@
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
-use sqlx::Connection;
-use uuid::Uuid;
+use crate::server::{FreshDatabase, fresh_dir};
 
 /// Where one benchmark run keeps its data.
 pub enum Scratch {
-    /// A fresh database on the server at `DATABASE_URL`.
+    /// A fresh database on the server at `DATABASE_URL` ([`FreshDatabase`]).
     Postgres { url: String },
     /// A fresh folder under the temporary folder.
     Sqlite { dir: PathBuf },
@@ -49,18 +48,18 @@ where
     for store in stores.split(',') {
         match store.trim() {
             "postgres" => {
-                let admin = std::env::var("DATABASE_URL")
-                    .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/postgres".to_owned());
-                let name = format!("ocop_bench_{}", Uuid::new_v4().simple());
-                let url = create_pg_database(&admin, &name).await?;
-                let result = bench(Scratch::Postgres { url }).await;
-                drop_pg_database(&admin, &name).await;
+                let db = FreshDatabase::create("bench")
+                    .await
+                    .map_err(|e| e as Box<dyn Error>)?;
+                let result = bench(Scratch::Postgres {
+                    url: db.url.clone(),
+                })
+                .await;
+                db.drop_database().await;
                 result?;
             }
             "sqlite" => {
-                let dir = std::env::temp_dir()
-                    .join("ocop-bench")
-                    .join(Uuid::new_v4().simple().to_string());
+                let dir = fresh_dir("bench");
                 std::fs::create_dir_all(&dir)?;
                 let result = bench(Scratch::Sqlite { dir: dir.clone() }).await;
                 let _ = std::fs::remove_dir_all(&dir);
@@ -70,32 +69,4 @@ where
         }
     }
     Ok(())
-}
-
-async fn create_pg_database(admin: &str, name: &str) -> Result<String, Box<dyn Error>> {
-    let mut conn = sqlx::PgConnection::connect(admin).await?;
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await?;
-    conn.close().await?;
-    let (base, query) = admin.split_once('?').unwrap_or((admin, ""));
-    let host_end = base
-        .find("://")
-        .and_then(|i| base[i + 3..].find('/').map(|j| i + 3 + j))
-        .unwrap_or(base.len());
-    let mut url = format!("{}/{name}", &base[..host_end]);
-    if !query.is_empty() {
-        url.push('?');
-        url.push_str(query);
-    }
-    Ok(url)
-}
-
-async fn drop_pg_database(admin: &str, name: &str) {
-    if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
-        let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut conn)
-            .await;
-        let _ = conn.close().await;
-    }
 }
