@@ -213,36 +213,40 @@ impl CommandService {
         // looks it up. A new command, the common case, saves that round trip.
         for attempt in 0..self.max_attempts {
             let loaded = self.load(product_id).await?;
-            if let Some(expected) = options.expected_version {
-                if expected != loaded.version {
-                    if let Some(known) = self.replay(&options).await? {
-                        return Ok(Ok(known));
-                    }
-                    return Err(ServiceError::VersionConflict {
-                        product_id,
-                        expected,
-                        actual: loaded.version,
-                    });
-                }
-            }
             let decided = match &self.rules {
                 Some(rules) => ocop_domain::decide_with(rules, &loaded.state, &command),
                 None => ocop_domain::decide(&loaded.state, &command),
             };
+            if let Some(expected) = options.expected_version {
+                if expected != loaded.version {
+                    if let Some(known) = self.replay(&options, decided.as_ref().err()).await? {
+                        return Ok(Ok(known));
+                    }
+                    // A caller who may not send this command is told so, not of the version.
+                    return match decided {
+                        Err(rejected) if rejected.is_forbidden() => Ok(Err(rejected)),
+                        _ => Err(ServiceError::VersionConflict {
+                            product_id,
+                            expected,
+                            actual: loaded.version,
+                        }),
+                    };
+                }
+            }
             let events = match decided {
                 Ok(events) => events,
                 Err(rejected) => {
                     // The state may have moved because a twin of this command (the same
                     // key, sent again while the first was running) was recorded since the
                     // key was looked up: then its answer is this command's answer.
-                    if let Some(known) = self.replay(&options).await? {
+                    if let Some(known) = self.replay(&options, Some(&rejected)).await? {
                         return Ok(Ok(known));
                     }
                     return Ok(Err(rejected));
                 }
             };
             if events.is_empty() {
-                if let Some(known) = self.replay(&options).await? {
+                if let Some(known) = self.replay(&options, None).await? {
                     return Ok(Ok(known));
                 }
                 return Ok(Ok(CommandOutcome {
@@ -275,7 +279,7 @@ impl CommandService {
             match self.store.append(request).await {
                 Ok(outcome) => return Ok(Ok(outcome.into())),
                 Err(StoreError::Conflict { actual, .. }) => {
-                    if let Some(known) = self.replay(&options).await? {
+                    if let Some(known) = self.replay(&options, None).await? {
                         return Ok(Ok(known));
                     }
                     if let Some(expected) = options.expected_version {
@@ -301,10 +305,15 @@ impl CommandService {
         })
     }
 
-    /// The recorded outcome of an already-seen idempotency key with the same hash.
+    /// The recorded outcome of an already-seen idempotency key with the same hash (the
+    /// request's fingerprint, which names its caller). A key recorded with another hash is
+    /// refused as reused — unless this caller was `rejected` as one who may not send the
+    /// command: then there is no answer here and it gets that refusal, never another
+    /// caller's outcome.
     async fn replay(
         &self,
         options: &ExecuteOptions,
+        rejected: Option<&DomainError>,
     ) -> Result<Option<CommandOutcome>, ServiceError> {
         match self.store.find_command(options.idempotency_key).await? {
             None => Ok(None),
@@ -313,6 +322,7 @@ impl CommandService {
                 outcome.replayed = true;
                 Ok(Some(outcome))
             }
+            Some(_) if rejected.is_some_and(DomainError::is_forbidden) => Ok(None),
             Some(_) => Err(ServiceError::IdempotencyKeyReused(options.idempotency_key)),
         }
     }

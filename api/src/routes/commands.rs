@@ -13,6 +13,7 @@ use ocop_domain::commands::{
 use ocop_domain::{Actor, Command, CommandBody, CommandMeta};
 use ocop_projections::service::{CommandOutcome, ExecuteOptions};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -53,8 +54,9 @@ pub struct ProductPath {
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Header)]
 pub struct CommandHeaderDoc {
-    /// The same key with the same body returns the first answer and records nothing new;
-    /// with another body it is refused (422 `idempotency_key_reused`).
+    /// The same key with the same body from the same caller returns the first answer and
+    /// records nothing new; with another body, or from another caller, it is refused (422
+    /// `idempotency_key_reused`, or 403 when the command is not the caller's to send).
     #[param(rename = "Idempotency-Key")]
     pub idempotency_key: Option<Uuid>,
     /// `"<version>"`: the command applies only if the product is still at that version
@@ -114,6 +116,7 @@ pub async fn execute(
     body: CommandBody,
     fingerprint: String,
 ) -> Result<CommandOutcome, ApiError> {
+    let request_hash = caller_fingerprint(&fingerprint, &actor);
     let command = Command::new(
         CommandMeta::new(actor, Utc::now(), product_id, vec![Uuid::now_v7()]),
         body,
@@ -121,7 +124,7 @@ pub async fn execute(
     let options = ExecuteOptions {
         idempotency_key: headers.idempotency_key,
         expected_version: headers.expected_version,
-        request_hash: fingerprint,
+        request_hash,
         correlation_id: headers.request_id,
         causation_id: None,
     };
@@ -130,6 +133,20 @@ pub async fn execute(
         app.metrics.observe_append(outcome.events.len());
     }
     Ok(outcome)
+}
+
+/// The idempotency key's fingerprint: the request's (its method, path and canonical body,
+/// see [`JsonCommand`]) with its caller's user, role and scope. A key belongs to the caller
+/// who first sent it: anyone else sending it is refused (403 when the command is not theirs
+/// to send, else 422 `idempotency_key_reused`), never answered with that caller's outcome.
+fn caller_fingerprint(request: &str, actor: &Actor) -> String {
+    let named = serde_json::json!([
+        request,
+        actor.user,
+        actor.role.to_string(),
+        actor.scope.to_string()
+    ]);
+    hex::encode(Sha256::digest(named.to_string().as_bytes()))
 }
 
 /// Register a product (`ProductRegistered`); the answer's `Location` names the new product.

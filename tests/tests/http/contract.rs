@@ -280,6 +280,32 @@ async fn idempotency_and_versions(server: &TestServer) {
         )
         .await
         .problem(422, "idempotency_key_reused");
+    // A key belongs to its caller: the same key and body from anyone else is refused, as
+    // the command itself would be, and never answered with the first caller's outcome.
+    let recorded = head(server).await;
+    let other_commune = server.token("commune_officer", "province:68/commune:24731", "cb-khac");
+    let colleague = server.token("commune_officer", "province:68/commune:24730", "cb-moi");
+    for (token, status, code) in [
+        (&other_commune, 403, "forbidden"),
+        (&t.auditor, 403, "forbidden"),
+        (&colleague, 422, "idempotency_key_reused"),
+    ] {
+        let refused = server
+            .post_with(
+                Some(token),
+                "/api/v1/products",
+                &registration("Hạt điều rang muối"),
+                &[("idempotency-key", key)],
+            )
+            .await
+            .problem(status, code);
+        assert!(refused.body.get("product_id").is_none(), "{}", refused.body);
+    }
+    assert_eq!(
+        head(server).await,
+        recorded,
+        "a refused replay recorded something"
+    );
     let path = format!(
         "/api/v1/products/{}",
         first.body["product_id"].as_str().unwrap()
@@ -312,6 +338,16 @@ async fn idempotency_and_versions(server: &TestServer) {
         .await
         .problem(409, "version_conflict");
     assert_eq!(stale.body["actual_version"], 2);
+    // Who may not send the command hears that, not which version the product is at.
+    server
+        .post_with(
+            Some(&other_commune),
+            &format!("{path}/evaluations/current/local-assessment"),
+            &json!({"assessed_on": "2025-09-05", "forward": true, "local_origin": true}),
+            &[("if-match", "\"1\"")],
+        )
+        .await
+        .problem(403, "forbidden");
     server
         .post_with(
             Some(&t.officer),
