@@ -97,6 +97,9 @@ impl TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "sub", "iss"]);
+        // This server's own clock signed the token: expired means expired, with none of
+        // the library's 60 s allowance for an identity provider's clock.
+        validation.leeway = 0;
         Self {
             encoding: Some(EncodingKey::from_secret(secret)),
             decoding: DecodingKey::from_secret(secret),
@@ -272,6 +275,23 @@ mod tests {
             .issue("u1", "admin", "national", 1_000, Duration::from_secs(60))
             .unwrap();
         assert!(keys.verify(&token).is_err());
+    }
+
+    #[test]
+    fn a_token_is_refused_from_the_second_it_expires() {
+        let keys = TokenKeys::from_secret(b"0123456789abcdef0123456789abcdef");
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let expired = keys
+            .issue("u1", "admin", "national", now - 62, Duration::from_secs(60))
+            .unwrap();
+        assert!(keys.verify(&expired).is_err(), "no allowance after exp");
+        let valid = keys
+            .issue("u1", "admin", "national", now, Duration::from_secs(60))
+            .unwrap();
+        assert!(keys.verify(&valid).is_ok());
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub enum ApiError {
     /// Malformed JSON, wrong types, unknown fields, bad dates or parameters.
     #[error("{0}")]
     InvalidRequest(String),
+    /// A method the path does not support (405, code `invalid_request`).
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// No token, or a token that does not verify.
     #[error("{0}")]
     Unauthenticated(String),
@@ -72,6 +75,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
@@ -88,7 +92,7 @@ impl ApiError {
     /// The stable code of the contract.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidRequest(_) | Self::MethodNotAllowed(_) => "invalid_request",
             Self::Unauthenticated(_) => "unauthenticated",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
@@ -104,6 +108,7 @@ impl ApiError {
     fn title(&self) -> &'static str {
         match self {
             Self::InvalidRequest(_) => "invalid request",
+            Self::MethodNotAllowed(_) => "method not allowed",
             Self::Unauthenticated(_) => "authentication required",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not found",
@@ -154,8 +159,18 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if let Self::Unavailable { retry_after, .. } = &self {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        match &self {
+            Self::Unavailable { retry_after, .. } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            // RFC 9110 §11.6.1: a 401 names the scheme the server expects.
+            Self::Unauthenticated(_) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"ocop\""),
+                );
+            }
+            _ => {}
         }
         response
     }

@@ -62,6 +62,13 @@ pub fn actor_of(user: &str, role: &str, scope: &str) -> Result<Actor, ApiError> 
         })?;
     let scope = Scope::parse(scope)
         .map_err(|e| ApiError::Unauthenticated(format!("the token's scope is invalid: {e}")))?;
+    if !role.fits(&scope) {
+        return Err(ApiError::Unauthenticated(format!(
+            "the role {role} is not held in the scope {scope} (commune_officer: a commune, \
+             district_secretary: a district, provincial_secretary: a province, inspector: a \
+             province or national, central_secretary, auditor and admin: national)"
+        )));
+    }
     if user.trim().is_empty() {
         return Err(ApiError::Unauthenticated("the token names no user".into()));
     }
@@ -307,5 +314,27 @@ mod tests {
         assert!(actor_of("u", "mayor", "national").is_err());
         assert!(actor_of("u", "auditor", "province:6").is_err());
         assert!(actor_of(" ", "auditor", "national").is_err());
+        // Each role in the kind of scope the role table gives it, and only there.
+        for (role, fits, misfits) in [
+            ("commune_officer", "province:68/commune:24730", "national"),
+            (
+                "district_secretary",
+                "province:01/district:001",
+                "province:01",
+            ),
+            (
+                "provincial_secretary",
+                "province:68",
+                "province:68/commune:24730",
+            ),
+            ("inspector", "province:68", "province:68/commune:24730"),
+            ("inspector", "national", "province:01/district:001"),
+            ("central_secretary", "national", "province:68"),
+            ("auditor", "national", "province:68"),
+            ("admin", "national", "province:68"),
+        ] {
+            assert!(actor_of("u", role, fits).is_ok(), "{role} {fits}");
+            assert!(actor_of("u", role, misfits).is_err(), "{role} {misfits}");
+        }
     }
 }

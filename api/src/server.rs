@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderName, StatusCode};
+use axum::http::HeaderName;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -92,11 +92,8 @@ pub async fn not_found() -> ApiError {
 }
 
 /// The answer to a method a route does not support.
-pub async fn method_not_allowed() -> Response {
-    let mut response =
-        ApiError::InvalidRequest("this method is not allowed on this path".into()).into_response();
-    *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-    response
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed("this method is not allowed on this path".into())
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).

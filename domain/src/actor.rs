@@ -70,6 +70,22 @@ impl Role {
         }
     }
 
+    /// Whether `scope` is of the kind the contract's role table gives this role: a commune
+    /// for `commune_officer`, a district for `district_secretary`, a province for
+    /// `provincial_secretary`, a province or national for `inspector`, national for the
+    /// others.
+    pub fn fits(self, scope: &Scope) -> bool {
+        match self {
+            Role::CommuneOfficer => matches!(scope, Scope::Commune { .. }),
+            Role::DistrictSecretary => matches!(scope, Scope::District { .. }),
+            Role::ProvincialSecretary => matches!(scope, Scope::Province { .. }),
+            Role::Inspector => matches!(scope, Scope::Province { .. } | Scope::National),
+            Role::CentralSecretary | Role::Auditor | Role::Admin | Role::System => {
+                *scope == Scope::National
+            }
+        }
+    }
+
     /// Parses a role's wire name.
     pub fn parse(s: &str) -> Option<Role> {
         [

@@ -36,10 +36,26 @@ async fn refusals_record_nothing(server: &TestServer) {
         .post("x.y.z", &decision, &body)
         .await
         .problem(401, "unauthenticated");
-    server
+    let anonymous = server
         .get(None, "/api/v1/products")
         .await
         .problem(401, "unauthenticated");
+    assert_eq!(
+        anonymous.header("www-authenticate"),
+        Some("Bearer realm=\"ocop\"")
+    );
+    // A role outside the kind of scope the role table gives it.
+    for (role, scope) in [
+        ("commune_officer", "national"),
+        ("auditor", "province:68"),
+        ("provincial_secretary", "province:68/commune:24730"),
+    ] {
+        let misfit = server.token(role, scope, "lac-loai");
+        server
+            .get(Some(&misfit), "/api/v1/products")
+            .await
+            .problem(401, "unauthenticated");
+    }
     let forged = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ4Iiwicm9sZSI6ImFkbWluIiwic2NvcGUiOiJuYXRpb25hbCIsImlhdCI6MSwiZXhwIjo5OTk5OTk5OTk5LCJpc3MiOiJvY29wIn0.c2lnbmF0dXJl";
     server
         .get(Some(forged), "/api/v1/products")
@@ -223,6 +239,10 @@ async fn refusals_record_nothing(server: &TestServer) {
         .await
         .unwrap();
     assert_eq!(put.status().as_u16(), 405);
+    assert!(put.headers().contains_key("allow"));
+    let put: Value = put.json().await.unwrap();
+    assert_eq!(put["status"], 405, "{put}");
+    assert_eq!(put["code"], "invalid_request", "{put}");
 
     // A rule broken: the facts of the rule come back.
     let mut five = body.clone();
