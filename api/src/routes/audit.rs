@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::IntoParams;
 
-use super::queries::wait_for;
+use super::queries::{ReadParams, wait_for};
 use super::{ReadResponses, require_role};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -24,14 +24,17 @@ const AUDIT_ROLES: [Role; 2] = [Role::Auditor, Role::Admin];
     get,
     path = "/api/v1/ledger/digest",
     tag = "audit",
+    params(ReadParams),
     responses(ReadResponses),
     security(("bearer" = []))
 )]
 pub async fn ledger_digest(
     State(app): State<AppState>,
     Authenticated(actor): Authenticated,
+    Query(params): Query<ReadParams>,
 ) -> Result<Json<Value>, ApiError> {
     require_role(&actor, &AUDIT_ROLES, "read the ledger digest")?;
+    wait_for(&app, params.min_position).await?;
     let head = app.store.head().await?;
     Ok(Json(
         json!({ "global_position": head.global_position, "hash": head.hash }),
@@ -46,6 +49,8 @@ pub struct VerifyParams {
     /// A digest kept earlier, `<position>:<hash>`: proves nothing up to it changed and checks
     /// every event after it.
     pub from_digest: Option<String>,
+    /// Wait until the read side has applied this global position.
+    pub min_position: Option<i64>,
 }
 
 /// Recomputes the hash chain (from a kept digest, or from the start).
@@ -63,6 +68,7 @@ pub async fn ledger_verify(
     Query(params): Query<VerifyParams>,
 ) -> Result<Json<Value>, ApiError> {
     require_role(&actor, &AUDIT_ROLES, "verify the ledger")?;
+    wait_for(&app, params.min_position).await?;
     let from = params
         .from_digest
         .as_deref()
@@ -105,7 +111,7 @@ pub fn parse_digest(text: &str) -> Result<LedgerDigest, ApiError> {
     get,
     path = "/api/v1/products/{id}/audit",
     tag = "audit",
-    params(("id" = uuid::Uuid, Path, description = "The product id"), ProductAuditParams),
+    params(("id" = uuid::Uuid, Path, description = "The product id"), ReadParams),
     responses(ReadResponses),
     security(("bearer" = []))
 )]
@@ -113,7 +119,7 @@ pub async fn product_audit(
     State(app): State<AppState>,
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
-    Query(params): Query<ProductAuditParams>,
+    Query(params): Query<ReadParams>,
 ) -> Result<Json<Value>, ApiError> {
     require_role(
         &actor,
@@ -144,15 +150,6 @@ pub async fn product_audit(
     Ok(Json(
         serde_json::to_value(audit).map_err(|e| ApiError::Internal(e.to_string()))?,
     ))
-}
-
-/// Parameters of a product's audit.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ProductAuditParams {
-    /// Wait until the read side has applied this global position.
-    pub min_position: Option<i64>,
 }
 
 /// Filters of the decision audit.

@@ -37,6 +37,16 @@ pub async fn wait_for(app: &AppState, min_position: Option<i64>) -> Result<(), A
         })
 }
 
+/// The parameter of reads that take no other: the position to wait for.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReadParams {
+    /// Wait until the read side has applied this global position (503 with `Retry-After`
+    /// if it does not within 5 s).
+    pub min_position: Option<i64>,
+}
+
 /// Filters of the product list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -414,6 +424,8 @@ pub struct EventsParams {
     pub after: Option<i64>,
     /// Page size, 1–1000 (default 100).
     pub limit: Option<usize>,
+    /// Wait until the read side has applied this global position.
+    pub min_position: Option<i64>,
 }
 
 /// The global feed of every event in commit order, for integration (auditor, admin).
@@ -445,6 +457,7 @@ pub async fn events(
             "limit must be between 1 and 1000, not {limit}"
         )));
     }
+    wait_for(&app, params.min_position).await?;
     let events = app.store.read_all(after, limit).await?;
     let next_after = if events.len() == limit {
         events.last().map(|e| e.global_position)
@@ -459,13 +472,15 @@ pub async fn events(
     get,
     path = "/api/v1/public/products/{key}",
     tag = "public",
-    params(("key" = String, Path, description = "The product id or the certificate number")),
+    params(("key" = String, Path, description = "The product id or the certificate number"), ReadParams),
     responses(PublicResponses)
 )]
 pub async fn public_product(
     State(app): State<AppState>,
     Path(key): Path<String>,
+    Query(params): Query<ReadParams>,
 ) -> Result<Json<Value>, ApiError> {
+    wait_for(&app, params.min_position).await?;
     if key.contains('\0') {
         return Err(ApiError::NotFound(
             "no product or certificate with that key".into(),
@@ -488,6 +503,8 @@ pub struct RevocationsParams {
     pub since: Option<NaiveDate>,
     /// At most this many, 1–1000 (default 100), by decision date.
     pub limit: Option<usize>,
+    /// Wait until the read side has applied this global position.
+    pub min_position: Option<i64>,
 }
 
 /// The public notice of revoked recognitions — no token.
@@ -508,6 +525,7 @@ pub async fn public_revocations(
             "limit must be between 1 and 1000, not {limit}"
         )));
     }
+    wait_for(&app, params.min_position).await?;
     let items = app.read.revocations_since(params.since, limit).await?;
     Ok(Json(json!({ "items": items })))
 }

@@ -571,6 +571,39 @@ async fn pages_and_operations(server: &TestServer) {
         .await
         .problem(400, "invalid_request");
 
+    // Every read takes `min_position`, and refuses a parameter it does not know.
+    let at = &digest.body["global_position"];
+    for read in [
+        "/api/v1/events?after=0&min_position=",
+        "/api/v1/ledger/digest?min_position=",
+        "/api/v1/ledger/verify?min_position=",
+    ] {
+        server
+            .get(Some(&t.auditor), &format!("{read}{at}"))
+            .await
+            .expect(200);
+    }
+    server
+        .get(
+            None,
+            &format!("/api/v1/public/revocations?min_position={at}"),
+        )
+        .await
+        .expect(200);
+    let behind = server
+        .get(None, "/api/v1/public/revocations?min_position=999999")
+        .await;
+    assert!(behind.header("retry-after").is_some());
+    behind.problem(503, "unavailable");
+    server
+        .get(Some(&t.auditor), "/api/v1/ledger/digest?foo=1")
+        .await
+        .problem(400, "invalid_request");
+    server
+        .get(None, "/api/v1/public/products/OCOP-00-000000?foo=1")
+        .await
+        .problem(400, "invalid_request");
+
     let health = server.get(None, "/healthz").await.expect(200);
     assert_eq!(health.body["status"], "ok");
     let ready = server.get(None, "/readyz").await;
