@@ -236,6 +236,11 @@ const fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
 }
 
+/// The central council meets only with at least 5 of its 7 members present
+/// (`ocop-rules.md` §3, all versions so far). The engine enforces the quorum each council
+/// records; the ministry audit also holds central decisions to this floor.
+pub const CENTRAL_COUNCIL_MIN_PRESENT: u32 = 5;
+
 /// The star bands of `ocop-rules.md` §2, the same in all versions so far.
 pub const STAR_BANDS: &[StarBand] = &[
     StarBand { stars: 5, from: 90 },

@@ -29,7 +29,10 @@ use ocop_domain::events::{
     EventBody, LegacyRecognitionImported, MemberRole, RecognitionDecided, RecognitionRefused,
     RecognitionRevoked, ScoringOutcome,
 };
-use ocop_domain::rules::{Level, LevelResult, LevelRule, RuleBook, RuleVersion, RulesVersionId};
+use ocop_domain::rules::{
+    CENTRAL_COUNCIL_MIN_PRESENT, Level, LevelResult, LevelRule, RuleBook, RuleVersion,
+    RulesVersionId,
+};
 use ocop_domain::score::{Mean, band_stars, spread};
 use ocop_domain::state::{ConcludedResult, Council, EvaluationRound, Recognition};
 use ocop_domain::{Actor, CommuneCode, DistrictCode, ProvinceCode, Role, Scope, validity};
@@ -709,9 +712,24 @@ impl<'a> Judge<'a> {
                     .any(|m| m.member_id == card.member_id && m.role == MemberRole::Chair)
             });
             let q = council.quorum;
-            let quorum_met = present >= q.min_present && (!q.chair_required || chair_present);
+            // The regulation's floor for the central council, whatever quorum it recorded.
+            let floor = if level == Level::Central {
+                CENTRAL_COUNCIL_MIN_PRESENT
+            } else {
+                0
+            };
+            let quorum_met =
+                present >= q.min_present.max(floor) && (!q.chair_required || chair_present);
             self.derived.quorum_met = Some(quorum_met);
-            if !quorum_met {
+            if present < floor {
+                self.flag(
+                    FindingCode::QuorumNotMet,
+                    format!(
+                        "{present} card(s) counted; the central council ({}) meets only with at least {floor} of its members present (ocop-rules §3), whatever quorum it recorded ({})",
+                        council.council_ref, q.min_present
+                    ),
+                );
+            } else if !quorum_met {
                 self.flag(
                     FindingCode::QuorumNotMet,
                     format!(
@@ -800,7 +818,21 @@ impl<'a> Judge<'a> {
         })
     }
 
-    fn level_exists(&mut self, s: &Scored<'_>, level: Level) -> bool {
+    /// Whether the round's version has `level`; also flags a decision at a level that no
+    /// longer existed on its own date (a district decision after 2025-07-05, when the rules
+    /// in force have no district level), which the round's version alone would allow.
+    fn level_exists(&mut self, s: &Scored<'_>, level: Level, decided_on: NaiveDate) -> bool {
+        if let Ok(v) = self.rules.in_force_on(decided_on) {
+            if s.level_rule.is_some() && v.level(level).is_none() {
+                self.flag(
+                    FindingCode::LevelCannotAward,
+                    format!(
+                        "decided on {decided_on} at the {level} level, which the rules in force that day ({}) no longer have",
+                        v.id
+                    ),
+                );
+            }
+        }
         match (s.rv, s.level_rule) {
             (Some(rv), None) => {
                 self.flag(
@@ -862,7 +894,7 @@ impl<'a> Judge<'a> {
                 ),
             );
         }
-        if !self.level_exists(&s, e.level) {
+        if !self.level_exists(&s, e.level, e.decided_on) {
             return;
         }
         let Some(lr) = s.level_rule else {
@@ -934,7 +966,7 @@ impl<'a> Judge<'a> {
             return;
         };
         self.cites_scoring("refused", "refusal", e.decided_on, e.level, &e.mean, &s);
-        if !self.level_exists(&s, e.level) {
+        if !self.level_exists(&s, e.level, e.decided_on) {
             return;
         }
         if let Some(ScoringOutcome::Award { stars, .. }) = self.derived.outcome {

@@ -44,8 +44,12 @@ on_both_stores! {
         => super::provincial_five_stars;
     given_a_district_3_star_recognition_after_2025_07_05_when_audited_then_level_cannot_award
         => super::district_three_stars_after_the_district_level_ended;
+    given_a_district_3_star_decided_in_a_qd148_round_after_2025_07_05_when_audited_then_level_cannot_award
+        => super::district_three_stars_decided_after_the_district_level_ended;
     given_a_conclusion_with_three_cards_of_a_quorum_of_four_when_audited_then_quorum_not_met
         => super::quorum_not_met;
+    given_a_central_5_star_with_three_members_present_when_audited_then_quorum_not_met
+        => super::central_quorum_below_five;
     given_totals_spread_over_the_limit_without_rescoring_when_audited_then_spread_over_limit
         => super::spread_over_limit;
     given_a_recognition_despite_a_failed_mandatory_criterion_when_audited_then_mandatory_criterion_failed
@@ -251,6 +255,87 @@ async fn district_three_stars_after_the_district_level_ended(fx: &Fx) {
     e.authority = "UBND huyện Đắk Song".into();
     let at = fx.plant(id, &ds, EventBody::RecognitionDecided(e)).await;
     expect_only(fx, id, "level_cannot_award", at).await;
+}
+
+/// A round opened under `qd148-2023` keeps its version, but its district council decides
+/// after the district level ended: the engine records it (the round's version has the
+/// level), and the audit, judging the decision on its own date, reports it.
+async fn district_three_stars_decided_after_the_district_level_ended(fx: &Fx) {
+    let id = Uuid::now_v7();
+    register(fx, id, "2025-06-01", true).await;
+    open(fx, id, RoundKind::Initial, "2025-07-01").await;
+    let ds = district_secretary();
+    council(
+        fx,
+        id,
+        &ds,
+        Level::District,
+        5,
+        4,
+        &[60, 62, 58, 61, 59],
+        &[],
+        "2025-08-15",
+    )
+    .await;
+    conclude(fx, id, &ds, "2025-08-16").await;
+    decide(
+        fx,
+        id,
+        &ds,
+        Some(3),
+        "88/QĐ-UBND",
+        "UBND huyện Đắk Song",
+        "2025-09-01",
+    )
+    .await;
+    let at = fx.backend.store.head().await.unwrap().global_position;
+    let audit = fx.audit(id).await;
+    let finding = &audit.findings[0];
+    assert!(finding.detail.contains("qd1489-2025"), "{finding:?}");
+    expect_only(fx, id, "level_cannot_award", at).await;
+}
+
+/// The central council recorded a quorum of 3 of its 3 members and met it; the regulation
+/// wants at least 5 present.
+async fn central_quorum_below_five(fx: &Fx) {
+    let id = Uuid::now_v7();
+    scored_provincially(fx, id, &[92, 91, 93, 90, 94], &[]).await;
+    conclude(fx, id, &secretary(), "2025-09-16").await;
+    decide(
+        fx,
+        id,
+        &secretary(),
+        Some(4),
+        "156/QĐ-UBND",
+        AUTHORITY,
+        "2025-10-01",
+    )
+    .await;
+    council(
+        fx,
+        id,
+        &central(),
+        Level::Central,
+        3,
+        3,
+        &[92, 93, 94],
+        &[],
+        "2025-11-03",
+    )
+    .await;
+    conclude(fx, id, &central(), "2025-11-04").await;
+    decide(
+        fx,
+        id,
+        &central(),
+        Some(5),
+        "2361/QĐ-BNNMT",
+        "Bộ Nông nghiệp và Môi trường",
+        "2025-11-20",
+    )
+    .await;
+    let at = fx.backend.store.head().await.unwrap().global_position;
+    expect_only(fx, id, "quorum_not_met", at).await;
 }
 
 async fn quorum_not_met(fx: &Fx) {
