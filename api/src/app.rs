@@ -140,7 +140,7 @@ impl Background {
         license(name = "Proprietary")
     ),
     modifiers(&BearerAuth),
-    components(schemas(Problem, CommandAnswer)),
+    components(schemas(Problem, CommandAnswer, ocop_domain::state::ProductState)),
     tags(
         (name = "commands", description = "Advance a product's lifecycle; each records one event."),
         (name = "queries", description = "Current state, history, as-of replay, statistics."),
@@ -201,16 +201,23 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::metrics))
 }
 
-/// The OpenAPI 3.1 document of the API, generated from the routes.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented().split_for_parts().1
+/// The OpenAPI 3.1 document of the API, generated from the routes, with the schemas of
+/// the reads' answers ([`answers`](crate::answers)).
+pub fn openapi() -> serde_json::Value {
+    described(documented().split_for_parts().1)
+}
+
+fn described(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut doc = serde_json::to_value(doc).expect("the OpenAPI document serialises");
+    crate::answers::describe(&mut doc);
+    doc
 }
 
 /// The complete router: every route of the contract, `/api/openapi.json`, the fallbacks
 /// and the middleware.
 pub fn router(state: AppState, timeout: Duration) -> Router {
     let (routes, doc) = documented().split_for_parts();
-    let doc = Arc::new(doc);
+    let doc = Arc::new(described(doc));
     let routes = routes
         .route(
             "/api/openapi.json",

@@ -1,5 +1,6 @@
 //! The HTTP API (axum) and the `ocop` command line of the OCOP ledger.
 
+pub mod answers;
 pub mod app;
 pub mod auth;
 pub mod cli;

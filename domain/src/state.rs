@@ -459,22 +459,28 @@ pub struct Entry {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductState {
     /// Product id (`None` until registered).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub product_id: Option<Uuid>,
     /// Number of events applied.
     pub version: u64,
     /// Product name.
     pub name: String,
     /// Producer.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub producer: Option<Producer>,
     /// Product group.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub product_group: Option<ProductGroup>,
     /// Product set.
     pub product_set: Option<String>,
     /// Province.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub province: Option<ProvinceCode>,
     /// Commune.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub commune: Option<CommuneCode>,
     /// District.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub district: Option<DistrictCode>,
     /// Local product code.
     pub local_code: Option<String>,
@@ -483,10 +489,12 @@ pub struct ProductState {
     /// Status.
     pub status: Status,
     /// The current recognition.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub recognition: Option<Recognition>,
     /// Earlier recognitions, oldest first, each with its end.
     pub past_recognitions: Vec<Recognition>,
     /// The open round.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub current_evaluation: Option<EvaluationRound>,
     /// Closed rounds, oldest first.
     pub past_evaluations: Vec<EvaluationRound>,

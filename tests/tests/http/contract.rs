@@ -757,3 +757,219 @@ async fn the_openapi_document_lists_every_path_of_the_contract_and_resolves() {
     let _: utoipa::openapi::OpenApi =
         serde_json::from_value(doc).expect("a well-formed OpenAPI document");
 }
+
+/// Every read answers as the OpenAPI document's schema for it says: real answers — a
+/// product recognised, complained about, inspected and revoked, with a round open on
+/// another — checked against the document the server publishes.
+#[tokio::test]
+async fn every_read_answers_as_its_openapi_schema_says() {
+    let server = TestServer::sqlite().await;
+    let t = LamDong::tokens(&server);
+    let path = scored_in_lam_dong(&server, &t, "Cà phê Robusta Đắk Song", &[72, 74, 70]).await;
+    let decision =
+        super::lifecycle::recognition(4, "2025-09-20", "170/QĐ-UBND", "UBND tỉnh Lâm Đồng");
+    server
+        .post(
+            &t.province,
+            &format!("{path}/evaluations/current/decision"),
+            &decision,
+        )
+        .await
+        .expect(201);
+    let complaint = server
+        .post(
+            &t.inspector,
+            &format!("{path}/complaints"),
+            &json!({"received_on": "2025-10-02", "source": "press", "summary": "Báo phản ánh"}),
+        )
+        .await
+        .expect(201);
+    let history = server
+        .get(Some(&t.auditor), &format!("{path}/history"))
+        .await
+        .expect(200);
+    let complaint_id = history.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event_type"] == "ComplaintReceived")
+        .map(|e| e["event_id"].clone())
+        .unwrap();
+    server
+        .post(
+            &t.inspector,
+            &format!("{path}/inspections"),
+            &json!({"inspected_on": "2025-10-10", "authority": "Sở Y tế Lâm Đồng",
+                    "findings": "Không đạt", "compliant": false, "complaint_id": complaint_id}),
+        )
+        .await
+        .expect(201);
+    let revoked = server
+        .post(
+            &t.province,
+            &format!("{path}/revocation"),
+            &json!({"decided_on": "2025-10-20", "decision_no": "201/QĐ-UBND",
+                    "authority": "UBND tỉnh Lâm Đồng", "grounds": ["food_safety_violation"],
+                    "details": "Kết quả kiểm tra không đạt"}),
+        )
+        .await
+        .expect(201);
+    let open = scored_in_lam_dong(&server, &t, "Mắc ca Lâm Hà", &[80, 82, 81]).await;
+    let at = revoked.body["global_position"]
+        .as_i64()
+        .unwrap()
+        .max(complaint.body["global_position"].as_i64().unwrap());
+    let id = path.trim_start_matches("/api/v1/products/");
+    let doc = server.get(None, "/api/openapi.json").await.expect(200).body;
+    // The check finds what is wrong: a position as text, a hash missing.
+    let mut errors = Vec::new();
+    let digest = json!({"$ref": "#/components/schemas/LedgerDigest"});
+    check(
+        &doc,
+        &digest,
+        &json!({"global_position": "7"}),
+        "$",
+        &mut errors,
+    );
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    let reads = [
+        ("/api/v1/products", "/api/v1/products?limit=1".to_owned()),
+        ("/api/v1/products", "/api/v1/products".to_owned()),
+        ("/api/v1/products/{id}", path.clone()),
+        ("/api/v1/products/{id}", open.clone()),
+        (
+            "/api/v1/products/{id}",
+            format!("{path}?valid_on=2025-10-01"),
+        ),
+        (
+            "/api/v1/products/{id}",
+            format!("{path}?valid_on=2025-12-01"),
+        ),
+        ("/api/v1/products/{id}/history", format!("{path}/history")),
+        ("/api/v1/products/{id}/audit", format!("{path}/audit")),
+        (
+            "/api/v1/audits/decisions",
+            "/api/v1/audits/decisions".to_owned(),
+        ),
+        ("/api/v1/ledger/digest", "/api/v1/ledger/digest".to_owned()),
+        ("/api/v1/ledger/verify", "/api/v1/ledger/verify".to_owned()),
+        (
+            "/api/v1/stats",
+            "/api/v1/stats?group_by=province,stars,status".to_owned(),
+        ),
+        (
+            "/api/v1/events",
+            "/api/v1/events?after=0&limit=1000".to_owned(),
+        ),
+    ];
+    for (documented, read) in reads {
+        let sep = if read.contains('?') { '&' } else { '?' };
+        let answer = server
+            .get(Some(&t.auditor), &format!("{read}{sep}min_position={at}"))
+            .await
+            .expect(200);
+        assert_conforms(&doc, documented, &answer.body);
+    }
+    let public = server
+        .get(None, &format!("/api/v1/public/products/{id}"))
+        .await
+        .expect(200);
+    assert_conforms(&doc, "/api/v1/public/products/{key}", &public.body);
+    let notices = server
+        .get(None, "/api/v1/public/revocations")
+        .await
+        .expect(200);
+    assert_eq!(notices.body["items"].as_array().unwrap().len(), 1);
+    assert_conforms(&doc, "/api/v1/public/revocations", &notices.body);
+    server.close().await;
+}
+
+/// Asserts that `answer` is valid against the schema of `GET path`'s 200 answer.
+#[track_caller]
+fn assert_conforms(doc: &Value, path: &str, answer: &Value) {
+    let schema =
+        &doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+    assert!(schema.is_object(), "GET {path} documents no answer schema");
+    let mut errors = Vec::new();
+    check(doc, schema, answer, "$", &mut errors);
+    assert!(errors.is_empty(), "GET {path}: {errors:#?}\n{answer:#}");
+}
+
+/// JSON Schema as the OpenAPI document uses it: `$ref`, `oneOf`/`anyOf`/`allOf`, `type`,
+/// `enum`, `required`, `properties`, `additionalProperties` and `items`.
+fn check(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.trim_start_matches("#/components/schemas/");
+        let target = &doc["components"]["schemas"][name];
+        assert!(target.is_object(), "unresolved {r}");
+        return check(doc, target, value, at, errors);
+    }
+    let branches = |key: &str| schema[key].as_array().cloned().unwrap_or_default();
+    let one_of = branches("oneOf");
+    let any_of = branches("anyOf");
+    for alternatives in [one_of, any_of] {
+        if !alternatives.is_empty() {
+            let fits = alternatives.iter().any(|b| {
+                let mut e = Vec::new();
+                check(doc, b, value, at, &mut e);
+                e.is_empty()
+            });
+            if !fits {
+                errors.push(format!("{at}: fits none of {alternatives:?}"));
+            }
+        }
+    }
+    for part in branches("allOf") {
+        check(doc, &part, value, at, errors);
+    }
+    let kind = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if !types.is_empty()
+        && !types
+            .iter()
+            .any(|t| *t == kind || (*t == "number" && kind == "integer"))
+    {
+        errors.push(format!("{at}: a {kind}, documented as {types:?}"));
+        return;
+    }
+    if let Some(allowed) = schema["enum"].as_array() {
+        if !allowed.contains(value) {
+            errors.push(format!("{at}: {value} is not one of {allowed:?}"));
+        }
+    }
+    if let Value::Object(fields) = value {
+        for name in schema["required"].as_array().into_iter().flatten() {
+            let name = name.as_str().unwrap();
+            if !fields.contains_key(name) {
+                errors.push(format!("{at}: the required field {name} is missing"));
+            }
+        }
+        for (name, field) in fields {
+            let inner = format!("{at}.{name}");
+            match schema["properties"].get(name) {
+                Some(s) => check(doc, s, field, &inner, errors),
+                None if schema["additionalProperties"].is_object() => {
+                    check(doc, &schema["additionalProperties"], field, &inner, errors)
+                }
+                None => {}
+            }
+        }
+    }
+    if let (Value::Array(items), Some(_)) = (value, schema.get("items")) {
+        for (i, item) in items.iter().enumerate() {
+            check(doc, &schema["items"], item, &format!("{at}[{i}]"), errors);
+        }
+    }
+}
