@@ -140,7 +140,7 @@ pub fn require(
         Err(DomainError::Forbidden {
             role: actor.role,
             scope: actor.scope.clone(),
-            reason: format!("{what} for a product of {location}"),
+            reason: format!("{what}: the product is in {location}"),
         })
     }
 }

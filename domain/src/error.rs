@@ -24,7 +24,7 @@ pub enum DomainError {
         role: Role,
         /// The actor's scope.
         scope: Scope,
-        /// What was refused, e.g. `record a scorecard for a product of province 68`.
+        /// What was refused and where, e.g. `record a scorecard: the product is in province 68`.
         reason: String,
     },
     /// No such product.

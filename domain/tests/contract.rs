@@ -18,7 +18,7 @@ fn every_error() -> Vec<DomainError> {
         DomainError::Forbidden {
             role: Role::ProvincialSecretary,
             scope: Scope::parse("province:01").unwrap(),
-            reason: "decide on recognition for a product of province 68".into(),
+            reason: "decide on recognition: the product is in province 68".into(),
         },
         DomainError::NotRegistered,
         DomainError::AlreadyRegistered { product_id: id },

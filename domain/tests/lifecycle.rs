@@ -1210,7 +1210,7 @@ fn a_provincial_secretary_of_another_province_is_refused() {
     .then_error(DomainError::Forbidden {
         role: Role::ProvincialSecretary,
         scope: Scope::parse("province:01").unwrap(),
-        reason: "decide on recognition for a product of province 68, commune 24730".into(),
+        reason: "decide on recognition: the product is in province 68, commune 24730".into(),
     });
 }
 

@@ -515,7 +515,7 @@ impl<'a> Judge<'a> {
             self.flag(
                 FindingCode::ActorOutOfScope,
                 format!(
-                    "{} acting as {} in scope {} may not {what} for a product of {at}",
+                    "{} acting as {} in scope {} may not {what}: the product is in {at}",
                     a.user, a.role, a.scope
                 ),
             );
@@ -969,15 +969,24 @@ impl<'a> Judge<'a> {
         if !self.level_exists(&s, e.level, e.decided_on) {
             return;
         }
-        if let Some(ScoringOutcome::Award { stars, .. }) = self.derived.outcome {
-            self.flag(
+        match self.derived.outcome {
+            Some(ScoringOutcome::Award { stars, .. }) => self.flag(
                 FindingCode::RefusalContradictsScoring,
                 format!(
                     "refused although a mean of {} at the {} level awards {stars}★",
                     s.mean.display(),
                     e.level
                 ),
-            );
+            ),
+            Some(ScoringOutcome::Forward { to }) => self.flag(
+                FindingCode::RefusalContradictsScoring,
+                format!(
+                    "refused although a mean of {} at the {} level forwards the product to the {to} level",
+                    s.mean.display(),
+                    e.level
+                ),
+            ),
+            _ => {}
         }
     }
 

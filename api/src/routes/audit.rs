@@ -200,6 +200,16 @@ pub async fn decisions_audit(
             )));
         }
     }
+    if let Some(asked) = &params.rules_version {
+        let book = ocop_domain::RuleBook::standard();
+        if !book.versions().iter().any(|v| v.id.as_str() == asked) {
+            let known: Vec<&str> = book.versions().iter().map(|v| v.id.as_str()).collect();
+            return Err(ApiError::InvalidRequest(format!(
+                "rules_version {asked:?} is not a rule version; the versions are {}",
+                known.join(", ")
+            )));
+        }
+    }
     let mut province = params.province;
     if let Some(own) = actor.scope.province() {
         match &province {

@@ -70,6 +70,8 @@ on_both_stores! {
         => super::revocation_before_recognition;
     given_a_refusal_of_an_award_result_when_audited_then_refusal_contradicts_scoring
         => super::refusal_contradicts_scoring;
+    given_a_district_refusal_of_a_forwarding_result_when_audited_then_refusal_contradicts_scoring
+        => super::refusal_of_a_forward;
     given_a_recognition_without_a_conclusion_when_audited_then_no_concluded_scoring
         => super::no_concluded_scoring;
     given_a_conclusion_with_a_wrong_mean_when_audited_then_mean_mismatch
@@ -513,6 +515,52 @@ async fn refusal_contradicts_scoring(fx: &Fx) {
             }),
         )
         .await;
+    expect_only(fx, id, "refusal_contradicts_scoring", at).await;
+}
+
+/// A district council under `qd148-2023` concludes at 75, which forwards the product to
+/// the province; a district refusal is planted instead.
+async fn refusal_of_a_forward(fx: &Fx) {
+    let id = Uuid::now_v7();
+    register(fx, id, "2024-01-10", true).await;
+    open(fx, id, RoundKind::Initial, "2024-02-01").await;
+    let ds = district_secretary();
+    council(
+        fx,
+        id,
+        &ds,
+        Level::District,
+        5,
+        4,
+        FIVE_75,
+        &[],
+        "2024-03-01",
+    )
+    .await;
+    conclude(fx, id, &ds, "2024-03-02").await;
+    let at = fx
+        .plant(
+            id,
+            &ds,
+            EventBody::RecognitionRefused(RecognitionRefused {
+                round: 1,
+                rules_version: RulesVersionId::QD148_2023,
+                level: Level::District,
+                mean: "75.00".into(),
+                mandatory_failed: Vec::new(),
+                authority: "UBND huyện Đắk Song".into(),
+                decision_no: Some("12/QĐ-UBND".into()),
+                decided_on: d("2024-03-10"),
+                reason: "không đạt".into(),
+            }),
+        )
+        .await;
+    let audit = fx.audit(id).await;
+    assert!(
+        audit.findings[0].detail.contains("forwards"),
+        "{:?}",
+        audit.findings
+    );
     expect_only(fx, id, "refusal_contradicts_scoring", at).await;
 }
 

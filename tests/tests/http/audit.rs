@@ -107,6 +107,22 @@ async fn import_then_audit(server: &TestServer) {
         .body;
     assert_eq!(paged["decisions"].as_array().unwrap().len(), 2);
     assert!(paged["next_after"].is_i64());
+    let under = server
+        .get(
+            Some(&t.auditor),
+            "/api/v1/audits/decisions?rules_version=qd1489-2025",
+        )
+        .await
+        .expect(200)
+        .body;
+    assert!(under["decisions_checked"].as_i64().unwrap() > 0, "{under}");
+    server
+        .get(
+            Some(&t.auditor),
+            "/api/v1/audits/decisions?rules_version=qd1489",
+        )
+        .await
+        .problem(400, "invalid_request");
     // Scope: a provincial inspector audits only their province.
     let inspector = server.token("inspector", "province:22", "tt-quang-ninh");
     server
