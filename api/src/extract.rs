@@ -105,7 +105,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonCommand<T> {
             })?;
         let text = std::str::from_utf8(&bytes)
             .map_err(|_| ApiError::InvalidRequest("the body is not valid UTF-8".into()))?;
-        let value: serde_json::Value = serde_json::from_str(text)
+        let value = parse_json(text)
             .map_err(|e| ApiError::InvalidRequest(format!("malformed JSON: {e}")))?;
         if let Some(at) = nul_at(&value, "") {
             return Err(ApiError::InvalidRequest(format!(
@@ -131,6 +131,85 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonCommand<T> {
             body,
             fingerprint: hex::encode(hasher.finalize()),
         })
+    }
+}
+
+/// JSON text as a value, refusing an object that names a key twice: parsers disagree on
+/// which of the two counts, so such a body has no single meaning to record.
+fn parse_json(text: &str) -> Result<serde_json::Value, serde_json::Error> {
+    use serde::de::DeserializeSeed;
+    let mut parser = serde_json::Deserializer::from_str(text);
+    let value = UniqueKeys.deserialize(&mut parser)?;
+    parser.end()?;
+    Ok(value)
+}
+
+/// Builds a [`serde_json::Value`] like its own `Deserialize`, but fails on a repeated key.
+struct UniqueKeys;
+
+impl<'de> serde::de::DeserializeSeed<'de> for UniqueKeys {
+    type Value = serde_json::Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeys {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(UniqueKeys)? {
+            items.push(item);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut fields = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if fields.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key {key:?} appears twice in one object"
+                )));
+            }
+            let value = map.next_value_seed(UniqueKeys)?;
+            fields.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(fields))
     }
 }
 
@@ -277,6 +356,27 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_is_parsed_as_serde_json_parses_it_but_a_repeated_key_is_refused() {
+        for text in [
+            r#"{"a": [1, -2, 3.5, 1e400, true, null, "Mật ong"], "b": {"c": {}}, "d": []}"#,
+            r#""x""#,
+            "18446744073709551615",
+        ] {
+            let ours = parse_json(text);
+            let theirs = serde_json::from_str::<serde_json::Value>(text);
+            assert_eq!(ours.ok(), theirs.ok(), "{text}");
+        }
+        let twice = parse_json(r#"{"a": {"b": 1, "b": 2}}"#).unwrap_err();
+        assert!(twice.to_string().contains("\"b\" appears twice"), "{twice}");
+        assert!(parse_json(r#"{"a": 1} x"#).is_err());
+        let deep = "[".repeat(200) + &"]".repeat(200);
+        assert!(
+            parse_json(&deep).is_err(),
+            "the recursion limit still holds"
+        );
+    }
 
     #[test]
     fn nul_characters_are_found_wherever_they_hide() {

@@ -125,6 +125,22 @@ async fn refusals_record_nothing(server: &TestServer) {
         .await
         .problem(400, "invalid_request");
     raw(b"[1, 2]").await.problem(400, "invalid_request");
+    // A key given twice: which of the two to record is not ours to guess.
+    let twice = raw(
+        "{\"decided_on\": \"2025-09-20\", \"decided_on\": \"2025-09-21\", \"recognized\": true, \
+          \"stars\": 4, \"decision_no\": \"170/QĐ-UBND\", \"authority\": \"UBND tỉnh Lâm Đồng\"}"
+            .as_bytes(),
+    )
+    .await
+    .problem(400, "invalid_request");
+    assert!(
+        twice.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("decided_on"),
+        "{}",
+        twice.body
+    );
     raw(&[0x7b, 0xff, 0xfe, 0x7d])
         .await
         .problem(400, "invalid_request");
