@@ -27,7 +27,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use ocop_domain::authorization::{Grant, Place};
 use ocop_domain::events::{
     EventBody, LegacyRecognitionImported, MemberRole, RecognitionDecided, RecognitionRefused,
-    RecognitionRevoked, ScoringOutcome,
+    RecognitionRevoked, RevocationGround, ScoringOutcome,
 };
 use ocop_domain::rules::{
     CENTRAL_COUNCIL_MIN_PRESENT, Level, LevelResult, LevelRule, RuleBook, RuleVersion,
@@ -132,6 +132,9 @@ codes! {
     RevocationWithoutRecognition = "revocation_without_recognition", Error;
     /// A revocation dated before the recognition it revokes.
     RevocationBeforeRecognition = "revocation_before_recognition", Error;
+    /// A revocation on the ground "not re-evaluated after 36 months" of a recognition
+    /// still valid on the revocation date.
+    RevocationGroundNotMet = "revocation_ground_not_met", Error;
     /// A refusal although the re-derived result is an award.
     RefusalContradictsScoring = "refusal_contradicts_scoring", Error;
     /// A recognition or refusal with no concluded scoring at its level in its round.
@@ -1152,6 +1155,17 @@ impl<'a> Judge<'a> {
                 format!(
                     "revoked on {} before the recognition {} of {}",
                     e.decided_on, target.decision_no, target.decided_on
+                ),
+            );
+        }
+        if e.grounds.contains(&RevocationGround::NotReEvaluated)
+            && e.decided_on <= target.valid_until
+        {
+            self.flag(
+                FindingCode::RevocationGroundNotMet,
+                format!(
+                    "revoked on {} as not re-evaluated after 36 months, but the recognition {} was valid until {}",
+                    e.decided_on, target.decision_no, target.valid_until
                 ),
             );
         }
