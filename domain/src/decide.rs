@@ -398,6 +398,11 @@ impl<'a> Ctx<'a> {
             return Err(DomainError::EmptyDossier);
         }
         check_documents(&c.documents)?;
+        if rv.first_level().level == Level::District && s.district.is_none() {
+            return Err(DomainError::DistrictRequired {
+                rules_version: rv.id.clone(),
+            });
+        }
         Ok(EventBody::EvaluationOpened(EvaluationOpened {
             round: s.rounds_opened() + 1,
             kind: c.kind,

@@ -130,6 +130,15 @@ pub enum DomainError {
         /// Conclusion date.
         concluded_on: NaiveDate,
     },
+    /// A round that starts at a district council, for a product recorded without a
+    /// district: no district council could take it up.
+    #[error(
+        "rounds under {rules_version} start at a district council, but the product was registered without a district code"
+    )]
+    DistrictRequired {
+        /// The version in force on the opening date.
+        rules_version: RulesVersionId,
+    },
     /// The round's rule version has no such level.
     #[error("rules version {rules_version} has no {level} level")]
     LevelNotInRulesVersion {
@@ -332,6 +341,7 @@ impl DomainError {
             DomainError::EmptyDossier => "empty_dossier",
             DomainError::DateBeforeEarlierStep { .. } => "date_before_earlier_step",
             DomainError::DecisionBeforeScoring { .. } => "decision_before_scoring",
+            DomainError::DistrictRequired { .. } => "district_required",
             DomainError::LevelNotInRulesVersion { .. } => "level_not_in_rules_version",
             DomainError::CouncilOutOfTurn { .. } => "council_out_of_turn",
             DomainError::DuplicateMember { .. } => "duplicate_member",

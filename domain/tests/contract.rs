@@ -64,6 +64,9 @@ fn every_error() -> Vec<DomainError> {
             decided_on: d("2025-09-11"),
             concluded_on: d("2025-09-12"),
         },
+        DomainError::DistrictRequired {
+            rules_version: RulesVersionId::QD148_2023,
+        },
         DomainError::LevelNotInRulesVersion {
             level: Level::District,
             rules_version: RulesVersionId::QD1489_2025,

@@ -565,6 +565,28 @@ fn there_is_no_district_council_under_qd1489_2025() {
 }
 
 #[test]
+fn a_round_that_starts_at_a_district_council_needs_a_product_with_a_district() {
+    // Lâm Đồng's product is recorded with its commune only: under qd148-2023 no district
+    // council could take the round up, so it is not opened (it would be stuck).
+    let mut s = Scenario::lam_dong();
+    s.register("2023-05-01");
+    let officer = s.officer();
+    s.when(
+        officer.clone(),
+        Scenario::open_body(RoundKind::Initial, "2024-01-10"),
+    )
+    .then_error(DomainError::DistrictRequired {
+        rules_version: qd148(),
+    });
+    // From 2025-07-06 the round starts at the commune: the same product opens one.
+    s.when(
+        officer,
+        Scenario::open_body(RoundKind::Initial, "2025-09-01"),
+    )
+    .then_accepted();
+}
+
+#[test]
 fn a_provincial_secretary_cannot_convene_a_district_council() {
     let mut s = Scenario::ha_noi_district();
     s.register("2023-05-01")
