@@ -13,18 +13,7 @@ use super::support::*;
 /// qd1489-2025: commune → provincial 4★ with the potential-5★ flag → central 5★.
 async fn five_stars_through_the_central_council(fx: &Fx) -> Uuid {
     let id = Uuid::now_v7();
-    scored_provincially(fx, id, &[92, 91, 93, 90, 94], &[]).await;
-    conclude(fx, id, &secretary(), "2025-09-16").await;
-    decide(
-        fx,
-        id,
-        &secretary(),
-        Some(4),
-        "156/QĐ-UBND",
-        AUTHORITY,
-        "2025-10-01",
-    )
-    .await;
+    awaiting_the_central_council(fx, id).await;
     council(
         fx,
         id,

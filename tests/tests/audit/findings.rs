@@ -303,18 +303,7 @@ async fn district_three_stars_decided_after_the_district_level_ended(fx: &Fx) {
 /// wants at least 5 present.
 async fn central_quorum_below_five(fx: &Fx) {
     let id = Uuid::now_v7();
-    scored_provincially(fx, id, &[92, 91, 93, 90, 94], &[]).await;
-    conclude(fx, id, &secretary(), "2025-09-16").await;
-    decide(
-        fx,
-        id,
-        &secretary(),
-        Some(4),
-        "156/QĐ-UBND",
-        AUTHORITY,
-        "2025-10-01",
-    )
-    .await;
+    awaiting_the_central_council(fx, id).await;
     council(
         fx,
         id,

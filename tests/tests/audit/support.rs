@@ -386,6 +386,23 @@ pub async fn scored_provincially(fx: &Fx, product_id: Uuid, totals: &[u32], fail
     .await;
 }
 
+/// A product scored 90–94 by the province under `qd1489-2025` and recognised 4★ with the
+/// potential-5★ flag on 2025-10-01 (156/QĐ-UBND): it awaits the central council.
+pub async fn awaiting_the_central_council(fx: &Fx, product_id: Uuid) {
+    scored_provincially(fx, product_id, &[92, 91, 93, 90, 94], &[]).await;
+    conclude(fx, product_id, &secretary(), "2025-09-16").await;
+    decide(
+        fx,
+        product_id,
+        &secretary(),
+        Some(4),
+        "156/QĐ-UBND",
+        AUTHORITY,
+        "2025-10-01",
+    )
+    .await;
+}
+
 /// The honest conclusion of the council sitting now, as `decide` would write it.
 pub fn honest_conclusion(state: &ProductState, concluded_on: &str) -> ScoringConcluded {
     let round = state.current_evaluation.as_ref().expect("an open round");
