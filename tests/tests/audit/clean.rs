@@ -14,29 +14,7 @@ use super::support::*;
 async fn five_stars_through_the_central_council(fx: &Fx) -> Uuid {
     let id = Uuid::now_v7();
     awaiting_the_central_council(fx, id).await;
-    council(
-        fx,
-        id,
-        &central(),
-        Level::Central,
-        7,
-        5,
-        &[91, 92, 93, 90, 94, 91, 92],
-        &[],
-        "2025-11-10",
-    )
-    .await;
-    conclude(fx, id, &central(), "2025-11-11").await;
-    decide(
-        fx,
-        id,
-        &central(),
-        Some(5),
-        "2361/QĐ-BNNMT",
-        "Bộ Nông nghiệp và Môi trường",
-        "2025-12-01",
-    )
-    .await;
+    five_stars_from_the_central_council(fx, id, 7, 5, &[91, 92, 93, 90, 94, 91, 92]).await;
     id
 }
 

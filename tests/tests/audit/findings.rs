@@ -304,29 +304,7 @@ async fn district_three_stars_decided_after_the_district_level_ended(fx: &Fx) {
 async fn central_quorum_below_five(fx: &Fx) {
     let id = Uuid::now_v7();
     awaiting_the_central_council(fx, id).await;
-    council(
-        fx,
-        id,
-        &central(),
-        Level::Central,
-        3,
-        3,
-        &[92, 93, 94],
-        &[],
-        "2025-11-03",
-    )
-    .await;
-    conclude(fx, id, &central(), "2025-11-04").await;
-    decide(
-        fx,
-        id,
-        &central(),
-        Some(5),
-        "2361/QĐ-BNNMT",
-        "Bộ Nông nghiệp và Môi trường",
-        "2025-11-20",
-    )
-    .await;
+    five_stars_from_the_central_council(fx, id, 3, 3, &[92, 93, 94]).await;
     let at = fx.backend.store.head().await.unwrap().global_position;
     expect_only(fx, id, "quorum_not_met", at).await;
 }

@@ -403,6 +403,41 @@ pub async fn awaiting_the_central_council(fx: &Fx, product_id: Uuid) {
     .await;
 }
 
+/// The central council — `members` of them, `quorum` required — scores `totals` on
+/// 2025-11-10 and the ministry awards 5★ on 2025-12-01 (2361/QĐ-BNNMT).
+pub async fn five_stars_from_the_central_council(
+    fx: &Fx,
+    product_id: Uuid,
+    members: usize,
+    quorum: u32,
+    totals: &[u32],
+) {
+    let ministry = central();
+    council(
+        fx,
+        product_id,
+        &ministry,
+        Level::Central,
+        members,
+        quorum,
+        totals,
+        &[],
+        "2025-11-10",
+    )
+    .await;
+    conclude(fx, product_id, &ministry, "2025-11-11").await;
+    decide(
+        fx,
+        product_id,
+        &ministry,
+        Some(5),
+        "2361/QĐ-BNNMT",
+        "Bộ Nông nghiệp và Môi trường",
+        "2025-12-01",
+    )
+    .await;
+}
+
 /// The honest conclusion of the council sitting now, as `decide` would write it.
 pub fn honest_conclusion(state: &ProductState, concluded_on: &str) -> ScoringConcluded {
     let round = state.current_evaluation.as_ref().expect("an open round");
