@@ -266,22 +266,9 @@ async fn district_three_stars_after_the_district_level_ended(fx: &Fx) {
 /// level), and the audit, judging the decision on its own date, reports it.
 async fn district_three_stars_decided_after_the_district_level_ended(fx: &Fx) {
     let id = Uuid::now_v7();
-    register(fx, id, "2025-06-01", true).await;
-    open(fx, id, RoundKind::Initial, "2025-07-01").await;
+    concluded_by_a_district_council(fx, id, "2025-07-01", &[60, 62, 58, 61, 59], "2025-08-15")
+        .await;
     let ds = district_secretary();
-    council(
-        fx,
-        id,
-        &ds,
-        Level::District,
-        5,
-        4,
-        &[60, 62, 58, 61, 59],
-        &[],
-        "2025-08-15",
-    )
-    .await;
-    conclude(fx, id, &ds, "2025-08-16").await;
     decide(
         fx,
         id,
@@ -502,22 +489,8 @@ async fn refusal_contradicts_scoring(fx: &Fx) {
 /// the province; a district refusal is planted instead.
 async fn refusal_of_a_forward(fx: &Fx) {
     let id = Uuid::now_v7();
-    register(fx, id, "2024-01-10", true).await;
-    open(fx, id, RoundKind::Initial, "2024-02-01").await;
+    concluded_by_a_district_council(fx, id, "2024-02-01", FIVE_75, "2024-03-01").await;
     let ds = district_secretary();
-    council(
-        fx,
-        id,
-        &ds,
-        Level::District,
-        5,
-        4,
-        FIVE_75,
-        &[],
-        "2024-03-01",
-    )
-    .await;
-    conclude(fx, id, &ds, "2024-03-02").await;
     let at = fx
         .plant(
             id,

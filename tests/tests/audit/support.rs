@@ -438,6 +438,34 @@ pub async fn five_stars_from_the_central_council(
     .await;
 }
 
+/// A product with a district, registered and opened on `opened_on` (under a version with a
+/// district level), scored by a district council of 5 (quorum 4 with the chair) with
+/// `totals` on `scored_on`, concluded that day.
+pub async fn concluded_by_a_district_council(
+    fx: &Fx,
+    product_id: Uuid,
+    opened_on: &str,
+    totals: &[u32],
+    scored_on: &str,
+) {
+    register(fx, product_id, opened_on, true).await;
+    open(fx, product_id, RoundKind::Initial, opened_on).await;
+    let district = district_secretary();
+    council(
+        fx,
+        product_id,
+        &district,
+        Level::District,
+        5,
+        4,
+        totals,
+        &[],
+        scored_on,
+    )
+    .await;
+    conclude(fx, product_id, &district, scored_on).await;
+}
+
 /// The honest conclusion of the council sitting now, as `decide` would write it.
 pub fn honest_conclusion(state: &ProductState, concluded_on: &str) -> ScoringConcluded {
     let round = state.current_evaluation.as_ref().expect("an open round");
