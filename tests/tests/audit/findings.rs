@@ -119,16 +119,7 @@ async fn concluded_at_75(fx: &Fx) -> Uuid {
 /// A product recognised 4★ through the domain on 2025-10-01.
 async fn recognised_4_stars(fx: &Fx) -> Uuid {
     let id = concluded_at_75(fx).await;
-    decide(
-        fx,
-        id,
-        &secretary(),
-        Some(4),
-        "156/QĐ-UBND",
-        AUTHORITY,
-        "2025-10-01",
-    )
-    .await;
+    provincial_4_stars(fx, id).await;
     id
 }
 
@@ -302,16 +293,7 @@ async fn quorum_not_met(fx: &Fx) {
     let c = honest_conclusion(&fx.state(id).await, "2025-09-16");
     fx.plant(id, &secretary(), EventBody::ScoringConcluded(c))
         .await;
-    decide(
-        fx,
-        id,
-        &secretary(),
-        Some(4),
-        "156/QĐ-UBND",
-        AUTHORITY,
-        "2025-10-01",
-    )
-    .await;
+    provincial_4_stars(fx, id).await;
     let at = fx.backend.store.head().await.unwrap().global_position;
     expect_only(fx, id, "quorum_not_met", at).await;
 }
@@ -322,16 +304,7 @@ async fn spread_over_limit(fx: &Fx) {
     let c = honest_conclusion(&fx.state(id).await, "2025-09-16");
     fx.plant(id, &secretary(), EventBody::ScoringConcluded(c))
         .await;
-    decide(
-        fx,
-        id,
-        &secretary(),
-        Some(4),
-        "156/QĐ-UBND",
-        AUTHORITY,
-        "2025-10-01",
-    )
-    .await;
+    provincial_4_stars(fx, id).await;
     let at = fx.backend.store.head().await.unwrap().global_position;
     expect_only(fx, id, "spread_over_limit", at).await;
 }
@@ -342,16 +315,7 @@ async fn mandatory_criterion_failed(fx: &Fx) {
     let c = honest_conclusion(&fx.state(id).await, "2025-09-16");
     fx.plant(id, &secretary(), EventBody::ScoringConcluded(c))
         .await;
-    decide(
-        fx,
-        id,
-        &secretary(),
-        Some(4),
-        "156/QĐ-UBND",
-        AUTHORITY,
-        "2025-10-01",
-    )
-    .await;
+    provincial_4_stars(fx, id).await;
     let at = fx.backend.store.head().await.unwrap().global_position;
     expect_only(fx, id, "mandatory_criterion_failed", at).await;
     let audit = fx.audit(id).await;
@@ -550,16 +514,7 @@ async fn mean_mismatch(fx: &Fx) {
     c.mean_display = c.mean.display();
     fx.plant(id, &secretary(), EventBody::ScoringConcluded(c))
         .await;
-    decide(
-        fx,
-        id,
-        &secretary(),
-        Some(4),
-        "156/QĐ-UBND",
-        AUTHORITY,
-        "2025-10-01",
-    )
-    .await;
+    provincial_4_stars(fx, id).await;
     let at = fx.backend.store.head().await.unwrap().global_position;
     expect_only(fx, id, "mean_mismatch", at).await;
     let audit = fx.audit(id).await;
@@ -629,16 +584,7 @@ async fn part_above_maximum(fx: &Fx) {
     )
     .await;
     conclude(fx, id, &secretary(), "2025-09-16").await;
-    decide(
-        fx,
-        id,
-        &secretary(),
-        Some(4),
-        "156/QĐ-UBND",
-        AUTHORITY,
-        "2025-10-01",
-    )
-    .await;
+    provincial_4_stars(fx, id).await;
     let at = fx.backend.store.head().await.unwrap().global_position;
     expect_only(fx, id, "part_above_maximum", at).await;
 }

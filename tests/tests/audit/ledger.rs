@@ -173,16 +173,7 @@ async fn the_auditors_script_agrees_and_a_tampered_row_is_found_at_its_position(
     let first = Uuid::now_v7();
     scored_provincially(fx, first, &[75, 76, 74, 75, 75], &[]).await;
     conclude(fx, first, &secretary(), "2025-09-16").await;
-    decide(
-        fx,
-        first,
-        &secretary(),
-        Some(4),
-        "156/QĐ-UBND",
-        AUTHORITY,
-        "2025-10-01",
-    )
-    .await;
+    provincial_4_stars(fx, first).await;
     legacy_import::import_csv(
         &fx.service(),
         LEGACY.as_bytes(),

@@ -386,11 +386,8 @@ pub async fn scored_provincially(fx: &Fx, product_id: Uuid, totals: &[u32], fail
     .await;
 }
 
-/// A product scored 90–94 by the province under `qd1489-2025` and recognised 4★ with the
-/// potential-5★ flag on 2025-10-01 (156/QĐ-UBND): it awaits the central council.
-pub async fn awaiting_the_central_council(fx: &Fx, product_id: Uuid) {
-    scored_provincially(fx, product_id, &[92, 91, 93, 90, 94], &[]).await;
-    conclude(fx, product_id, &secretary(), "2025-09-16").await;
+/// The province's 4★ decision of 2025-10-01 (156/QĐ-UBND) on the scoring concluded.
+pub async fn provincial_4_stars(fx: &Fx, product_id: Uuid) {
     decide(
         fx,
         product_id,
@@ -401,6 +398,14 @@ pub async fn awaiting_the_central_council(fx: &Fx, product_id: Uuid) {
         "2025-10-01",
     )
     .await;
+}
+
+/// A product scored 90–94 by the province under `qd1489-2025` and recognised 4★ with the
+/// potential-5★ flag on 2025-10-01 (156/QĐ-UBND): it awaits the central council.
+pub async fn awaiting_the_central_council(fx: &Fx, product_id: Uuid) {
+    scored_provincially(fx, product_id, &[92, 91, 93, 90, 94], &[]).await;
+    conclude(fx, product_id, &secretary(), "2025-09-16").await;
+    provincial_4_stars(fx, product_id).await;
 }
 
 /// The central council — `members` of them, `quorum` required — scores `totals` on
