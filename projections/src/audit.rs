@@ -155,6 +155,10 @@ codes! {
     /// A legacy record whose stars are below what its score earns at every level that
     /// awards (e.g. 3★ for 75 points).
     LegacyStarsInconsistentWithScore = "legacy_stars_inconsistent_with_score", Warning;
+    /// A recognition with fewer stars than the level's result for the mean (e.g. 3★ for a
+    /// provincial mean of 95, which also ends the product's way to the central council):
+    /// allowed, but the council's result was not followed in full.
+    StarsBelowResult = "stars_below_result", Warning;
     /// The validity date written in the legacy list is not the decision date + 36 months.
     LegacyValidUntilMismatch = "legacy_valid_until_mismatch", Warning;
     /// The legacy list lacks evidence other than the score (validity date, commune, local
@@ -923,6 +927,17 @@ impl<'a> Judge<'a> {
                     e.level,
                     s.mean.display(),
                     stars_or_none(self.derived.max_stars.unwrap_or(0))
+                ),
+            );
+        } else if e.stars < self.derived.max_stars.unwrap_or(0) {
+            self.flag(
+                FindingCode::StarsBelowResult,
+                format!(
+                    "{}★ awarded where under {rv_id} the {} level's result for a mean of {} is {}★",
+                    e.stars,
+                    e.level,
+                    s.mean.display(),
+                    self.derived.max_stars.unwrap_or(0)
                 ),
             );
         }

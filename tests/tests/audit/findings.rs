@@ -40,6 +40,8 @@ macro_rules! on_both_stores {
 on_both_stores! {
     given_a_4_star_recognition_for_a_mean_of_65_when_audited_then_stars_above_band
         => super::stars_above_band;
+    given_a_3_star_recognition_for_a_mean_of_75_when_audited_then_stars_below_result
+        => super::stars_below_result;
     given_a_provincial_5_star_recognition_when_audited_then_level_cannot_award
         => super::provincial_five_stars;
     given_a_district_3_star_recognition_after_2025_07_05_when_audited_then_level_cannot_award
@@ -146,6 +148,24 @@ async fn stars_above_band(fx: &Fx) {
         .plant(id, &secretary(), EventBody::RecognitionDecided(e))
         .await;
     expect_only(fx, id, "stars_above_band", at).await;
+}
+
+/// The engine lets a decision give fewer stars than the result (RULE-DECISIONS 10); the
+/// audit points it out.
+async fn stars_below_result(fx: &Fx) {
+    let id = concluded_at_75(fx).await;
+    decide(
+        fx,
+        id,
+        &secretary(),
+        Some(3),
+        "156/QĐ-UBND",
+        AUTHORITY,
+        "2025-10-01",
+    )
+    .await;
+    let at = fx.backend.store.head().await.unwrap().global_position;
+    expect_only(fx, id, "stars_below_result", at).await;
 }
 
 async fn provincial_five_stars(fx: &Fx) {
