@@ -67,6 +67,10 @@ fn date() -> Value {
     json!({"type": "string", "format": "date"})
 }
 
+fn date_or_null() -> Value {
+    json!({"type": ["string", "null"], "format": "date"})
+}
+
 fn id() -> Value {
     json!({"type": "string", "format": "uuid"})
 }
@@ -202,7 +206,7 @@ fn schemas() -> Value {
                 "stars": {"type": ["integer", "null"]},
                 "rules_version": text_or_null(),
                 "decision_no": text_or_null(),
-                "decided_on": date(),
+                "decided_on": date_or_null(),
                 "authority": text_or_null(),
                 "province": text(),
                 "findings": list(reference("Finding")),
@@ -285,12 +289,12 @@ fn schemas() -> Value {
                 "producer": text(),
                 "product_group": text(),
                 "province": text(),
-                "stars": {"type": "integer"},
-                "valid_until": date(),
+                "stars": {"type": ["integer", "null"]},
+                "valid_until": date_or_null(),
                 "status": text(),
                 "certificate_no": text_or_null(),
-                "decision_no": text(),
-                "authority": text(),
+                "decision_no": text_or_null(),
+                "authority": text_or_null(),
             }),
         ),
     );
@@ -305,12 +309,12 @@ fn schemas() -> Value {
                     "name": text(),
                     "producer": text(),
                     "province": text(),
-                    "stars": integer(),
+                    "stars": {"type": ["integer", "null"]},
                     "certificate_no": text_or_null(),
-                    "recognition_decision_no": text(),
+                    "recognition_decision_no": text_or_null(),
                     "decided_on": date(),
-                    "decision_no": text(),
-                    "authority": text(),
+                    "decision_no": text_or_null(),
+                    "authority": text_or_null(),
                     "grounds": list(text()),
                     "details": text_or_null(),
                 }),
