@@ -897,6 +897,55 @@ async fn every_read_answers_as_its_openapi_schema_says() {
         .expect(200);
     assert_eq!(notices.body["items"].as_array().unwrap().len(), 1);
     assert_conforms(&doc, "/api/v1/public/revocations", &notices.body);
+
+    // Every lifecycle path of the demo data set: legacy records, district rounds, 5★,
+    // "không đạt", expiries, revocations, withdrawals, corrections.
+    server.ocop(&["demo"]).await.unwrap();
+    let head = server
+        .get(Some(&t.auditor), "/api/v1/ledger/digest")
+        .await
+        .expect(200)
+        .body["global_position"]
+        .clone();
+    let all = server
+        .get(
+            Some(&t.auditor),
+            &format!("/api/v1/products?limit=500&min_position={head}"),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert!(all["items"].as_array().unwrap().len() > 50, "{all}");
+    assert_conforms(&doc, "/api/v1/products", &all);
+    for product in all["items"].as_array().unwrap() {
+        let id = product["product_id"].as_str().unwrap();
+        for documented in [
+            "/api/v1/products/{id}",
+            "/api/v1/products/{id}/audit",
+            "/api/v1/products/{id}/history",
+        ] {
+            let read = documented.replace("{id}", id);
+            let answer = server.get(Some(&t.auditor), &read).await.expect(200);
+            assert_conforms(&doc, documented, &answer.body);
+        }
+        let public = server
+            .get(None, &format!("/api/v1/public/products/{id}"))
+            .await;
+        if public.status.as_u16() == 200 {
+            assert_conforms(&doc, "/api/v1/public/products/{key}", &public.body);
+        }
+    }
+    for (documented, read) in [
+        ("/api/v1/audits/decisions", "/api/v1/audits/decisions"),
+        (
+            "/api/v1/public/revocations",
+            "/api/v1/public/revocations?limit=1000",
+        ),
+        ("/api/v1/events", "/api/v1/events?after=0&limit=1000"),
+    ] {
+        let answer = server.get(Some(&t.auditor), read).await.expect(200);
+        assert_conforms(&doc, documented, &answer.body);
+    }
     server.close().await;
 }
 
