@@ -73,6 +73,7 @@ impl PgStore {
                 pool: pool.clone(),
                 listener: Some(listener),
                 last_head: None,
+                known: KnownVersions::default(),
                 catch_up: false,
                 position: position.clone(),
             },
@@ -190,6 +191,9 @@ struct PgWriter {
     /// reading the database; if it is not, that batch's basis check fails and it is
     /// planned again from the database.
     last_head: Option<Head>,
+    /// The versions of streams as of `last_head`: what the next batch may be planned on
+    /// without checking them.
+    known: KnownVersions,
     /// Set when notifications may have been lost (the connection was replaced): the head
     /// must be read again before the known position can be trusted to be current.
     catch_up: bool,
@@ -249,39 +253,112 @@ const WRITE: &str = "SELECT ocop_append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9
      $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, \
      $29, $30, $31, $32)";
 
-/// What a plan was made against: the head, every stream's version and the absence of
-/// every command key of the batch.
+/// What the statement checks under the head lock before it writes a plan: the head the
+/// plan was made on and the versions of the streams it was not known to be at. The
+/// absence of the batch's command keys is held by the `commands` table's primary key: a
+/// key already recorded fails the statement (a unique violation), and nothing is written.
 struct Basis<'a> {
     head: &'a Head,
-    versions: &'a HashMap<Uuid, i64>,
-    /// The command keys not recorded yet.
-    new_commands: Vec<Uuid>,
+    check: &'a [(Uuid, i64)],
 }
 
-/// One batch. When this writer's last commit is the basis and every request states the
-/// version it expects, the plan is made from those and written in one round trip, in a
-/// statement that checks the basis under the head lock; otherwise — or when that check
-/// finds the log moved on — the head is locked, the streams and keys are read, and the
-/// plan is made from what the database holds.
+/// How many streams' versions a writer keeps: more than every product of the programme.
+/// Past it the map starts again empty; a stream not in it is only checked, not refused.
+const MAX_KNOWN_VERSIONS: usize = 100_000;
+
+/// The versions of the streams this writer has read under the head lock or appended to
+/// since, as of its last commit (`PgWriter::last_head`). While the head is still that
+/// commit — which the statement's head condition proves — no one has appended since, so
+/// these are the streams' versions in the database and a batch on them needs no check.
+/// Emptied whenever the writer plans under the lock (the head had moved, or was unknown).
+#[derive(Debug, Default)]
+struct KnownVersions(HashMap<Uuid, i64>);
+
+/// The versions a batch is planned on without the head lock, and those of them that the
+/// statement must check (the streams whose versions were not known).
+struct Assumed {
+    versions: HashMap<Uuid, i64>,
+    check: Vec<(Uuid, i64)>,
+}
+
+impl KnownVersions {
+    /// The version each stream of `batch` is planned on — its known version, or else what
+    /// the first request on it expects — and the streams that were not known, which the
+    /// statement checks. `None` when a request on a stream not known accepts any version.
+    fn basis(&self, batch: &[&Prepared]) -> Option<Assumed> {
+        let mut versions = HashMap::with_capacity(batch.len());
+        let mut check = Vec::new();
+        for p in batch {
+            let stream = p.request.stream_id;
+            if versions.contains_key(&stream) {
+                continue;
+            }
+            let version = match self.0.get(&stream) {
+                Some(known) => *known,
+                None => {
+                    let stated = match p.request.expected {
+                        ExpectedVersion::NoStream => 0,
+                        ExpectedVersion::Exact(v) => v,
+                        ExpectedVersion::Any => return None,
+                    };
+                    check.push((stream, stated));
+                    stated
+                }
+            };
+            versions.insert(stream, version);
+        }
+        Some(Assumed { versions, check })
+    }
+
+    /// Records what a committed `plan` leaves the streams at, from the `versions` it was
+    /// planned on (checked, or known).
+    fn learn(&mut self, versions: &HashMap<Uuid, i64>, plan: &Plan) {
+        if self.0.len() + versions.len() > MAX_KNOWN_VERSIONS {
+            self.0.clear();
+        }
+        self.0.extend(versions);
+        for e in &plan.events {
+            self.0.insert(e.stream_id, e.version);
+        }
+    }
+}
+
+/// One batch. When this writer's last commit is the basis and every stream's version is
+/// known or stated by its requests, the plan is made from those and written in one round
+/// trip, in a statement that checks the basis under the head lock; otherwise — or when
+/// that statement finds the log moved on, or a command key already recorded — the head is
+/// locked, the streams and keys are read, and the plan is made from what the database
+/// holds.
 async fn run_batch(
     conn: &mut PgConnection,
     batch: &[&Prepared],
     last_head: Option<Head>,
+    known: &mut KnownVersions,
 ) -> Result<Plan, StoreError> {
-    if let (Some(head), Some(versions)) = (last_head, expected_versions(batch)) {
+    if let (Some(head), Some(Assumed { versions, check })) = (last_head, known.basis(batch)) {
         let now = plan::batch_time(Utc::now(), &head);
         let plan = plan::plan(batch, head.clone(), &versions, &HashMap::new(), now);
         if plan.writes() {
             let basis = Basis {
                 head: &head,
-                versions: &versions,
-                new_commands: batch.iter().map(|p| p.request.command_id).collect(),
+                check: &check,
             };
-            if write(&mut *conn, &basis, &plan, now).await? {
-                return Ok(plan);
+            match write(&mut *conn, &basis, &plan, now).await {
+                Ok(true) => {
+                    known.learn(&versions, &plan);
+                    return Ok(plan);
+                }
+                // The log moved on.
+                Ok(false) => {}
+                // A command key already recorded — a command sent again — or an event id
+                // already used: planned under the lock, the first is answered with its
+                // recorded outcome and the second refused.
+                Err(e) if writer::is_unique_violation(&e) => {}
+                Err(e) => return Err(e),
             }
         }
     }
+    known.0.clear();
 
     // One round trip opens the transaction, takes the head lock and — in a statement that
     // starts after the lock is granted, so it sees every commit before ours — looks up the
@@ -314,28 +391,23 @@ async fn run_batch(
         recorded_at: row.try_get("recorded_at")?,
     };
     let mut versions = streams.iter().map(|s| (*s, 0)).collect::<HashMap<_, _>>();
-    let mut known = HashMap::new();
+    let mut recorded = HashMap::new();
     for row in rows {
         let id: Uuid = row.try_get(0)?;
         if let Some(v) = row.try_get::<Option<i64>, _>(1)? {
             versions.insert(id, v);
         } else if let Some(fingerprint) = row.try_get::<Option<String>, _>(2)? {
-            known.insert(id, fingerprint);
+            recorded.insert(id, fingerprint);
         }
     }
 
     let now = plan::batch_time(Utc::now(), &head);
-    let plan = plan::plan(batch, head.clone(), &versions, &known, now);
+    let plan = plan::plan(batch, head.clone(), &versions, &recorded, now);
     if plan.writes() {
-        // Under the lock just taken the basis holds; the checks only confirm it.
+        // Under the lock just taken the basis holds: nothing to check but the head.
         let basis = Basis {
             head: &head,
-            versions: &versions,
-            new_commands: batch
-                .iter()
-                .map(|p| p.request.command_id)
-                .filter(|id| !known.contains_key(id))
-                .collect(),
+            check: &[],
         };
         if !write(&mut *conn, &basis, &plan, now).await? {
             return Err(StoreError::Corrupt {
@@ -345,22 +417,8 @@ async fn run_batch(
         }
     }
     conn.execute("COMMIT").await?;
+    known.learn(&versions, &plan);
     Ok(plan)
-}
-
-/// The version each request's stream is at if its expectation holds: the first request
-/// of each stream states it. `None` when a request accepts any version.
-fn expected_versions(batch: &[&Prepared]) -> Option<HashMap<Uuid, i64>> {
-    let mut versions = HashMap::with_capacity(batch.len());
-    for p in batch {
-        let version = match p.request.expected {
-            ExpectedVersion::NoStream => 0,
-            ExpectedVersion::Exact(v) => v,
-            ExpectedVersion::Any => return None,
-        };
-        versions.entry(p.request.stream_id).or_insert(version);
-    }
-    Some(versions)
 }
 
 /// Runs `ocop_append_batch` for `plan`: false when the basis no longer held (nothing was
@@ -373,13 +431,14 @@ async fn write(
 ) -> Result<bool, StoreError> {
     let c = &plan.commands;
     let e = &plan.events;
-    let (streams, versions): (Vec<Uuid>, Vec<i64>) = basis.versions.iter().unzip();
+    let (streams, versions): (Vec<Uuid>, Vec<i64>) = basis.check.iter().copied().unzip();
     let written = sqlx::query_scalar::<_, bool>(WRITE)
         .bind(basis.head.position)
         .bind(basis.head.hash.as_str())
         .bind(streams)
         .bind(versions)
-        .bind(basis.new_commands.as_slice())
+        // The keys' absence is the primary key's to hold (see `Basis`).
+        .bind(&[] as &[Uuid])
         .bind(now)
         .bind(plan.head.position)
         .bind(plan.head.hash.as_str())
@@ -437,8 +496,9 @@ impl Backend for PgWriter {
     async fn commit_batch(&mut self, batch: &[&Prepared]) -> Result<Plan, StoreError> {
         let last_head = self.last_head.take();
         let result = async {
-            let conn = self.listener().await?.acquire().await?;
-            run_batch(conn, batch, last_head).await
+            self.listener().await?;
+            let listener = self.listener.as_mut().expect("listener opened above");
+            run_batch(listener.acquire().await?, batch, last_head, &mut self.known).await
         }
         .await;
         match &result {

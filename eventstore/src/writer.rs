@@ -137,7 +137,8 @@ async fn run<B: Backend>(
     }
 }
 
-fn is_unique_violation(e: &StoreError) -> bool {
+/// Whether `e` is the database refusing a row that a unique index already holds.
+pub(crate) fn is_unique_violation(e: &StoreError) -> bool {
     matches!(e, StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation())
 }
 

@@ -476,6 +476,51 @@ pub async fn the_same_key_with_different_content_is_refused(fx: &Fixture) {
     assert_eq!(store.stream_version(stream).await.unwrap(), 1);
 }
 
+/// Commands sent again among new ones, as a batch of the writer takes them: the new ones
+/// are recorded, the one sent again is answered from its record (or refused, when its
+/// content changed), and nothing is written twice. On PostgreSQL a key already recorded
+/// fails the writer's one-statement path on the commands table's primary key, and the
+/// whole batch is planned again under the head lock.
+pub async fn commands_sent_again_among_new_ones_are_answered_from_the_record(fx: &Fixture) {
+    let store = fx.store().await;
+    let stream = Uuid::now_v7();
+    let sent = request(stream, ExpectedVersion::NoStream, vec![noted(0)]);
+    let first = store.append(sent.clone()).await.unwrap();
+    // Later commits, so that the record is not the writer's last one.
+    append_n(&store, stream, 1, 2).await;
+    let mut changed = request(stream, ExpectedVersion::Exact(3), vec![noted(3)]);
+    changed.command_id = sent.command_id;
+
+    for round in 0..5 {
+        let mut tasks = Vec::new();
+        for i in 0..10 {
+            let store = store.clone();
+            let req = match i {
+                3 => sent.clone(),
+                7 => changed.clone(),
+                _ => request(Uuid::now_v7(), ExpectedVersion::NoStream, vec![noted(i)]),
+            };
+            tasks.push(tokio::spawn(async move { store.append(req).await }));
+        }
+        for (i, t) in tasks.into_iter().enumerate() {
+            match (i, t.await.unwrap()) {
+                (3, Ok(again)) => {
+                    assert!(again.replayed, "round {round}");
+                    assert_eq!(again.last_position, first.last_position);
+                }
+                (7, Err(StoreError::IdempotencyKeyReused { command_id })) => {
+                    assert_eq!(command_id, sent.command_id);
+                }
+                (3 | 7, other) => panic!("round {round}, request {i}: {other:?}"),
+                (_, Ok(new)) => assert!(!new.replayed),
+                (_, Err(e)) => panic!("round {round}, request {i}: {e:?}"),
+            }
+        }
+    }
+    assert_eq!(store.stream_version(stream).await.unwrap(), 3);
+    assert_eq!(assert_gapless_chain(&store).await.len(), 3 + 5 * 8);
+}
+
 pub async fn concurrent_identical_commands_are_recorded_once(fx: &Fixture) {
     let a = fx.store().await;
     let b = fx.store().await;

@@ -125,6 +125,7 @@ conformance! {
     verify_from_an_earlier_digest_passes_and_a_wrong_digest_fails,
     a_resent_command_records_nothing_and_returns_the_same_outcome,
     the_same_key_with_different_content_is_refused,
+    commands_sent_again_among_new_ones_are_answered_from_the_record,
     concurrent_identical_commands_are_recorded_once,
     read_stream_honours_version_and_time_ranges,
     the_log_read_stream_by_stream_holds_every_event_once,
