@@ -989,6 +989,48 @@ pub async fn what_a_writer_remembers_is_not_trusted_after_another_process_commit
     assert!(b.verify(None).await.unwrap().ok);
 }
 
+/// A stream another process wrote before this writer's last commit: the head has not moved
+/// since, but the writer never read the stream, so whatever a request expects of it is
+/// checked against the log — behind, ahead (which no unique key would catch: version 6
+/// after version 2 is no duplicate), absent, or right.
+pub async fn a_stream_the_writer_has_not_read_is_checked_whatever_it_is_expected_at(fx: &Fixture) {
+    let a = fx.store().await;
+    let b = fx.store().await;
+    let streams: Vec<Uuid> = (0..4).map(|_| Uuid::now_v7()).collect();
+    for s in &streams {
+        append_n(&a, *s, 0, 2).await;
+    }
+    // `b` commits once: from now on its head is the log's, and it has read none of those.
+    append_n(&b, Uuid::now_v7(), 0, 1).await;
+    for (stream, expected) in streams.iter().zip([
+        ExpectedVersion::Exact(1),
+        ExpectedVersion::Exact(5),
+        ExpectedVersion::NoStream,
+    ]) {
+        let err = b
+            .append(request(*stream, expected, vec![noted(9)]))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict { actual: 2, .. }),
+            "{expected:?}: {err:?}"
+        );
+    }
+    let right = b
+        .append(request(
+            streams[3],
+            ExpectedVersion::Exact(2),
+            vec![noted(2)],
+        ))
+        .await
+        .unwrap();
+    assert_eq!((right.first_version, right.first_position), (3, 10));
+    for s in &streams[..3] {
+        assert_eq!(b.stream_version(*s).await.unwrap(), 2);
+    }
+    assert_eq!(assert_gapless_chain(&b).await.len(), 10);
+}
+
 /// PostgreSQL: the server cuts every connection of a process (a restart, a failover, an
 /// operator's `pg_terminate_backend`). Its writer, idle, opens a new connection by itself;
 /// it still learns of commits made meanwhile by other processes — the notifications sent

@@ -136,6 +136,7 @@ conformance! {
     subscribe_wakes_on_commits_in_this_and_other_processes,
     two_processes_appending_keep_positions_gapless_and_the_chain_intact,
     what_a_writer_remembers_is_not_trusted_after_another_process_commits,
+    a_stream_the_writer_has_not_read_is_checked_whatever_it_is_expected_at,
     an_export_verifies_with_the_python_script_and_tampering_is_found,
 }
 
