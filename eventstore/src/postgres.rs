@@ -247,7 +247,7 @@ impl PgWriter {
 const LOCK_HEAD: &str =
     "SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1 FOR UPDATE";
 
-/// `ocop_append_batch` (migration 0002; its body as of migration 0004): checks the plan's
+/// `ocop_append_batch` (migration 0002; its body as of migration 0005): checks the plan's
 /// basis under the head lock and writes the plan, or writes nothing and answers false.
 const WRITE: &str = "SELECT ocop_append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
      $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, \
