@@ -253,10 +253,11 @@ const WRITE: &str = "SELECT ocop_append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9
      $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, \
      $29, $30, $31, $32)";
 
-/// What the statement checks under the head lock before it writes a plan: the head the
-/// plan was made on and the versions of the streams it was not known to be at. The
-/// absence of the batch's command keys is held by the `commands` table's primary key: a
-/// key already recorded fails the statement (a unique violation), and nothing is written.
+/// What `ocop_append_batch` checks before it writes a plan: the head the plan was made on
+/// (the head moves only from there, under its lock) and the versions of the streams the
+/// writer did not know. The absence of the batch's command keys is held by the `commands`
+/// table's primary key: a key already recorded fails the statement (a unique violation),
+/// and nothing is written.
 struct Basis<'a> {
     head: &'a Head,
     check: &'a [(Uuid, i64)],
