@@ -46,6 +46,7 @@ psql=(psql -X -q -v ON_ERROR_STOP=1 -h "$work" -U root)
 "${psql[@]}" -d postgres -c "CREATE DATABASE ledger"
 cat eventstore/migrations/postgres/*.sql | "${psql[@]}" -d ledger
 "${psql[@]}" -d ledger <<'SQL'
+-- The benchmark's baseline table, as bench/src/store.rs creates it.
 CREATE TABLE baseline_events (
     id          bigserial   PRIMARY KEY,
     stream_id   uuid        NOT NULL,
