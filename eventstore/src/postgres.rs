@@ -18,7 +18,7 @@ use sqlx::{Acquire as _, Executor as _, PgConnection, Postgres, Row};
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::plan::{self, Head, Plan, Prepared};
+use crate::plan::{self, Head, Plan, Prepared, Reply};
 use crate::record::{self, EVENT_COLUMNS, RawEvent, RawLog};
 use crate::writer::{self, Backend, Writer};
 use crate::{
@@ -311,6 +311,27 @@ impl KnownVersions {
         Some(Assumed { versions, check })
     }
 
+    /// The plan of `batch` on `head` without the head lock, and the versions it assumed.
+    /// `None` when the batch is to be planned under the lock: a request on a stream not
+    /// known accepts any version, nothing would be written, or a request would be refused
+    /// for its expected version — that refusal needs the record of command keys, which only
+    /// the lock path reads: a command sent again is answered with its recorded outcome,
+    /// while its stream has moved on past the version it expected.
+    fn plan(
+        &self,
+        batch: &[&Prepared],
+        head: &Head,
+        now: DateTime<Utc>,
+    ) -> Option<(Plan, Assumed)> {
+        let assumed = self.basis(batch)?;
+        let plan = plan::plan(batch, head.clone(), &assumed.versions, &HashMap::new(), now);
+        let refuses_a_version = plan
+            .replies
+            .iter()
+            .any(|r| matches!(r, Reply::Failed(StoreError::Conflict { .. })));
+        (plan.writes() && !refuses_a_version).then_some((plan, assumed))
+    }
+
     /// Records what a committed `plan` leaves the streams at, from the `versions` it was
     /// planned on (checked, or known).
     fn learn(&mut self, versions: &HashMap<Uuid, i64>, plan: &Plan) {
@@ -326,20 +347,19 @@ impl KnownVersions {
 
 /// One batch. When this writer's last commit is the basis and every stream's version is
 /// known or stated by its requests, the plan is made from those and written in one round
-/// trip, in a statement that checks the basis under the head lock; otherwise — or when
-/// that statement finds the log moved on, or a command key already recorded — the head is
-/// locked, the streams and keys are read, and the plan is made from what the database
-/// holds.
+/// trip, in a statement that checks the basis under the head lock ([`KnownVersions::plan`]
+/// says when not); otherwise — or when that statement finds the log moved on, or a command
+/// key already recorded — the head is locked, the streams and keys are read, and the plan
+/// is made from what the database holds.
 async fn run_batch(
     conn: &mut PgConnection,
     batch: &[&Prepared],
     last_head: Option<Head>,
     known: &mut KnownVersions,
 ) -> Result<Plan, StoreError> {
-    if let (Some(head), Some(Assumed { versions, check })) = (last_head, known.basis(batch)) {
+    if let Some(head) = last_head {
         let now = plan::batch_time(Utc::now(), &head);
-        let plan = plan::plan(batch, head.clone(), &versions, &HashMap::new(), now);
-        if plan.writes() {
+        if let Some((plan, Assumed { versions, check })) = known.plan(batch, &head, now) {
             let basis = Basis {
                 head: &head,
                 check: &check,
@@ -686,5 +706,93 @@ impl EventStore for PgStore {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ActorRef, ExpectedVersion, NewEvent};
+
+    /// A new id.
+    fn fresh() -> Uuid {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        Uuid::from_u128(u128::from(
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        ))
+    }
+
+    fn prepared(stream_id: Uuid, expected: ExpectedVersion) -> Prepared {
+        plan::prepare(AppendRequest {
+            stream_id,
+            expected,
+            command_id: fresh(),
+            request_hash: "a".repeat(64),
+            correlation_id: None,
+            causation_id: None,
+            events: vec![NewEvent {
+                event_id: fresh(),
+                event_type: "NoteAdded".into(),
+                schema_version: 1,
+                payload: serde_json::json!({"n": 1}),
+                actor: ActorRef {
+                    user: "thu.ky".into(),
+                    role: "provincial_secretary".into(),
+                    scope: "province:22".into(),
+                },
+                rules_version: None,
+                occurred_on: None,
+            }],
+        })
+        .expect("a well-formed request")
+    }
+
+    /// The writer knows stream `known` at version 3; the head is its last commit.
+    fn writer_state() -> (Uuid, KnownVersions, Head) {
+        let known = fresh();
+        let head = Head {
+            position: 3,
+            hash: "b".repeat(64),
+            recorded_at: Some(Utc::now()),
+        };
+        (known, KnownVersions(HashMap::from([(known, 3)])), head)
+    }
+
+    #[test]
+    fn a_batch_on_known_and_stated_versions_is_planned_without_the_lock() {
+        let (stream, known, head) = writer_state();
+        let new_stream = fresh();
+        let (a, b) = (
+            prepared(stream, ExpectedVersion::Exact(3)),
+            prepared(new_stream, ExpectedVersion::NoStream),
+        );
+        let (plan, assumed) = known
+            .plan(&[&a, &b], &head, Utc::now())
+            .expect("planned without the lock");
+        assert_eq!(plan.events.len(), 2);
+        // Only the stream the writer did not know is checked by the statement.
+        assert_eq!(assumed.check, vec![(new_stream, 0)]);
+    }
+
+    #[test]
+    fn a_request_refused_for_its_version_sends_the_batch_to_the_lock() {
+        // A command sent again expects the version its stream had when it was first
+        // recorded; only the record of its key, read under the lock, answers it.
+        let (stream, known, head) = writer_state();
+        let new = prepared(fresh(), ExpectedVersion::NoStream);
+        let sent_again = prepared(stream, ExpectedVersion::NoStream);
+        assert!(
+            known
+                .plan(&[&new, &sent_again], &head, Utc::now())
+                .is_none()
+        );
+        assert!(known.plan(&[&sent_again], &head, Utc::now()).is_none());
+    }
+
+    #[test]
+    fn a_request_on_a_stream_not_known_at_any_version_sends_the_batch_to_the_lock() {
+        let (_, known, head) = writer_state();
+        let any = prepared(fresh(), ExpectedVersion::Any);
+        assert!(known.plan(&[&any], &head, Utc::now()).is_none());
     }
 }
