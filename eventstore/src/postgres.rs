@@ -581,12 +581,13 @@ impl Backend for PgWriter {
 #[async_trait]
 impl RawLog for PgStore {
     async fn raw_page(&self, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError> {
+        let after = after.max(0);
         let rows = sqlx::query(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE global_position > $1 \
-             ORDER BY global_position LIMIT $2"
+            "SELECT {EVENT_COLUMNS} FROM events \
+             WHERE global_position > $1 AND global_position <= $2 ORDER BY global_position"
         ))
         .bind(after)
-        .bind(limit)
+        .bind(after.saturating_add(limit))
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(raw_event).collect()

@@ -144,7 +144,8 @@ pub(crate) async fn into_recorded_all(
 /// Raw access to the log, for verification.
 #[async_trait]
 pub(crate) trait RawLog: Sync {
-    /// Up to `limit` stored rows after `after`, by position.
+    /// The stored rows at positions `after + 1 ..= after + limit`, by position: the next
+    /// `limit` rows, or fewer at the head, since positions are gapless.
     async fn raw_page(&self, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError>;
     /// The ledger-head row.
     async fn raw_head(&self) -> Result<LedgerDigest, StoreError>;

@@ -395,6 +395,23 @@ pub async fn a_row_changed_behind_the_triggers_is_found_at_its_position(fx: &Fix
     let report = store.verify(None).await.unwrap();
     assert_eq!(report.first_broken_position, Some(2));
     assert_eq!(report.events_checked, 1);
+    // A page of the log is the positions it names: the hole leaves it short, never filled
+    // from beyond it.
+    let positions = |page: Vec<ocop_eventstore::RecordedEvent<String>>| {
+        page.iter().map(|e| e.global_position).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        positions(store.read_all_stored(0, 3).await.unwrap()),
+        [1, 3]
+    );
+    assert_eq!(
+        positions(store.read_all_stored(1, 1).await.unwrap()),
+        [0; 0]
+    );
+    assert_eq!(
+        positions(store.read_all_stored(-5, 7).await.unwrap()),
+        [1, 3, 4, 5, 6, 7]
+    );
 }
 
 pub async fn verify_from_an_earlier_digest_passes_and_a_wrong_digest_fails(fx: &Fixture) {
