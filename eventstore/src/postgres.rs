@@ -117,28 +117,33 @@ async fn read_head_position(pool: &PgPool) -> Result<i64, StoreError> {
     )
 }
 
+/// An event row, its columns in [`EVENT_COLUMNS`] order with the types migration 0001 gives
+/// them. Decoded without sqlx's check of each column's type against the Rust one, which
+/// costs a fifth of a replay's time in this process. The types are fixed by the
+/// migrations, and the conformance suite reads every column back; texts are still checked
+/// for UTF-8 and binary values for their size.
 fn raw_event(row: &PgRow) -> Result<RawEvent, StoreError> {
     Ok(RawEvent {
-        global_position: row.try_get(0)?,
-        stream_id: row.try_get(1)?,
-        version: row.try_get(2)?,
-        event_id: row.try_get(3)?,
-        event_type: row.try_get(4)?,
-        schema_version: row.try_get(5)?,
-        payload: row.try_get(6)?,
+        global_position: row.try_get_unchecked(0)?,
+        stream_id: row.try_get_unchecked(1)?,
+        version: row.try_get_unchecked(2)?,
+        event_id: row.try_get_unchecked(3)?,
+        event_type: row.try_get_unchecked(4)?,
+        schema_version: row.try_get_unchecked(5)?,
+        payload: row.try_get_unchecked(6)?,
         actor: ActorRef {
-            user: row.try_get(7)?,
-            role: row.try_get(8)?,
-            scope: row.try_get(9)?,
+            user: row.try_get_unchecked(7)?,
+            role: row.try_get_unchecked(8)?,
+            scope: row.try_get_unchecked(9)?,
         },
-        command_id: row.try_get(10)?,
-        correlation_id: row.try_get(11)?,
-        causation_id: row.try_get(12)?,
-        rules_version: row.try_get(13)?,
-        occurred_on: row.try_get::<Option<NaiveDate>, _>(14)?,
-        recorded_at: row.try_get::<DateTime<Utc>, _>(15)?,
-        prev_hash: row.try_get(16)?,
-        hash: row.try_get(17)?,
+        command_id: row.try_get_unchecked(10)?,
+        correlation_id: row.try_get_unchecked(11)?,
+        causation_id: row.try_get_unchecked(12)?,
+        rules_version: row.try_get_unchecked(13)?,
+        occurred_on: row.try_get_unchecked::<Option<NaiveDate>, _>(14)?,
+        recorded_at: row.try_get_unchecked::<DateTime<Utc>, _>(15)?,
+        prev_hash: row.try_get_unchecked(16)?,
+        hash: row.try_get_unchecked(17)?,
     })
 }
 
@@ -581,16 +586,23 @@ impl Backend for PgWriter {
 #[async_trait]
 impl RawLog for PgStore {
     async fn raw_page(&self, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError> {
+        // Read by count, not as the range of positions the page is: without statistics on
+        // the table (a new ledger) the planner takes a range for a few hundred rows and
+        // sorts a bitmap scan, three times slower; the count is always an ordered index
+        // scan. Rows past the range come only after a hole, and are not the page's.
         let after = after.max(0);
         let rows = sqlx::query(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events \
-             WHERE global_position > $1 AND global_position <= $2 ORDER BY global_position"
+            "SELECT {EVENT_COLUMNS} FROM events WHERE global_position > $1 \
+             ORDER BY global_position LIMIT $2"
         ))
         .bind(after)
-        .bind(after.saturating_add(limit))
+        .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(raw_event).collect()
+        let end = after.saturating_add(limit);
+        let mut page = rows.iter().map(raw_event).collect::<Result<Vec<_>, _>>()?;
+        page.retain(|e| e.global_position <= end);
+        Ok(page)
     }
 
     async fn raw_head(&self) -> Result<LedgerDigest, StoreError> {
