@@ -19,12 +19,13 @@ use crate::scratch::{Scratch, sqlite_url};
 const STREAMS: usize = 2_000;
 const EVENTS_PER_STREAM: i64 = 10;
 const WRITERS: usize = 8;
-/// Pairs of the append workload and its baseline.
-const ROUNDS: usize = 3;
+/// Pairs of the append workload and its baseline: five, so that the median is not moved by
+/// the one or two pairs in which the machine's speed dipped during one half of the pair.
+const ROUNDS: usize = 5;
 const REPLAY_PAGE: usize = 2_000;
 const REPLAY_DEPTH: usize = 3;
-/// Replays of the whole log measured together: one pass of its 60,000 events takes
-/// ≈ 0.2 s, too short to time alone.
+/// Replays of the whole log measured together: one pass of its 100,000 events takes
+/// ≈ 0.3 s, too short to time alone.
 const REPLAY_PASSES: usize = 5;
 
 type BoxError = Box<dyn Error + Send + Sync>;
