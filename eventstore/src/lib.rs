@@ -342,10 +342,9 @@ pub trait EventStore: Send + Sync + 'static {
     async fn stream_version(&self, stream_id: Uuid) -> Result<i64, StoreError>;
 
     /// Up to `limit` events with a global position above `after_position`, in order, upcast.
-    /// Positions are gapless, so the page is read as the positions `after_position + 1 ..=
-    /// after_position + limit`, which the primary key serves alone; a row removed behind the
-    /// database's back leaves its page short, never filled from beyond it, and
-    /// [`EventStore::verify`] names its position.
+    /// Positions are gapless, so the page is the positions `after_position + 1 ..=
+    /// after_position + limit`: a row removed behind the database's back leaves its page
+    /// short, never filled from beyond it, and [`EventStore::verify`] names its position.
     async fn read_all(
         &self,
         after_position: i64,

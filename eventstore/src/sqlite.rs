@@ -199,7 +199,7 @@ fn raw_event(row: &SqliteRow) -> Result<RawEvent, StoreError> {
         rules_version: row.try_get(13)?,
         occurred_on: occurred_on
             .map(|d| {
-                NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                d.parse::<NaiveDate>()
                     .map_err(|e| corrupt(p, "column occurred_on", e))
             })
             .transpose()?,
@@ -336,7 +336,7 @@ impl<'a> Fields<'a> {
         let (prefix, rest) = self
             .rest
             .split_once(':')
-            .ok_or_else(|| self.corrupt("a column without its length"))?;
+            .ok_or_else(|| self.corrupt("a column not followed by ':'"))?;
         self.rest = rest;
         Ok(prefix)
     }
