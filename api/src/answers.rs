@@ -17,6 +17,7 @@ pub const ANSWERS: &[(&str, &str)] = &[
     ("/api/v1/audits/decisions", "DecisionAudit"),
     ("/api/v1/ledger/digest", "LedgerDigest"),
     ("/api/v1/ledger/verify", "LedgerVerification"),
+    ("/api/v1/audits/tokens", "IssuedTokens"),
     ("/api/v1/stats", "Stats"),
     ("/api/v1/events", "EventPage"),
     ("/api/v1/public/products/{key}", "PublicProduct"),
@@ -258,6 +259,27 @@ fn schemas() -> Value {
                 "events_checked": integer(),
                 "head": reference("LedgerDigest"),
                 "first_broken_position": {"type": ["integer", "null"]},
+            }),
+        ),
+    );
+    put(
+        "IssuedTokens",
+        object(
+            &["items", "next_before"],
+            json!({
+                "items": list(object(
+                    &["token_id", "subject", "role", "scope", "issued_at", "expires_at", "issued_by"],
+                    json!({
+                        "token_id": id(),
+                        "subject": text(),
+                        "role": text(),
+                        "scope": text(),
+                        "issued_at": {"type": "string", "format": "date-time"},
+                        "expires_at": {"type": "string", "format": "date-time"},
+                        "issued_by": text(),
+                    }),
+                )),
+                "next_before": {"type": ["string", "null"], "format": "date-time"},
             }),
         ),
     );

@@ -21,7 +21,7 @@ use crate::auth::TokenKeys;
 use crate::error::Problem;
 use crate::metrics::Metrics;
 use crate::routes::commands::CommandAnswer;
-use crate::routes::{audit, commands, ops, queries};
+use crate::routes::{audit, commands, ops, queries, tokens};
 use crate::server;
 
 /// How often a server looks for due expiry notices and expiries.
@@ -196,6 +196,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::decisions_audit))
         .routes(routes!(audit::ledger_digest))
         .routes(routes!(audit::ledger_verify))
+        .routes(routes!(tokens::issued_tokens))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

@@ -21,6 +21,15 @@ pub struct Cli {
     /// folder when absent.
     #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    /// The longest lifetime of a token signed with the server's own secret: `ocop token`
+    /// refuses a longer `--ttl` and the server refuses such tokens.
+    #[arg(
+        long,
+        env = "OCOP_TOKEN_MAX_LIFETIME",
+        default_value = "12h",
+        global = true
+    )]
+    pub token_max_lifetime: String,
     /// Log format.
     #[arg(long, env = "OCOP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -58,8 +67,15 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply schema migrations and exit.
     Migrate,
-    /// Print a bearer token signed with the server's secret.
+    /// Print a bearer token signed with the server's secret (recorded in the register of
+    /// issued tokens).
     Token(TokenArgs),
+    /// List the register of tokens issued with the server's secret, newest first.
+    Tokens {
+        /// How many to list.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
     /// Print a product's history and replayed state.
     Replay(ReplayArgs),
     /// Read models.
@@ -102,12 +118,19 @@ pub struct ServeArgs {
     #[arg(long)]
     pub demo: bool,
     /// An identity provider's public key (PEM) to verify tokens with, instead of the
-    /// server's own secret.
-    #[arg(long, env = "OCOP_JWT_PUBLIC_KEY")]
+    /// server's own secret; requires `--jwt-issuer` and `--jwt-audience`.
+    #[arg(
+        long,
+        env = "OCOP_JWT_PUBLIC_KEY",
+        requires_all = ["jwt_issuer", "jwt_audience"]
+    )]
     pub jwt_public_key: Option<PathBuf>,
-    /// The issuer the identity provider's tokens must name.
-    #[arg(long, env = "OCOP_JWT_ISSUER")]
+    /// The issuer (`iss`) the identity provider's tokens must name.
+    #[arg(long, env = "OCOP_JWT_ISSUER", requires = "jwt_public_key")]
     pub jwt_issuer: Option<String>,
+    /// The audience (`aud`) the identity provider's tokens must be meant for.
+    #[arg(long, env = "OCOP_JWT_AUDIENCE", requires = "jwt_public_key")]
+    pub jwt_audience: Option<String>,
     /// Seconds after which a request is answered 503.
     #[arg(long, env = "OCOP_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout_secs: u64,
@@ -128,7 +151,7 @@ pub struct TokenArgs {
     /// The user id.
     #[arg(long)]
     pub user: String,
-    /// Lifetime, e.g. `8h`, `30m`, `2d`.
+    /// Lifetime, e.g. `8h`, `30m`; at most `--token-max-lifetime`.
     #[arg(long, default_value = "8h")]
     pub ttl: String,
 }
@@ -221,6 +244,19 @@ mod tests {
     fn the_command_line_is_well_formed() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn an_identity_providers_key_needs_its_issuer_and_audience() {
+        let serve = |extra: &[&str]| {
+            let mut argv = vec!["ocop", "serve", "--jwt-public-key", "idp.pem"];
+            argv.extend_from_slice(extra);
+            Cli::try_parse_from(argv)
+        };
+        assert!(serve(&[]).is_err());
+        assert!(serve(&["--jwt-issuer", "https://sso"]).is_err());
+        assert!(serve(&["--jwt-audience", "ocop"]).is_err());
+        assert!(serve(&["--jwt-issuer", "https://sso", "--jwt-audience", "ocop"]).is_ok());
     }
 
     #[test]

@@ -284,13 +284,24 @@ impl<S: Send + Sync> FromRequestParts<S> for CommandHeaders {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let idempotency_key = match parts.headers.get("idempotency-key") {
             None => Uuid::now_v7(),
-            Some(v) => v
-                .to_str()
-                .ok()
-                .and_then(|s| Uuid::parse_str(s.trim()).ok())
-                .ok_or_else(|| {
-                    ApiError::InvalidRequest("the Idempotency-Key header must be a UUID".into())
-                })?,
+            Some(v) => {
+                let key = v
+                    .to_str()
+                    .ok()
+                    .and_then(|s| Uuid::parse_str(s.trim()).ok())
+                    .ok_or_else(|| {
+                        ApiError::InvalidRequest("the Idempotency-Key header must be a UUID".into())
+                    })?;
+                if ocop_projections::service::is_server_key(key) {
+                    return Err(ApiError::InvalidRequest(format!(
+                        "the Idempotency-Key {key} is a UUID of version {}, which is reserved for \
+                         the keys the server derives for its own commands (timers, imports); \
+                         send a random UUID (version 4) or a version 7 one",
+                        ocop_projections::service::SERVER_KEY_VERSION
+                    )));
+                }
+                key
+            }
         };
         let expected_version = match parts.headers.get(header::IF_MATCH) {
             None => None,

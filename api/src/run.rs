@@ -37,7 +37,8 @@ pub fn init_logging(format: LogFormat) {
 /// Runs one sub-command.
 pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match &cli.command {
-        Command::Token(args) => token(&cli, args),
+        Command::Token(args) => token(&cli, args).await,
+        Command::Tokens { limit } => tokens(&cli, *limit).await,
         Command::Serve(args) => serve(&cli, args).await,
         Command::Migrate => migrate(&cli).await,
         Command::Replay(args) => replay(&cli, args).await,
@@ -56,16 +57,61 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     }
 }
 
-fn token(cli: &Cli, args: &TokenArgs) -> Result<ExitCode, CliError> {
-    let ttl = parse_ttl(&args.ttl)?;
+/// The server's own keys, with the configured maximum lifetime.
+fn own_keys(cli: &Cli) -> Result<TokenKeys, CliError> {
+    let max =
+        parse_ttl(&cli.token_max_lifetime).map_err(|e| format!("--token-max-lifetime: {e}"))?;
+    Ok(TokenKeys::load_or_create(&cli.data_dir)?.with_max_lifetime(max))
+}
+
+/// Signs a token and records it in the register of issued tokens before printing it.
+async fn token(cli: &Cli, args: &TokenArgs) -> Result<ExitCode, CliError> {
+    let ttl = parse_ttl(&args.ttl).map_err(|e| format!("--ttl: {e}"))?;
     // The same checks the server applies when it reads the token back.
     actor_of(&args.user, &args.role, &args.scope).map_err(|e| e.to_string())?;
-    let keys = TokenKeys::load_or_create(&cli.data_dir)?;
+    let keys = own_keys(cli)?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
-    println!(
-        "{}",
-        keys.issue(&args.user, &args.role, &args.scope, now, ttl)?
-    );
+    let token_id = Uuid::new_v4();
+    let token = keys.issue_with_id(
+        &args.user,
+        &args.role,
+        &args.scope,
+        now,
+        ttl,
+        Some(token_id.to_string()),
+    )?;
+    // To the microsecond (the register pages by it); `iat` in the token is in seconds.
+    let issued_at = Utc::now();
+    let expires_at = DateTime::from_timestamp((now + ttl.as_secs()) as i64, 0).unwrap_or_default();
+    let backend = open(cli).await?;
+    ocop_projections::tokens::record(
+        &backend.db,
+        &ocop_projections::tokens::IssuedToken {
+            token_id,
+            subject: args.user.clone(),
+            role: args.role.clone(),
+            scope: args.scope.clone(),
+            issued_at,
+            expires_at,
+            issued_by: operator(),
+        },
+    )
+    .await?;
+    println!("{token}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The operating-system account running an administrative command.
+fn operator() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "admin".to_owned())
+}
+
+async fn tokens(cli: &Cli, limit: usize) -> Result<ExitCode, CliError> {
+    let backend = open(cli).await?;
+    let issued = ocop_projections::tokens::list(&backend.db, None, limit).await?;
+    println!("{}", serde_json::to_string_pretty(&issued)?);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -77,7 +123,7 @@ async fn open(cli: &Cli) -> Result<Backend, CliError> {
         .as_deref()
         .is_none_or(|u| u.trim().is_empty())
     {
-        std::fs::create_dir_all(&cli.data_dir)
+        crate::auth::private_file::create_private_folder(&cli.data_dir)
             .map_err(|e| format!("cannot create {}: {e}", cli.data_dir.display()))?;
     }
     Ok(ocop_projections::open(&cli.store_url()).await?)
@@ -99,11 +145,15 @@ pub fn today_in_vietnam(now: DateTime<Utc>) -> NaiveDate {
 }
 
 async fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode, CliError> {
-    let backend = open(cli).await?;
-    let keys = match &args.jwt_public_key {
-        Some(pem) => TokenKeys::external(pem, args.jwt_issuer.as_deref())?,
-        None => TokenKeys::load_or_create(&cli.data_dir)?,
+    // Keys first: a server that cannot verify tokens safely does not open the store.
+    let keys = match (&args.jwt_public_key, &args.jwt_issuer, &args.jwt_audience) {
+        (Some(pem), Some(issuer), Some(audience)) => TokenKeys::external(pem, issuer, audience)?,
+        (Some(_), _, _) => {
+            return Err("--jwt-public-key needs --jwt-issuer and --jwt-audience".into());
+        }
+        _ => own_keys(cli)?,
     };
+    let backend = open(cli).await?;
     let state = AppState::new(backend, keys).await?;
     if args.demo {
         let report =
@@ -321,7 +371,7 @@ async fn import(cli: &Cli, args: &ImportArgs) -> Result<ExitCode, CliError> {
         || args.file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let user = std::env::var("USER").unwrap_or_else(|_| "admin".to_owned());
+    let user = operator();
     let backend = open(cli).await?;
     let service = ocop_projections::service::CommandService::new(backend.store.clone());
     let report = import_csv(&service, &bytes, &ImportOptions::admin(user, name)).await?;

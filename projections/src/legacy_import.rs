@@ -243,10 +243,22 @@ async fn import_row(
         CommandMeta::new(actor, Utc::now(), product_id, vec![Uuid::now_v7()]),
         CommandBody::ImportLegacyRecognition(row),
     );
-    match service
-        .execute(command, ExecuteOptions::new(key, hash))
-        .await
-    {
+    let mut answer = service
+        .execute(command.clone(), ExecuteOptions::new(key, hash.clone()))
+        .await;
+    if let Err(ServiceError::IdempotencyKeyReused(_)) = answer {
+        if service.load(product_id).await?.version == 0 {
+            // The row's key is held by a command that recorded nothing on this product
+            // (the API refuses such keys from clients: a record from before that rule): the
+            // row is still owed. Record it under a fresh key; the domain refuses a second
+            // registration, so an import run twice stays "already present".
+            tracing::warn!(%product_id, %key, "import: the row's key is taken; recording under a fresh key");
+            answer = service
+                .execute(command, ExecuteOptions::new(Uuid::now_v7(), hash))
+                .await;
+        }
+    }
+    match answer {
         Ok(Ok(outcome)) if outcome.replayed => Ok(RowOutcome::AlreadyPresent),
         Ok(Ok(outcome)) => Ok(RowOutcome::Imported(outcome.global_position)),
         Ok(Err(DomainError::AlreadyRegistered { .. })) => Ok(RowOutcome::AlreadyPresent),

@@ -33,6 +33,7 @@ pub mod sample;
 pub mod schema;
 pub mod service;
 pub mod timers;
+pub mod tokens;
 
 use std::sync::Arc;
 

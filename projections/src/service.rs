@@ -20,6 +20,18 @@ use crate::codec::{self, DecodeError};
 /// enough for a council's secretaries all recording cards at the same moment.
 pub const DEFAULT_MAX_ATTEMPTS: usize = 16;
 
+/// The UUID version of every idempotency key the server derives for its own commands
+/// (expiry timers, legacy import rows, the demo data set): version 8, from SHA-256 over what
+/// the command is about. A client may not send a key of this version (the API refuses it
+/// with 400), so no client can take a key the server will use — and the timers and the
+/// import still record their command under a fresh key when one is somehow taken.
+pub const SERVER_KEY_VERSION: usize = 8;
+
+/// Whether `key` is of the kind the server derives for its own commands.
+pub fn is_server_key(key: Uuid) -> bool {
+    key.get_version_num() == SERVER_KEY_VERSION
+}
+
 /// What comes with a command from the caller besides the command itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecuteOptions {

@@ -125,10 +125,21 @@ pub async fn run_timers(
                 CommandMeta::new(Actor::system(), issued_at, product_id, vec![Uuid::now_v7()]),
                 action.command_body(),
             );
-            match service
-                .execute(command, ExecuteOptions::new(key, hash))
-                .await
-            {
+            let mut answer = service
+                .execute(command.clone(), ExecuteOptions::new(key, hash.clone()))
+                .await;
+            if let Err(ServiceError::IdempotencyKeyReused(_)) = answer {
+                // Another command holds the timer's key (the API refuses such keys from
+                // clients, so this is a record from before that rule, or an operator's
+                // doing): the notice or expiry is still owed. Record it under a fresh key;
+                // the domain gives a recognition one notice and one expiry at most, so a run
+                // that already did it is refused as "already done" below.
+                tracing::warn!(%product_id, %key, kind, "timer: its key is taken; recording under a fresh key");
+                answer = service
+                    .execute(command, ExecuteOptions::new(Uuid::now_v7(), hash))
+                    .await;
+            }
+            match answer {
                 Ok(Ok(outcome)) if outcome.replayed => {
                     report.already_done += 1;
                 }
@@ -149,7 +160,6 @@ pub async fn run_timers(
                     tracing::debug!(%product_id, code = rejected.code(), "timer already done");
                     report.already_done += 1;
                 }
-                Err(ServiceError::IdempotencyKeyReused(_)) => report.already_done += 1,
                 Err(e) => {
                     tracing::warn!(%product_id, error = %e, "timer failed; the next run retries");
                     report.failed += 1;

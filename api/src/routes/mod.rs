@@ -8,6 +8,7 @@ pub mod audit;
 pub mod commands;
 pub mod ops;
 pub mod queries;
+pub mod tokens;
 
 use std::collections::BTreeMap;
 

@@ -5,5 +5,6 @@ mod audit;
 mod concurrency;
 mod contract;
 mod hostile;
+mod keys_and_tokens;
 mod lifecycle;
 pub mod support;

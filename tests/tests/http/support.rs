@@ -9,7 +9,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 /// The secret the test servers sign their tokens with.
-const SECRET: &[u8] = b"end-to-end tests";
+const SECRET: &[u8] = b"end-to-end tests: 32 bytes or more";
 
 /// A server listening on 127.0.0.1:<free port> over a fresh SQLite file or PostgreSQL
 /// database.
@@ -78,7 +78,7 @@ impl TestServer {
 
     async fn start(url: String) -> Self {
         let backend = ocop_projections::open(&url).await.expect("open the store");
-        let keys = TokenKeys::from_secret(SECRET);
+        let keys = TokenKeys::from_secret(SECRET).expect("a long enough secret");
         let state = AppState::new(backend, keys.clone())
             .await
             .expect("server state");

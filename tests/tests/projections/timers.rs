@@ -81,3 +81,56 @@ on_both_stores!(
     timers_once_on_postgres,
     timers_issue_each_notice_and_expiry_once
 );
+
+/// A timer whose key another command holds (a record from before client keys of the
+/// server's kind were refused) still issues its notice and its expiry, once each.
+async fn a_timer_whose_key_is_taken_still_issues(db: &TestDb) {
+    use ocop_projections::service::ExecuteOptions;
+    use ocop_projections::timers::timer_key;
+    let service = db.service();
+    let runner = db.runner(64).await;
+    let life = lifecycle(300, Path::Recognized);
+    drive(&service, &life, 0..life.steps.len()).await;
+    let recognition = service
+        .load(life.product_id)
+        .await
+        .unwrap()
+        .state
+        .recognition
+        .unwrap();
+    // Another product's registration recorded under both of the timer's keys.
+    for (n, kind) in [(301, "expiry_notice"), (302, "expiry")] {
+        let other = lifecycle(n, Path::Recognized);
+        let (key, _) = timer_key(life.product_id, recognition.event_id, kind);
+        service
+            .execute(
+                other.command(0, uuid::Uuid::now_v7()),
+                ExecuteOptions::new(key, format!("{:0>64}", n)),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let notice_day = validity::notice_on(recognition.valid_until);
+    let first = run_timers(&runner, &service, notice_day).await.unwrap();
+    assert_eq!((first.notices_issued, first.failed), (1, 0), "{first:?}");
+    let expiry_day = validity::expires_on(recognition.valid_until);
+    let second = run_timers(&runner, &service, expiry_day).await.unwrap();
+    assert_eq!(
+        (second.expiries_issued, second.failed),
+        (1, 0),
+        "{second:?}"
+    );
+    let again = run_timers(&runner, &service, expiry_day).await.unwrap();
+    assert_eq!(again.notices_issued + again.expiries_issued, 0);
+    assert_eq!(count_events(db, "ExpiryNoticeIssued").await, 1);
+    assert_eq!(count_events(db, "RecognitionExpired").await, 1);
+    let state = service.load(life.product_id).await.unwrap().state;
+    assert_eq!(state.status.as_str(), "expired");
+}
+
+on_both_stores!(
+    a_timer_whose_key_is_taken_still_issues_on_sqlite,
+    a_timer_whose_key_is_taken_still_issues_on_postgres,
+    a_timer_whose_key_is_taken_still_issues
+);
