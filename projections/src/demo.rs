@@ -306,6 +306,13 @@ pub enum DemoError {
         #[source]
         error: DomainError,
     },
+    /// The store holds records that are not the demo's: the demo is never mixed into them.
+    #[error(
+        "the store already holds records that are not the demo data set (product {product_id} at \
+         position {position}): the demo loads only into an empty store, or one holding the demo \
+         alone — use a new data folder (--data-dir) or database"
+    )]
+    NotEmpty { position: i64, product_id: Uuid },
     /// The store failed.
     #[error(transparent)]
     Service(#[from] ServiceError),
@@ -411,11 +418,41 @@ pub async fn load_demo(
     today: NaiveDate,
 ) -> Result<DemoReport, DemoError> {
     let products = plan(today)?;
+    refuse_other_records(service, &products).await?;
     let mut report = summary(&products, today);
     for product in &products {
         load_product(service, product, today, &mut report).await?;
     }
     Ok(report)
+}
+
+/// Refuses a store holding any event of a product outside the data set: real records must
+/// never share a store with invented ones. A store holding the demo alone (loaded before,
+/// then advanced by its timers) is read to its end, which the demo's size keeps short; a
+/// real store is refused at its first foreign event.
+async fn refuse_other_records(
+    service: &CommandService,
+    products: &[DemoProduct],
+) -> Result<(), DemoError> {
+    let ours: std::collections::HashSet<Uuid> = products.iter().map(|p| p.product_id).collect();
+    let mut after = 0;
+    loop {
+        let page = service
+            .store()
+            .read_all(after, 1000)
+            .await
+            .map_err(ServiceError::from)?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = last.global_position;
+        if let Some(foreign) = page.iter().find(|e| !ours.contains(&e.stream_id)) {
+            return Err(DemoError::NotEmpty {
+                position: foreign.global_position,
+                product_id: foreign.stream_id,
+            });
+        }
+    }
 }
 
 /// The report of a data set before anything is loaded.

@@ -435,3 +435,46 @@ on_both_stores!(
     an_interrupted_load_completes_after_the_engine_timer_ran_on_postgres,
     an_interrupted_load_completes_after_the_engine_timer_ran
 );
+
+/// The demo never goes into a store that holds real records: refused, nothing recorded; a
+/// store holding the demo alone takes it again (a second load records nothing).
+async fn the_demo_refuses_a_store_holding_other_records(db: &Db) {
+    let service = db.service();
+    let life = ocop_projections::sample::Lifecycle::new(
+        7,
+        Uuid::now_v7(),
+        ocop_projections::sample::Path::Recognized,
+    );
+    service
+        .execute(
+            life.command(0, Uuid::now_v7()),
+            ExecuteOptions::new(Uuid::now_v7(), "0".repeat(64)),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let head = db.head().await;
+    let refused = demo::load_demo(&service, today()).await.unwrap_err();
+    assert!(
+        matches!(refused, demo::DemoError::NotEmpty { position: 1, product_id } if product_id == life.product_id),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("--data-dir"), "{refused}");
+    assert_eq!(db.head().await, head, "nothing recorded");
+
+    let demo_only = Db::sqlite().await;
+    demo::load_demo(&demo_only.service(), today())
+        .await
+        .unwrap();
+    let again = demo::load_demo(&demo_only.service(), today())
+        .await
+        .unwrap();
+    assert!(again.recorded_nothing(), "{again}");
+    demo_only.close().await;
+}
+
+on_both_stores!(
+    the_demo_refuses_a_store_holding_other_records_on_sqlite,
+    the_demo_refuses_a_store_holding_other_records_on_postgres,
+    the_demo_refuses_a_store_holding_other_records
+);
