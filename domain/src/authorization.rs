@@ -82,6 +82,17 @@ pub enum Grant {
 }
 
 impl Grant {
+    /// Every grant: who holds none of them for a product may not act on it at all.
+    pub const ALL: [Grant; 7] = [
+        Grant::CommuneOfficer,
+        Grant::DistrictSecretary,
+        Grant::ProvincialSecretary,
+        Grant::CentralSecretary,
+        Grant::Inspector,
+        Grant::Admin,
+        Grant::System,
+    ];
+
     /// The grant that does council work (and decides) at a level.
     pub fn secretary_of(level: Level) -> Grant {
         match level {

@@ -304,6 +304,11 @@ impl<'a> Ctx<'a> {
     }
 
     fn decide(&self, body: &CommandBody) -> Result<EventBody, DomainError> {
+        // Authorization before any rule that reads the state: a caller who may not act on
+        // this product at all is refused the same way whatever its state, so a 422 ("no
+        // open round", "wrong stage") never tells them what they may not read. The rules
+        // below then require the exact grant of each step.
+        self.require(&Grant::ALL)?;
         match body {
             CommandBody::RegisterProduct(_) | CommandBody::ImportLegacyRecognition(_) => {
                 Err(DomainError::AlreadyRegistered {

@@ -1,0 +1,57 @@
+//! Authorization comes before every rule that reads a product's state: a caller who may
+//! not act on a product is refused alike whatever its state, so a rule violation never
+//! tells them what they may not read (an open round, its stage, a recognition).
+
+mod support;
+use ocop_domain::commands::*;
+use ocop_domain::rules::Level;
+use ocop_domain::{CommandBody, DomainError};
+use support::*;
+
+fn forbidden(result: Result<Vec<ocop_domain::Event>, DomainError>) -> String {
+    match result {
+        Err(e @ DomainError::Forbidden { .. }) => e.code().to_owned(),
+        other => panic!("expected forbidden, got {other:?}"),
+    }
+}
+
+#[test]
+fn another_provinces_secretary_learns_nothing_of_the_products_state() {
+    let outsiders = [
+        provincial_secretary("01"),
+        commune_officer("province:01/commune:00004"),
+        inspector("province:01"),
+        auditor(),
+    ];
+    let return_body = || {
+        CommandBody::ReturnDossier(ReturnDossier {
+            returned_on: d("2025-09-03"),
+            reasons: vec!["thiếu phiếu kiểm nghiệm".into()],
+        })
+    };
+    let conclude = || {
+        CommandBody::ConcludeScoring(ConcludeScoring {
+            concluded_on: d("2025-09-12"),
+        })
+    };
+    // Registered only (no round), then with a council sitting: the same refusal each time,
+    // for commands whose rules would answer "no open round" or "wrong stage".
+    let mut registered = Scenario::lam_dong();
+    registered.register("2025-08-01");
+    let mut sitting = Scenario::provincial_council_2025();
+    for outsider in outsiders {
+        for body in [return_body(), conclude()] {
+            let a = forbidden(registered.try_run(outsider.clone(), body.clone()));
+            let b = forbidden(sitting.try_run(outsider.clone(), body));
+            assert_eq!(a, b);
+        }
+    }
+    // Whoever may act still meets the rules of the state.
+    assert_eq!(
+        registered
+            .try_run(registered.secretary(Level::Provincial), return_body())
+            .unwrap_err()
+            .code(),
+        "no_open_round"
+    );
+}
