@@ -56,9 +56,11 @@ impl AppState {
             Default::default(),
         )
         .await?;
+        let read = ReadModels::with_store(backend.db.clone(), backend.store.clone());
         Ok(AppState {
-            service: CommandService::new(backend.store.clone()),
-            read: ReadModels::with_store(backend.db.clone(), backend.store.clone()),
+            service: CommandService::new(backend.store.clone())
+                .with_certificate_check(read.clone()),
+            read,
             store: backend.store,
             runner,
             keys: Arc::new(keys),

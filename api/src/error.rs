@@ -275,6 +275,20 @@ impl From<ServiceError> for ApiError {
                 "{e}; the command was not recorded and may be sent again"
             )),
             ServiceError::IdempotencyKeyReused(key) => Self::IdempotencyKeyReused(key.to_string()),
+            ServiceError::CertificateTaken {
+                ref certificate_no,
+                ref province,
+                held_by,
+            } => Self::RuleViolation {
+                detail: format!("the command breaks a rule: {e}"),
+                violations: vec![json!({
+                    "code": "certificate_not_unique",
+                    "detail": e.to_string(),
+                    "certificate_no": certificate_no,
+                    "province": province,
+                    "held_by": held_by,
+                })],
+            },
             ServiceError::Store(store) => store.into(),
             other => Self::Internal(other.to_string()),
         }

@@ -145,6 +145,9 @@ pub struct StatsRow {
     pub count: i64,
 }
 
+/// The most products a public look-up by certificate number lists.
+pub const MAX_CANDIDATES: usize = 20;
+
 /// A product as consumers may see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PublicProduct {
@@ -561,11 +564,14 @@ impl ReadModels {
             .collect())
     }
 
-    /// The consumer look-up: by product id or by certificate number.
-    pub async fn public_product(
+    /// The consumer look-up: by product id, or by certificate number. A certificate number
+    /// is unique within a province, not across provinces (and a record from before that
+    /// rule may share one): every product holding it is returned, ordered by province and
+    /// id, at most [`MAX_CANDIDATES`]; the caller decides what an ambiguous key answers.
+    pub async fn public_products(
         &self,
         id_or_certificate: &str,
-    ) -> Result<Option<PublicProduct>, ProjectionError> {
+    ) -> Result<Vec<PublicProduct>, ProjectionError> {
         const COLS: &str = "product_id, certificate_no, name, producer_name, province, \
                             product_group, stars, valid_until, status, decision_no, authority";
         let rows = match Uuid::parse_str(id_or_certificate) {
@@ -582,29 +588,53 @@ impl ReadModels {
                     .fetch(
                         &format!(
                             "SELECT {COLS} FROM rm_public WHERE certificate_no = $1 \
-                             ORDER BY product_id LIMIT 1"
+                             ORDER BY province, product_id LIMIT {MAX_CANDIDATES}"
                         ),
                         vec![id_or_certificate.into()],
                     )
                     .await?
             }
         };
-        let Some(r) = rows.first() else {
-            return Ok(None);
-        };
-        Ok(Some(PublicProduct {
-            product_id: uuid(&r[0])?,
-            certificate_no: r[1].text(),
-            name: text(&r[2]),
-            producer: text(&r[3]),
-            province: text(&r[4]),
-            product_group: text(&r[5]),
-            stars: r[6].i64(),
-            valid_until: r[7].text(),
-            status: text(&r[8]),
-            decision_no: r[9].text(),
-            authority: r[10].text(),
-        }))
+        rows.iter()
+            .map(|r| {
+                Ok(PublicProduct {
+                    product_id: uuid(&r[0])?,
+                    certificate_no: r[1].text(),
+                    name: text(&r[2]),
+                    producer: text(&r[3]),
+                    province: text(&r[4]),
+                    product_group: text(&r[5]),
+                    stars: r[6].i64(),
+                    valid_until: r[7].text(),
+                    status: text(&r[8]),
+                    decision_no: r[9].text(),
+                    authority: r[10].text(),
+                })
+            })
+            .collect()
+    }
+
+    /// The products of `province` other than `except` whose recognition carries the
+    /// certificate number `certificate_no`.
+    pub async fn certificate_holders(
+        &self,
+        province: &str,
+        certificate_no: &str,
+        except: Uuid,
+    ) -> Result<Vec<Uuid>, ProjectionError> {
+        let rows = self
+            .db
+            .fetch(
+                "SELECT product_id FROM rm_products WHERE province = $1 AND certificate_no = $2 \
+                 AND product_id <> $3 ORDER BY product_id LIMIT 10",
+                vec![
+                    province.into(),
+                    certificate_no.into(),
+                    except.to_string().into(),
+                ],
+            )
+            .await?;
+        rows.iter().map(|r| uuid(&r[0])).collect()
     }
 
     /// Public notices of revocation decided on or after `since`, oldest first.

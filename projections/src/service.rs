@@ -15,6 +15,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::codec::{self, DecodeError};
+use crate::query::ReadModels;
 
 /// How often a command that lost a race is decided in all before the caller gets a 409:
 /// enough for a council's secretaries all recording cards at the same moment.
@@ -117,6 +118,17 @@ pub enum ServiceError {
     /// The idempotency key was used for a different command (422).
     #[error("idempotency key {0} was already used for a different command")]
     IdempotencyKeyReused(Uuid),
+    /// The certificate number the command gives is already carried by another product of
+    /// the same province (422 `rule_violation`, code `certificate_not_unique`).
+    #[error(
+        "certificate number {certificate_no:?} is already carried by product {held_by} of \
+         province {province}: a certificate number is unique within its province"
+    )]
+    CertificateTaken {
+        certificate_no: String,
+        province: String,
+        held_by: Uuid,
+    },
     /// A stored event does not decode (503/500; the log needs attention).
     #[error(transparent)]
     Decode(#[from] DecodeError),
@@ -169,6 +181,8 @@ pub struct CommandService {
     store: Arc<dyn EventStore>,
     rules: Option<Arc<RuleBook>>,
     max_attempts: usize,
+    /// The read models a command's certificate number is checked against, when given.
+    certificates: Option<ReadModels>,
 }
 
 impl std::fmt::Debug for CommandService {
@@ -186,7 +200,18 @@ impl CommandService {
             store,
             rules: None,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
+            certificates: None,
         }
+    }
+
+    /// Refuses a command that would give a product a certificate number another product of
+    /// its province already carries, as the read models `reads` know them. Read models lag
+    /// the log by the projection runner's batch, so two decisions giving one number at the
+    /// same instant can both pass: the public look-up then answers both candidates rather
+    /// than one, and the audit reads them from the log.
+    pub fn with_certificate_check(mut self, reads: ReadModels) -> Self {
+        self.certificates = Some(reads);
+        self
     }
 
     /// Decides under `rules` instead of the standard rule book.
@@ -270,6 +295,8 @@ impl CommandService {
                     recorded_at: loaded.recorded_at.unwrap_or_else(Utc::now),
                 }));
             }
+            self.check_certificate(&loaded.state, &events, product_id)
+                .await?;
             let events = events
                 .iter()
                 .map(codec::to_new_event)
@@ -315,6 +342,47 @@ impl CommandService {
             product_id,
             attempts: self.max_attempts,
         })
+    }
+
+    /// Refuses `events` when they give the product a certificate number another product of
+    /// its province carries (see [`CommandService::with_certificate_check`]).
+    async fn check_certificate(
+        &self,
+        before: &ProductState,
+        events: &[ocop_domain::Event],
+        product_id: Uuid,
+    ) -> Result<(), ServiceError> {
+        let Some(reads) = &self.certificates else {
+            return Ok(());
+        };
+        let certificate = |s: &ProductState| {
+            s.recognition
+                .as_ref()
+                .and_then(|r| r.certificate_no.clone())
+        };
+        let after = ocop_domain::fold_from(before.clone(), events);
+        let (Some(number), Some(province)) = (certificate(&after), after.province.as_ref()) else {
+            return Ok(());
+        };
+        if certificate(before).as_ref() == Some(&number) {
+            return Ok(());
+        }
+        let holders = reads
+            .certificate_holders(province.as_str(), &number, product_id)
+            .await
+            .map_err(|e| match e {
+                crate::ProjectionError::Store(store) => ServiceError::Store(store),
+                crate::ProjectionError::Database(db) => ServiceError::Store(db.into()),
+                other => ServiceError::Store(StoreError::Unavailable(other.to_string())),
+            })?;
+        match holders.first() {
+            Some(held_by) => Err(ServiceError::CertificateTaken {
+                certificate_no: number,
+                province: province.as_str().to_owned(),
+                held_by: *held_by,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// The recorded outcome of an already-seen idempotency key with the same hash (the

@@ -120,6 +120,31 @@ impl utoipa::IntoResponses for PublicResponses {
     }
 }
 
+/// The answers of the public look-up: one product, or the candidates when a certificate
+/// number is carried by several.
+#[derive(Debug)]
+pub struct PublicLookupResponses;
+
+impl utoipa::IntoResponses for PublicLookupResponses {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let builder = ResponsesBuilder::new()
+            .response(
+                "200",
+                ResponseBuilder::new().description("the product, as JSON"),
+            )
+            .response(
+                "300",
+                ResponseBuilder::new().description(
+                    "ambiguous_certificate: several products (of different provinces, or \
+                     records from before certificate numbers were checked) carry this \
+                     certificate number: `{\"code\", \"detail\", \"candidates\": [product…]}`, \
+                     each candidate as the 200 answer describes it",
+                ),
+            );
+        problems(builder, &[400, 404, 503]).build().into()
+    }
+}
+
 /// Whether `actor` may read products at this place: national roles read everything,
 /// others what lies in their scope.
 pub fn may_read(

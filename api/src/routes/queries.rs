@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use ocop_domain::Role;
@@ -15,7 +15,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::IntoParams;
 
-use super::{PublicResponses, ReadResponses, may_read, product_id, require_role};
+use super::{
+    PublicLookupResponses, PublicResponses, ReadResponses, may_read, product_id, require_role,
+};
 use crate::app::{AppState, MIN_POSITION_WAIT};
 use crate::error::ApiError;
 use crate::extract::{Authenticated, Query};
@@ -473,25 +475,40 @@ pub async fn events(
     path = "/api/v1/public/products/{key}",
     tag = "public",
     params(("key" = String, Path, description = "The product id or the certificate number"), ReadParams),
-    responses(PublicResponses)
+    responses(PublicLookupResponses)
 )]
 pub async fn public_product(
     State(app): State<AppState>,
     Path(key): Path<String>,
     Query(params): Query<ReadParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     wait_for(&app, params.min_position).await?;
     if key.contains('\0') {
         return Err(ApiError::NotFound(
             "no product or certificate with that key".into(),
         ));
     }
-    let product = app
-        .read
-        .public_product(&key)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no product or certificate {key:?}")))?;
-    Ok(Json(to_json(&product)?))
+    let mut found = app.read.public_products(&key).await?;
+    match found.len() {
+        0 => Err(ApiError::NotFound(format!(
+            "no product or certificate {key:?}"
+        ))),
+        1 => Ok(Json(to_json(&found.remove(0))?).into_response()),
+        // Two provinces (or a record from before certificate numbers were checked) share
+        // the number: the consumer chooses, the server never picks one for them.
+        n => Ok((
+            StatusCode::MULTIPLE_CHOICES,
+            Json(json!({
+                "code": "ambiguous_certificate",
+                "detail": format!(
+                    "{n} products carry the certificate number {key:?}; choose by province \
+                     or look one up by its product id"
+                ),
+                "candidates": found,
+            })),
+        )
+            .into_response()),
+    }
 }
 
 /// Parameters of the public revocation list.

@@ -146,3 +146,149 @@ http_on_both_stores!(
     every_token_the_server_issues_is_in_the_register_the_auditor_lists_on_postgres,
     every_token_issued_is_recorded_for_the_auditor
 );
+
+/// A Hà Nội (01) product, commune 00004, scored 80/82/81 by the provincial council and
+/// recognised 4★ with certificate `certificate_no`; returns its path.
+async fn recognised_in_ha_noi(server: &TestServer, certificate_no: &str) -> String {
+    let officer = server.token("commune_officer", "province:01/commune:00004", "cb-ha-noi");
+    let province = server.token("provincial_secretary", "province:01", "tk-ha-noi");
+    let mut body = super::lifecycle::registration("Chè Shan tuyết Ba Vì");
+    body["province"] = json!("01");
+    body["commune"] = json!("00004");
+    let registered = server
+        .post(&officer, "/api/v1/products", &body)
+        .await
+        .expect(201);
+    let path = format!(
+        "/api/v1/products/{}",
+        registered.body["product_id"].as_str().unwrap()
+    );
+    server
+        .post(
+            &officer,
+            &format!("{path}/evaluations"),
+            &super::lifecycle::dossier("2025-09-01"),
+        )
+        .await
+        .expect(201);
+    server
+        .post(
+            &officer,
+            &format!("{path}/evaluations/current/local-assessment"),
+            &json!({"assessed_on": "2025-09-05", "forward": true, "local_origin": true,
+                    "notes": null, "report_ref": "7/TTr-UBND"}),
+        )
+        .await
+        .expect(201);
+    super::lifecycle::score(
+        server,
+        &province,
+        &path,
+        "provincial",
+        &[80, 82, 81],
+        ("2025-09-10", "2025-09-12"),
+    )
+    .await;
+    let mut decision = recognition(4, "2025-09-20", "99/QĐ-UBND", "UBND thành phố Hà Nội");
+    decision["certificate_no"] = json!(certificate_no);
+    server
+        .post(
+            &province,
+            &format!("{path}/evaluations/current/decision"),
+            &decision,
+        )
+        .await
+        .expect(201);
+    path
+}
+
+async fn certificate_numbers_are_unique_within_a_province(server: &TestServer) {
+    let t = LamDong::tokens(server);
+    let decide = |cert: &str| {
+        let mut d = recognition(4, "2025-09-20", "2001/QĐ-UBND", "UBND tỉnh Lâm Đồng");
+        d["certificate_no"] = json!(cert);
+        d
+    };
+    let first = scored_in_lam_dong(server, &t, "Cà phê Robusta Đắk Song", &[80, 82, 81]).await;
+    let decided = server
+        .post(
+            &t.province,
+            &format!("{first}/evaluations/current/decision"),
+            &decide("OCOP-2025-017"),
+        )
+        .await
+        .expect(201);
+    let position = decided.body["global_position"].as_i64().unwrap();
+    let second = scored_in_lam_dong(server, &t, "Mắc ca Lâm Hà", &[80, 82, 81]).await;
+    // Let the read side know the first number.
+    server
+        .get(
+            Some(&t.auditor),
+            &format!("{second}?min_position={position}"),
+        )
+        .await
+        .expect(200);
+    let before = server.get(Some(&t.auditor), &second).await.expect(200).body["version"].clone();
+    let refused = server
+        .post(
+            &t.province,
+            &format!("{second}/evaluations/current/decision"),
+            &decide("OCOP-2025-017"),
+        )
+        .await
+        .problem(422, "rule_violation");
+    assert_eq!(
+        refused.body["violations"][0]["code"], "certificate_not_unique",
+        "{}",
+        refused.body
+    );
+    let after = server.get(Some(&t.auditor), &second).await.expect(200);
+    assert_eq!(after.body["version"], before, "nothing recorded");
+    server
+        .post(
+            &t.province,
+            &format!("{second}/evaluations/current/decision"),
+            &decide("OCOP-2025-018"),
+        )
+        .await
+        .expect(201);
+
+    // Another province may use the same number: the public look-up then names both.
+    let other = recognised_in_ha_noi(server, "OCOP-2025-017").await;
+    let head = server
+        .get(Some(&t.auditor), "/api/v1/ledger/digest")
+        .await
+        .expect(200)
+        .body["global_position"]
+        .as_i64()
+        .unwrap();
+    let ambiguous = server
+        .get(
+            None,
+            &format!("/api/v1/public/products/OCOP-2025-017?min_position={head}"),
+        )
+        .await;
+    assert_eq!(ambiguous.status.as_u16(), 300, "{}", ambiguous.body);
+    assert_eq!(ambiguous.body["code"], "ambiguous_certificate");
+    let mut ids: Vec<String> = ambiguous.body["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("/api/v1/products/{}", c["product_id"].as_str().unwrap()))
+        .collect();
+    ids.sort();
+    let mut expected = vec![first.clone(), other];
+    expected.sort();
+    assert_eq!(ids, expected);
+    // A number only one product carries answers that product.
+    let one = server
+        .get(None, "/api/v1/public/products/OCOP-2025-018")
+        .await
+        .expect(200);
+    assert_eq!(one.body["name"], "Mắc ca Lâm Hà");
+}
+http_on_both_stores!(
+    a_certificate_number_is_unique_in_its_province_and_an_ambiguous_look_up_names_every_candidate_on_sqlite,
+    a_certificate_number_is_unique_in_its_province_and_an_ambiguous_look_up_names_every_candidate_on_postgres,
+    certificate_numbers_are_unique_within_a_province
+);

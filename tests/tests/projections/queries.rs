@@ -171,13 +171,13 @@ async fn filters_pages_stats_public_register_and_decisions(db: &TestDb) {
     let r = &revocations[0];
     assert_eq!(r.grounds, serde_json::json!(["food_safety_violation"]));
     let public = reads
-        .public_product(&r.product_id.to_string())
+        .public_products(&r.product_id.to_string())
         .await
         .unwrap()
-        .unwrap();
+        .remove(0);
     assert_eq!(public.status, "revoked");
     let cert = r.certificate_no.clone().expect("a certificate number");
-    let by_cert = reads.public_product(&cert).await.unwrap().unwrap();
+    let by_cert = reads.public_products(&cert).await.unwrap().remove(0);
     assert_eq!(by_cert.product_id, r.product_id);
     let later: chrono::NaiveDate = r
         .decided_on
