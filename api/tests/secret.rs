@@ -41,3 +41,31 @@ fn the_server_refuses_to_start_on_an_empty_short_or_readable_secret() {
     }
     std::fs::remove_dir_all(data).unwrap();
 }
+
+#[test]
+fn a_database_urls_password_is_never_printed() {
+    let data = std::env::temp_dir().join(format!("ocop-secret-{}", uuid::Uuid::new_v4()));
+    for (url, args) in [
+        // Nothing listens on port 1: the connection fails.
+        ("postgres://ocop:s3cret-pw@127.0.0.1:1/ocop", vec!["migrate"]),
+        ("postgres://ocop:s3cret-pw@127.0.0.1:1/ocop", vec!["serve", "--listen", "127.0.0.1:0"]),
+        // A role that does not exist: the server answers.
+        ("postgres://no_such_role:s3cret-pw@127.0.0.1:5432/postgres", vec!["migrate"]),
+    ] {
+        let output = Command::new(OCOP)
+            .args(["--data-dir", data.to_str().unwrap(), "--database-url", url])
+            .args(&args)
+            .env("RUST_LOG", "debug")
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!printed.contains("s3cret-pw"), "{args:?}: {printed}");
+        assert!(printed.contains("error"), "{printed}");
+    }
+    let _ = std::fs::remove_dir_all(data);
+}
