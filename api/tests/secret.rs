@@ -47,10 +47,19 @@ fn a_database_urls_password_is_never_printed() {
     let data = std::env::temp_dir().join(format!("ocop-secret-{}", uuid::Uuid::new_v4()));
     for (url, args) in [
         // Nothing listens on port 1: the connection fails.
-        ("postgres://ocop:s3cret-pw@127.0.0.1:1/ocop", vec!["migrate"]),
-        ("postgres://ocop:s3cret-pw@127.0.0.1:1/ocop", vec!["serve", "--listen", "127.0.0.1:0"]),
+        (
+            "postgres://ocop:s3cret-pw@127.0.0.1:1/ocop",
+            vec!["migrate"],
+        ),
+        (
+            "postgres://ocop:s3cret-pw@127.0.0.1:1/ocop",
+            vec!["serve", "--listen", "127.0.0.1:0"],
+        ),
         // A role that does not exist: the server answers.
-        ("postgres://no_such_role:s3cret-pw@127.0.0.1:5432/postgres", vec!["migrate"]),
+        (
+            "postgres://no_such_role:s3cret-pw@127.0.0.1:5432/postgres",
+            vec!["migrate"],
+        ),
     ] {
         let output = Command::new(OCOP)
             .args(["--data-dir", data.to_str().unwrap(), "--database-url", url])

@@ -39,6 +39,7 @@ use ocop_domain::{
     Actor, Command, CommandBody, CommandMeta, CommuneCode, DistrictCode, DomainError, ProvinceCode,
     Role, Scope,
 };
+use ocop_eventstore::StreamRange;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
@@ -247,15 +248,33 @@ async fn import_row(
         .execute(command.clone(), ExecuteOptions::new(key, hash.clone()))
         .await;
     if let Err(ServiceError::IdempotencyKeyReused(_)) = answer {
-        if service.load(product_id).await?.version == 0 {
-            // The row's key is held by a command that recorded nothing on this product
-            // (the API refuses such keys from clients: a record from before that rule): the
-            // row is still owed. Record it under a fresh key; the domain refuses a second
-            // registration, so an import run twice stays "already present".
-            tracing::warn!(%product_id, %key, "import: the row's key is taken; recording under a fresh key");
-            answer = service
-                .execute(command, ExecuteOptions::new(Uuid::now_v7(), hash))
-                .await;
+        // Either this product and decision are in the ledger with other values, or the
+        // row's key is held by a command about something else (the API refuses such keys
+        // from clients: a record from before that rule). Which one the product's first
+        // event tells: what recorded it, under which key and content.
+        let first = service
+            .store()
+            .read_stream(product_id, StreamRange::all())
+            .await?
+            .into_iter()
+            .next();
+        match first {
+            // Nothing recorded on this product: the row is still owed. Record it under a
+            // fresh key; the domain refuses a second registration.
+            None => {
+                tracing::warn!(%product_id, %key, "import: the row's key is taken; recording under a fresh key");
+                answer = service
+                    .execute(command, ExecuteOptions::new(Uuid::now_v7(), hash.clone()))
+                    .await;
+            }
+            // Imported earlier under a fresh key: the same content is already present.
+            Some(first) if first.command_id != key => {
+                let recorded = service.store().find_command(first.command_id).await?;
+                if recorded.is_some_and(|(h, _)| h == hash) {
+                    return Ok(RowOutcome::AlreadyPresent);
+                }
+            }
+            Some(_) => {}
         }
     }
     match answer {

@@ -282,3 +282,57 @@ fn given_a_row_with_a_nul_character_when_parsed_then_only_that_row_is_rejected()
         }]
     );
 }
+
+/// A row whose key another command holds (a record from before client keys of the
+/// server's kind were refused) is still imported, once.
+async fn a_row_whose_key_is_taken_is_still_imported(fx: &Fx) {
+    use ocop_projections::service::ExecuteOptions;
+    let csv = format!(
+        "{HEADER}\n\
+         22,,06733,QN-1,Sá sùng khô Vân Đồn,HTX Sá sùng Vân Đồn,cooperative,food,4,82,45/QĐ-UBND,2024-03-01,UBND tỉnh Quảng Ninh,2027-03-01\n"
+    );
+    let parsed = legacy_import::parse_csv(csv.as_bytes(), "quang-ninh.csv").unwrap();
+    let (_, row) = &parsed.valid[0];
+    let key = legacy_import::import_key(legacy_import::legacy_product_id(row));
+    // Another product's registration recorded under the row's key.
+    let other = ocop_projections::sample::Lifecycle::new(
+        1,
+        uuid::Uuid::now_v7(),
+        ocop_projections::sample::Path::Recognized,
+    );
+    fx.service()
+        .execute(
+            other.command(0, uuid::Uuid::now_v7()),
+            ExecuteOptions::new(key, "1".repeat(64)),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let options = ImportOptions::admin("admin", "quang-ninh.csv");
+    let first = legacy_import::import_csv(&fx.service(), csv.as_bytes(), &options)
+        .await
+        .unwrap();
+    assert_eq!((first.imported, first.rejected.len()), (1, 0), "{first:#?}");
+    let again = legacy_import::import_csv(&fx.service(), csv.as_bytes(), &options)
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.imported, again.already_present),
+        (0, 1),
+        "{again:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_legacy_row_whose_key_is_taken_is_still_imported_on_sqlite() {
+    let fx = Fx::new(Kind::Sqlite).await;
+    a_row_whose_key_is_taken_is_still_imported(&fx).await;
+    fx.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_legacy_row_whose_key_is_taken_is_still_imported_on_postgres() {
+    let fx = Fx::new(Kind::Postgres).await;
+    a_row_whose_key_is_taken_is_still_imported(&fx).await;
+    fx.close().await;
+}
