@@ -90,7 +90,7 @@ pub enum Command {
         #[command(subcommand)]
         command: TimersCommand,
     },
-    /// Load a realistic demo data set.
+    /// Load a realistic demo data set (refused on a store holding any other record).
     Demo,
     /// Import a province's existing recognitions as legacy records.
     Import(ImportArgs),
@@ -114,7 +114,8 @@ pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the chosen address is logged).
     #[arg(long, env = "OCOP_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Load the demo data set first when the store is empty.
+    /// Load the demo data set first: into an empty store, or one holding the demo alone
+    /// (nothing new is recorded then); refused on a store holding any other record.
     #[arg(long)]
     pub demo: bool,
     /// An identity provider's public key (PEM) to verify tokens with, instead of the
