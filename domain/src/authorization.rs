@@ -103,6 +103,27 @@ impl Grant {
         }
     }
 
+    /// Who holds this grant for a product at `place`, in the contract's words (`None` for
+    /// a grant no one can hold there, and for the engine's own `system`).
+    pub fn holder(self, place: &Place<'_>) -> Option<String> {
+        let province = place.province;
+        match self {
+            Grant::CommuneOfficer => place
+                .commune
+                .map(|c| format!("commune_officer of province:{province}/commune:{c}")),
+            Grant::DistrictSecretary => place
+                .district
+                .map(|d| format!("district_secretary of province:{province}/district:{d}")),
+            Grant::ProvincialSecretary => {
+                Some(format!("provincial_secretary of province:{province}"))
+            }
+            Grant::CentralSecretary => Some("central_secretary (national)".to_owned()),
+            Grant::Inspector => Some(format!("inspector of province:{province} or national")),
+            Grant::Admin => Some("admin (national)".to_owned()),
+            Grant::System => None,
+        }
+    }
+
     /// Whether `actor` holds this grant for a product at `place`.
     pub fn allows(self, actor: &Actor, place: &Place<'_>) -> bool {
         match (self, actor.role, &actor.scope) {
@@ -148,10 +169,16 @@ pub fn require(
         if let Some(c) = place.commune {
             location.push_str(&format!(", commune {c}"));
         }
+        let who = if grants == Grant::ALL {
+            "this role and scope hold no grant for it".to_owned()
+        } else {
+            let holders: Vec<String> = grants.iter().filter_map(|g| g.holder(place)).collect();
+            format!("it may be sent by {}", holders.join(" or "))
+        };
         Err(DomainError::Forbidden {
             role: actor.role,
             scope: actor.scope.clone(),
-            reason: format!("{what}: the product is in {location}"),
+            reason: format!("{what}: the product is in {location}; {who}"),
         })
     }
 }

@@ -55,3 +55,21 @@ fn another_provinces_secretary_learns_nothing_of_the_products_state() {
         "no_open_round"
     );
 }
+
+#[test]
+fn a_refusal_names_who_may_send_the_command() {
+    let mut s = Scenario::provincial_council_2025();
+    s.cards(&[80, 80, 80], "2025-09-10").conclude("2025-09-12");
+    let refused = s
+        .try_run(s.officer(), Scenario::decision_body(4, "2025-09-20"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("it may be sent by provincial_secretary of province:68"),
+        "{refused}"
+    );
+    assert!(
+        refused.starts_with("commune_officer in scope province:68/commune:24730 may not"),
+        "{refused}"
+    );
+}

@@ -1232,7 +1232,9 @@ fn a_provincial_secretary_of_another_province_is_refused() {
     .then_error(DomainError::Forbidden {
         role: Role::ProvincialSecretary,
         scope: Scope::parse("province:01").unwrap(),
-        reason: "decide on recognition: the product is in province 68, commune 24730".into(),
+        reason: "decide on recognition: the product is in province 68, commune 24730; this role \
+                 and scope hold no grant for it"
+            .into(),
     });
 }
 
