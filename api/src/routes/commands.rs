@@ -33,6 +33,96 @@ pub struct CommandAnswer {
     pub global_position: i64,
     /// The events recorded.
     pub events: Vec<RecordedEventRef>,
+    /// A recorded complaint's id (what an inspection answering it names).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub complaint_id: Option<Uuid>,
+    /// A recorded inspection's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inspection_id: Option<Uuid>,
+    /// The round an evaluation opened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub round: Option<u32>,
+    /// What concluding a level found: the exact mean's display, its band and the outcome.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub conclusion: Option<serde_json::Value>,
+}
+
+/// What a command created that the next step needs, read from the events it recorded (so
+/// that a replayed answer carries it too).
+#[derive(Debug, Default)]
+pub struct Created {
+    complaint_id: Option<Uuid>,
+    inspection_id: Option<Uuid>,
+    round: Option<u32>,
+    conclusion: Option<serde_json::Value>,
+}
+
+impl Created {
+    fn from_events(events: &[ocop_domain::Event]) -> Self {
+        use ocop_domain::EventBody;
+        let mut created = Created::default();
+        for e in events {
+            match &e.body {
+                EventBody::ComplaintReceived(c) => created.complaint_id = Some(c.complaint_id),
+                EventBody::InspectionRecorded(i) => created.inspection_id = Some(i.inspection_id),
+                EventBody::EvaluationOpened(o) => created.round = Some(o.round),
+                EventBody::ScoringConcluded(c) => {
+                    created.conclusion = Some(serde_json::json!({
+                        "level": c.level,
+                        "mean": c.mean_display,
+                        "band_stars": c.band_stars,
+                        "quorum_met": c.quorum_met,
+                        "spread": c.spread,
+                        "spread_within_limit": c.spread_within_limit,
+                        "mandatory_met": c.mandatory_met,
+                        "outcome": c.outcome,
+                    }))
+                }
+                _ => {}
+            }
+        }
+        created
+    }
+}
+
+/// The event types whose answer carries what they created.
+const CREATING: [&str; 4] = [
+    "ComplaintReceived",
+    "InspectionRecorded",
+    "EvaluationOpened",
+    "ScoringConcluded",
+];
+
+/// Reads back the events of `outcome` when one of them created something the next step
+/// needs; nothing for every other command (no extra read on their path).
+async fn created(app: &AppState, outcome: &CommandOutcome) -> Result<Created, ApiError> {
+    let (Some(first), true) = (
+        outcome.events.first(),
+        outcome
+            .events
+            .iter()
+            .any(|e| CREATING.contains(&e.event_type.as_str())),
+    ) else {
+        return Ok(Created::default());
+    };
+    let recorded = app
+        .store
+        .read_stream(
+            outcome.product_id,
+            ocop_eventstore::StreamRange {
+                from_version: first.version,
+                to_version: Some(outcome.version),
+                recorded_until: None,
+            },
+        )
+        .await?;
+    let events = recorded
+        .iter()
+        .map(ocop_projections::codec::from_recorded)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Created::from_events(&events))
 }
 
 /// One recorded event of a command's answer.
@@ -69,12 +159,13 @@ pub struct CommandHeaderDoc {
 #[derive(Debug)]
 pub struct CommandReply {
     outcome: CommandOutcome,
+    created: Created,
     location: bool,
 }
 
 impl IntoResponse for CommandReply {
     fn into_response(self) -> Response {
-        let o = self.outcome;
+        let (o, created) = (self.outcome, self.created);
         let status = if o.replayed || o.events.is_empty() {
             StatusCode::OK
         } else {
@@ -92,6 +183,10 @@ impl IntoResponse for CommandReply {
                     version: e.version,
                 })
                 .collect(),
+            complaint_id: created.complaint_id,
+            inspection_id: created.inspection_id,
+            round: created.round,
+            conclusion: created.conclusion,
         };
         let mut response = (status, axum::Json(answer)).into_response();
         let headers = response.headers_mut();
@@ -176,6 +271,7 @@ pub async fn register_product(
     .await?;
     Ok(CommandReply {
         outcome,
+        created: Created::default(),
         location: true,
     })
 }
@@ -211,6 +307,7 @@ macro_rules! product_command {
             )
             .await?;
             Ok(CommandReply {
+                created: created(&app, &outcome).await?,
                 outcome,
                 location: false,
             })

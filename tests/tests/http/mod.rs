@@ -1,6 +1,7 @@
 //! End-to-end tests: a real server on port 0 over a fresh SQLite file and a fresh
 //! PostgreSQL database, driven over HTTP as integrators drive it.
 
+mod answers;
 mod audit;
 mod concurrency;
 mod contract;
