@@ -162,9 +162,10 @@ fn schemas() -> Value {
     put(
         "ProductHistory",
         object(
-            &["product_id", "version", "events"],
+            &["product_id", "version", "events", "next_after"],
             json!({"product_id": id(), "version": integer(),
-                   "events": list(reference("LedgerEvent"))}),
+                   "events": list(reference("LedgerEvent")),
+                   "next_after": {"type": ["integer", "null"]}}),
         ),
     );
     put(

@@ -218,7 +218,7 @@ fn described(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
 
 /// The complete router: every route of the contract, `/api/openapi.json`, the fallbacks
 /// and the middleware.
-pub fn router(state: AppState, timeout: Duration) -> Router {
+pub fn router(state: AppState, limits: &server::Limits) -> Router {
     let (routes, doc) = documented().split_for_parts();
     let doc = Arc::new(described(doc));
     let routes = routes
@@ -232,5 +232,5 @@ pub fn router(state: AppState, timeout: Duration) -> Router {
         .fallback(server::not_found)
         .method_not_allowed_fallback(server::method_not_allowed);
     let metrics = state.metrics.clone();
-    server::with_middleware(routes, metrics, timeout).with_state(state)
+    server::with_middleware(routes, metrics, limits).with_state(state)
 }

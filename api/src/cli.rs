@@ -135,6 +135,19 @@ pub struct ServeArgs {
     /// Seconds after which a request is answered 503.
     #[arg(long, env = "OCOP_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout_secs: u64,
+    /// Seconds a connection has to send a whole request head before it is closed.
+    #[arg(long, env = "OCOP_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Connections open at once (more wait to be accepted).
+    #[arg(long, env = "OCOP_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Requests answered at once (one more is answered 503 with Retry-After).
+    #[arg(long, env = "OCOP_MAX_IN_FLIGHT", default_value_t = 512)]
+    pub max_in_flight: usize,
+    /// Requests one client address may send to the public endpoints: `N/min` or
+    /// `N/min,burst=B`; `0` for no limit (behind a proxy that limits per client).
+    #[arg(long, env = "OCOP_PUBLIC_RATE", default_value = "300/min,burst=100")]
+    pub public_rate: String,
     /// Do not run the expiry timers in this process.
     #[arg(long)]
     pub no_timers: bool,

@@ -57,6 +57,12 @@ pub enum ApiError {
         /// The violated rules with their facts.
         violations: Vec<Value>,
     },
+    /// A client sent more requests than its share (429, code `rate_limited`).
+    #[error("too many requests from this client; retry after {retry_after} s")]
+    RateLimited {
+        /// Seconds until the client's next request is accepted.
+        retry_after: u32,
+    },
     /// The store is down or the read side is behind the requested position.
     #[error("{detail}")]
     Unavailable {
@@ -84,6 +90,7 @@ impl ApiError {
             Self::IdempotencyKeyReused(_) | Self::RuleViolation { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -100,6 +107,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::IdempotencyKeyReused(_) => "idempotency_key_reused",
             Self::RuleViolation { .. } => "rule_violation",
+            Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable { .. } => "unavailable",
             Self::Internal(_) => "internal_error",
         }
@@ -116,6 +124,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "payload too large",
             Self::IdempotencyKeyReused(_) => "idempotency key reused",
             Self::RuleViolation { .. } => "rule violation",
+            Self::RateLimited { .. } => "too many requests",
             Self::Unavailable { .. } => "service unavailable",
             Self::Internal(_) => "internal error",
         }
@@ -160,7 +169,7 @@ impl IntoResponse for ApiError {
             HeaderValue::from_static("application/problem+json"),
         );
         match &self {
-            Self::Unavailable { retry_after, .. } => {
+            Self::Unavailable { retry_after, .. } | Self::RateLimited { retry_after } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
             }
             // RFC 9110 §11.6.1: a 401 names the scheme the server expects.
@@ -319,7 +328,7 @@ pub struct Problem {
     pub detail: String,
     /// The stable code: `invalid_request`, `unauthenticated`, `forbidden`, `not_found`,
     /// `version_conflict`, `payload_too_large`, `idempotency_key_reused`, `rule_violation`,
-    /// `unavailable` or `internal_error`.
+    /// `rate_limited`, `unavailable` or `internal_error`.
     pub code: String,
     /// For `rule_violation`: each rule broken, `{"code", "detail", "rule", …facts}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

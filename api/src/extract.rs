@@ -112,6 +112,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonCommand<T> {
                 "{at}: text must not contain the NUL character (U+0000)"
             )));
         }
+        if let Some(too_long) = over_limit(&value, "") {
+            return Err(ApiError::InvalidRequest(too_long));
+        }
         let body = serde_path_to_error::deserialize(&value).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
@@ -210,6 +213,70 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeys {
             fields.insert(key, value);
         }
         Ok(serde_json::Value::Object(fields))
+    }
+}
+
+/// The most characters a text field of a command may hold: names, titles, references and
+/// codes. What is recorded stays in the ledger for good, so nothing unbounded gets in.
+pub const TEXT_LIMIT: usize = 500;
+
+/// The most characters of the fields that hold prose: a complaint's summary, an
+/// inspection's findings, reasons, notes, details, a correction's new value.
+pub const LONG_TEXT_LIMIT: usize = 5_000;
+
+/// The fields (by name, wherever they are in the body) that hold prose.
+const LONG_TEXT_FIELDS: [&str; 8] = [
+    "summary",
+    "findings",
+    "details",
+    "notes",
+    "reason",
+    "reasons",
+    "legal_basis",
+    "new_value",
+];
+
+/// The most items of a list in a command: documents, members, cards, criteria, the
+/// products of a decision's annex (hundreds at most).
+pub const LIST_LIMIT: usize = 1_000;
+
+/// The first text or list of `value` over its limit, as the 400's detail naming the field
+/// and the limit, e.g. `name: at most 500 characters (got 180000)`.
+fn over_limit(value: &serde_json::Value, at: &str) -> Option<String> {
+    over_limit_in(value, at, TEXT_LIMIT)
+}
+
+fn over_limit_in(value: &serde_json::Value, at: &str, text_limit: usize) -> Option<String> {
+    use serde_json::Value;
+    let here = if at.is_empty() { "." } else { at };
+    match value {
+        Value::String(s) => {
+            let chars = s.chars().count();
+            (chars > text_limit)
+                .then(|| format!("{here}: at most {text_limit} characters (got {chars})"))
+        }
+        Value::Array(items) if items.len() > LIST_LIMIT => Some(format!(
+            "{here}: at most {LIST_LIMIT} items (got {})",
+            items.len()
+        )),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| over_limit_in(v, &format!("{at}[{i}]"), text_limit)),
+        Value::Object(fields) => fields.iter().find_map(|(k, v)| {
+            let path = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            let limit = if LONG_TEXT_FIELDS.contains(&k.as_str()) {
+                LONG_TEXT_LIMIT
+            } else {
+                TEXT_LIMIT
+            };
+            over_limit_in(v, &path, limit)
+        }),
+        _ => None,
     }
 }
 
@@ -393,6 +460,24 @@ mod tests {
     fn nul_characters_are_found_wherever_they_hide() {
         use serde_json::json;
         assert_eq!(nul_at(&json!({"a": "x", "b": [1, "y"]}), ""), None);
+        assert_eq!(
+            over_limit(&json!({"name": "x".repeat(180_000)}), "").as_deref(),
+            Some("name: at most 500 characters (got 180000)")
+        );
+        assert_eq!(
+            over_limit(&json!({"producer": {"name": "ệ".repeat(501)}}), "").as_deref(),
+            Some("producer.name: at most 500 characters (got 501)")
+        );
+        assert_eq!(over_limit(&json!({"name": "ệ".repeat(500)}), ""), None);
+        assert_eq!(over_limit(&json!({"summary": "x".repeat(5_000)}), ""), None);
+        assert_eq!(
+            over_limit(&json!({"reasons": ["ok", "x".repeat(5_001)]}), "").as_deref(),
+            Some("reasons[1]: at most 5000 characters (got 5001)")
+        );
+        assert_eq!(
+            over_limit(&json!({"documents": vec![1; 1_001]}), "").as_deref(),
+            Some("documents: at most 1000 items (got 1001)")
+        );
         assert_eq!(nul_at(&json!("a\u{0}"), "").as_deref(), Some("."));
         assert_eq!(
             nul_at(&json!({"producer": {"name": "HTX\u{0}"}}), "").as_deref(),

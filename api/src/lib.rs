@@ -10,3 +10,4 @@ pub mod metrics;
 pub mod routes;
 pub mod run;
 pub mod server;
+pub mod throttle;

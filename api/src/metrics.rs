@@ -25,6 +25,22 @@ struct Inner {
     events: u64,
 }
 
+/// The method label of a request: one of a fixed set, so that requests with invented
+/// methods cannot grow the metrics without bound.
+pub fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 /// The server's counters, shared by every request.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -131,6 +147,18 @@ fn escape(label: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invented_methods_share_one_label() {
+        use axum::http::Method;
+        assert_eq!(method_label(&Method::GET), "GET");
+        for invented in ["BREW", "PROPFIND", "X1", "X2"] {
+            assert_eq!(
+                method_label(&Method::from_bytes(invented.as_bytes()).unwrap()),
+                "other"
+            );
+        }
+    }
 
     #[test]
     fn renders_counts_histograms_and_lag() {

@@ -145,6 +145,7 @@ pub fn today_in_vietnam(now: DateTime<Utc>) -> NaiveDate {
 }
 
 async fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode, CliError> {
+    let limits = limits(args)?;
     // Keys first: a server that cannot verify tokens safely does not open the store.
     let keys = match (&args.jwt_public_key, &args.jwt_issuer, &args.jwt_audience) {
         (Some(pem), Some(issuer), Some(audience)) => TokenKeys::external(pem, issuer, audience)?,
@@ -176,14 +177,37 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode, CliError> {
     println!("ocop listening on http://{address}");
     let _ = std::io::stdout().flush();
 
-    let router = app::router(state, Duration::from_secs(args.request_timeout_secs));
-    axum::serve(listener, router)
-        .with_graceful_shutdown(crate::server::shutdown_signal())
-        .await?;
+    let router = app::router(state, &limits);
+    crate::server::serve(listener, router, &limits, crate::server::shutdown_signal()).await?;
 
     background.stop().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The limits `serve` is given on its command line.
+fn limits(args: &ServeArgs) -> Result<crate::server::Limits, CliError> {
+    let positive = |name: &str, n: u64| {
+        if n == 0 {
+            Err(format!("--{name} must be at least 1"))
+        } else {
+            Ok(n)
+        }
+    };
+    Ok(crate::server::Limits {
+        request_timeout: Duration::from_secs(positive(
+            "request-timeout-secs",
+            args.request_timeout_secs,
+        )?),
+        header_timeout: Duration::from_secs(positive(
+            "header-timeout-secs",
+            args.header_timeout_secs,
+        )?),
+        max_connections: positive("max-connections", args.max_connections as u64)? as usize,
+        max_in_flight: positive("max-in-flight", args.max_in_flight as u64)? as usize,
+        public_rate: crate::throttle::Rate::parse(&args.public_rate)
+            .map_err(|e| format!("--public-rate: {e}"))?,
+    })
 }
 
 /// A database URL without its password, for logs.

@@ -167,14 +167,19 @@ pub struct DecisionsParams {
     pub rules_version: Option<String>,
     /// Page through the decisions: those recorded after this global position.
     pub after: Option<i64>,
-    /// Page size, 1–10000; without it, every decision in range is answered at once.
+    /// Page size, 1–10000 (default 1000); `next_after` names the next page.
     pub limit: Option<usize>,
     /// Wait until the read side has applied this global position.
     pub min_position: Option<i64>,
 }
 
-/// Every decision in range re-derived from its recorded inputs, with findings, counts by
-/// finding code and (when paging) `next_after`.
+/// The most decisions one page of the audit holds, and how many without `limit`.
+const DECISIONS_MAX: usize = 10_000;
+const DECISIONS_DEFAULT: usize = 1_000;
+
+/// Every decision in range re-derived from its recorded inputs, with findings and counts by
+/// finding code, a page at a time (`limit`, default 1000), with `next_after` for the next
+/// page (null on the last).
 #[utoipa::path(
     get,
     path = "/api/v1/audits/decisions",
@@ -230,23 +235,15 @@ pub async fn decisions_audit(
         to: params.to,
         rules_version: params.rules_version,
     };
-    let report = match params.limit {
-        None => {
-            let mut report = audit::audit_decisions(&app.read, &filter).await?;
-            let decisions = std::mem::take(&mut report.decisions);
-            summary(&filter, decisions, None)
-        }
-        Some(limit) if (1..=10_000).contains(&limit) => {
-            let page = audit::audit_decisions_page(&app.read, &filter, params.after, limit).await?;
-            summary(&filter, page.decisions, page.next_after)
-        }
-        Some(limit) => {
-            return Err(ApiError::InvalidRequest(format!(
-                "limit must be between 1 and 10000, not {limit}"
-            )));
-        }
-    };
-    Ok(Json(report))
+    // A page at a time, always: the whole country at once would be held in memory.
+    let limit = params.limit.unwrap_or(DECISIONS_DEFAULT);
+    if !(1..=DECISIONS_MAX).contains(&limit) {
+        return Err(ApiError::InvalidRequest(format!(
+            "limit must be between 1 and {DECISIONS_MAX}, not {limit}"
+        )));
+    }
+    let page = audit::audit_decisions_page(&app.read, &filter, params.after, limit).await?;
+    Ok(Json(summary(&filter, page.decisions, page.next_after)))
 }
 
 fn summary(

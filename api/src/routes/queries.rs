@@ -311,9 +311,17 @@ fn require_read(actor: &ocop_domain::Actor, (_, state): &(i64, Value)) -> Result
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryParams {
+    /// Events after this version of the product: the previous page's `next_after`.
+    pub after: Option<i64>,
+    /// At most this many events, 1–1000 (default 500), in version order.
+    pub limit: Option<usize>,
     /// Wait until the read side has applied this global position.
     pub min_position: Option<i64>,
 }
+
+/// The most events one page of a history holds, and how many without `limit`.
+const HISTORY_MAX: usize = 1000;
+const HISTORY_DEFAULT: usize = 500;
 
 /// The audit trail: every event with actor, role, scope, recorded time, business dates,
 /// decision references and hashes, in order.
@@ -332,29 +340,37 @@ pub async fn product_history(
     Query(params): Query<HistoryParams>,
 ) -> Result<Json<Value>, ApiError> {
     let id = product_id(&id)?;
+    let limit = params.limit.unwrap_or(HISTORY_DEFAULT);
+    if !(1..=HISTORY_MAX).contains(&limit) {
+        return Err(ApiError::InvalidRequest(format!(
+            "limit must be between 1 and {HISTORY_MAX}, not {limit}"
+        )));
+    }
+    let after = params.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::InvalidRequest(format!(
+            "after must be a version (0 or more), not {after}"
+        )));
+    }
     wait_for(&app, params.min_position).await?;
     let current = current_state(&app, id).await?;
     require_read(&actor, &current)?;
-    let mut events = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = app.read.history(id, after, 500).await?;
-        let Some(last) = page.last() else { break };
-        after = last.version;
-        let done = page.len() < 500;
-        events.extend(page);
-        if done {
-            break;
-        }
-    }
+    let events = app.read.history(id, after, limit).await?;
     // The events are read from the log after the state: a command recorded in between is
     // in the list, and the version is the list's.
     let version = events
         .last()
         .map_or(current.0, |e| e.version.max(current.0));
-    Ok(Json(
-        json!({ "product_id": id, "version": version, "events": events }),
-    ))
+    let next_after = (events.len() == limit)
+        .then(|| events.last().map(|e| e.version))
+        .flatten()
+        .filter(|last| *last < version);
+    Ok(Json(json!({
+        "product_id": id,
+        "version": version,
+        "events": events,
+        "next_after": next_after,
+    })))
 }
 
 /// Parameters of the statistics.

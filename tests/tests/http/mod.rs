@@ -3,6 +3,7 @@
 
 mod answers;
 mod audit;
+mod bounds;
 mod concurrency;
 mod contract;
 mod hostile;

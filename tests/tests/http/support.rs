@@ -76,7 +76,21 @@ impl TestServer {
         Self::start(ocop_tests::fresh_postgres_url().await).await
     }
 
+    /// A server on a fresh SQLite file with these limits.
+    pub async fn sqlite_with(limits: ocop_api::server::Limits) -> Self {
+        Self::start_with(ocop_tests::fresh_sqlite_url().await, limits).await
+    }
+
+    /// A server on a fresh PostgreSQL database with these limits.
+    pub async fn postgres_with(limits: ocop_api::server::Limits) -> Self {
+        Self::start_with(ocop_tests::fresh_postgres_url().await, limits).await
+    }
+
     async fn start(url: String) -> Self {
+        Self::start_with(url, ocop_api::server::Limits::default()).await
+    }
+
+    async fn start_with(url: String, limits: ocop_api::server::Limits) -> Self {
         let backend = ocop_projections::open(&url).await.expect("open the store");
         let keys = TokenKeys::from_secret(SECRET).expect("a long enough secret");
         let state = AppState::new(backend, keys.clone())
@@ -90,9 +104,11 @@ impl TestServer {
             .expect("bind port 0");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let runner = state.runner.clone();
-        let router = app::router(state, Duration::from_secs(30));
+        let router = app::router(state, &limits);
         let server = tokio::spawn(async move {
-            axum::serve(listener, router).await.expect("serve");
+            ocop_api::server::serve(listener, router, &limits, std::future::pending())
+                .await
+                .expect("serve");
         });
         TestServer {
             base,
