@@ -345,11 +345,15 @@ async fn hostile_input_is_refused_and_records_nothing(server: &TestServer) {
     assert_eq!(head(server).await, before, "a query recorded something");
 
     // Text that is accepted is stored verbatim: SQL, HTML, quotes, backslashes, emoji,
-    // combining marks and a string just under the limit.
+    // combining marks and a name of exactly the limit's length (`bounds.rs` tests one over).
     let sql = "Robert'); DROP TABLE events; -- \" \\ % _ $1 ?";
     let html = "<script>alert('xss')</script><img src=x onerror=alert(1)>&amp;";
     let odd = "Cà phê\u{0301} 🐝 \u{202e}kcatta\u{202c} \t\r\n \u{feff}";
-    let long = "Mật ong hoa cà phê ".repeat(9_000);
+    let long: String = "Mật ong hoa cà phê "
+        .chars()
+        .cycle()
+        .take(ocop_api::extract::TEXT_LIMIT)
+        .collect();
     let mut stored = Vec::new();
     for text in [sql, html, odd, long.as_str()] {
         let mut body = registration(text);
