@@ -80,6 +80,10 @@ pub struct CommandOutcome {
     /// True when the idempotency key had been seen and nothing new was recorded (200).
     pub replayed: bool,
     pub recorded_at: DateTime<Utc>,
+    /// The events this call recorded, as decided (empty for a replay: read them from the
+    /// log at `events`' versions).
+    #[serde(skip)]
+    pub recorded: Vec<ocop_domain::Event>,
 }
 
 impl From<ocop_eventstore::AppendOutcome> for CommandOutcome {
@@ -98,6 +102,7 @@ impl From<ocop_eventstore::AppendOutcome> for CommandOutcome {
                 .collect(),
             replayed: o.replayed,
             recorded_at: o.recorded_at,
+            recorded: Vec::new(),
         }
     }
 }
@@ -293,11 +298,13 @@ impl CommandService {
                     events: Vec::new(),
                     replayed: false,
                     recorded_at: loaded.recorded_at.unwrap_or_else(Utc::now),
+                    recorded: Vec::new(),
                 }));
             }
             self.check_certificate(&loaded.state, &events, product_id)
                 .await?;
-            let events = events
+            let decided = events;
+            let events = decided
                 .iter()
                 .map(codec::to_new_event)
                 .collect::<Result<Vec<_>, _>>()
@@ -316,7 +323,13 @@ impl CommandService {
                 events,
             };
             match self.store.append(request).await {
-                Ok(outcome) => return Ok(Ok(outcome.into())),
+                Ok(outcome) => {
+                    let mut outcome = CommandOutcome::from(outcome);
+                    if !outcome.replayed {
+                        outcome.recorded = decided;
+                    }
+                    return Ok(Ok(outcome));
+                }
                 Err(StoreError::Conflict { actual, .. }) => {
                     if let Some(known) = self.replay(&options, None).await? {
                         return Ok(Ok(known));

@@ -94,9 +94,13 @@ const CREATING: [&str; 4] = [
     "ScoringConcluded",
 ];
 
-/// Reads back the events of `outcome` when one of them created something the next step
-/// needs; nothing for every other command (no extra read on their path).
+/// What `outcome`'s events created: from the events as decided when this call recorded
+/// them; for a replay, read back from the log when one of them created something (no read
+/// for any other command).
 async fn created(app: &AppState, outcome: &CommandOutcome) -> Result<Created, ApiError> {
+    if !outcome.recorded.is_empty() {
+        return Ok(Created::from_events(&outcome.recorded));
+    }
     let (Some(first), true) = (
         outcome.events.first(),
         outcome
