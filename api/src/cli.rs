@@ -188,6 +188,12 @@ pub enum ProjectionsCommand {
         /// The projection's name; all when absent.
         name: Option<String>,
     },
+    /// Recompute the read models from the log beside the live ones and report every row
+    /// that differs (exit 1); the live tables are not changed.
+    Verify {
+        /// The projection's name; all when absent.
+        name: Option<String>,
+    },
 }
 
 /// `ocop timers …`

@@ -45,6 +45,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Projections {
             command: ProjectionsCommand::Rebuild { name },
         } => rebuild(&cli, name.as_deref().unwrap_or("all")).await,
+        Command::Projections {
+            command: ProjectionsCommand::Verify { name },
+        } => verify_projections(&cli, name.as_deref().unwrap_or("all")).await,
         Command::Timers {
             command: TimersCommand::Run { now, test_clock },
         } => timers(&cli, now.as_deref(), *test_clock).await,
@@ -299,6 +302,18 @@ async fn rebuild(cli: &Cli, name: &str) -> Result<ExitCode, CliError> {
         report.elapsed.as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+async fn verify_projections(cli: &Cli, name: &str) -> Result<ExitCode, CliError> {
+    let backend = open(cli).await?;
+    let runner = runner(&backend).await?;
+    let report = runner.verify(name).await?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn progress_bar(name: &str, position: i64, head: i64) -> String {

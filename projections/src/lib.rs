@@ -42,8 +42,8 @@ use ocop_eventstore::{EventStore, PgStore, SqliteStore, StoreError, Upcaster};
 pub use db::{Dialect, ReadDb};
 pub use error::ProjectionError;
 pub use runner::{
-    NotYetApplied, ProjectionLag, ProjectionRunner, RebuildProgress, RebuildReport, RunnerFailure,
-    RunnerHandle, RunnerOptions,
+    DifferingRow, NotYetApplied, ProjectionLag, ProjectionRunner, ProjectionsVerification,
+    RebuildProgress, RebuildReport, RunnerFailure, RunnerHandle, RunnerOptions, TableVerification,
 };
 pub use schema::Projection;
 

@@ -18,7 +18,7 @@ use ocop_eventstore::EventStore;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::db::{Arg, Dialect, ReadDb, Tx};
+use crate::db::{Arg, Dialect, ReadDb, Tx, Val};
 use crate::error::ProjectionError;
 use crate::products::{self, Page, Rows, StreamFold};
 use crate::schema::{self, Projection, SHADOW};
@@ -410,6 +410,118 @@ impl ProjectionRunner {
         })
     }
 
+    /// Recomputes the named projection (`all` for every one) from the log into shadow
+    /// tables and compares them, row by row, with the live tables at one position of the
+    /// log: every row that differs is reported. The live tables are not changed (both sets
+    /// are brought to the same position inside a transaction that is rolled back), and the
+    /// shadow tables are dropped afterwards. Do not run it during a rebuild of the same
+    /// projection: it takes the shadow tables over.
+    #[tracing::instrument(skip_all, fields(projection = name), err)]
+    pub async fn verify(&self, name: &str) -> Result<ProjectionsVerification, ProjectionError> {
+        let projections = Projection::parse(name)
+            .ok_or_else(|| ProjectionError::UnknownProjection(name.to_owned()))?;
+        let mut report = ProjectionsVerification {
+            ok: true,
+            position: 0,
+            tables: Vec::new(),
+        };
+        for p in projections {
+            let shadow = self.prepare_shadow(p).await?;
+            let compared = async {
+                self.load_shadow(&shadow, &mut |_| {}).await?;
+                self.compare(&shadow).await
+            }
+            .await;
+            self.discard_shadow(&shadow).await?;
+            let (position, tables) = compared?;
+            report.position = report.position.max(position);
+            report.ok &= tables.iter().all(|t| t.differing.is_empty());
+            report.tables.extend(tables);
+        }
+        Ok(report)
+    }
+
+    /// Brings the live and the shadow tables of `shadow` to the log's head inside one
+    /// transaction holding both checkpoints, compares them, and rolls the transaction back.
+    async fn compare(
+        &self,
+        shadow: &Shadow,
+    ) -> Result<(i64, Vec<TableVerification>), ProjectionError> {
+        let p = shadow.projection;
+        let mut tx = self.inner.db.begin().await?;
+        let live = lock_checkpoint(&mut tx, p.name())
+            .await?
+            .ok_or_else(|| ProjectionError::Corrupt(format!("no checkpoint row for {p:?}")))?;
+        let recomputed = shadow.lock(&mut tx).await?;
+        let target = self.inner.store.head().await?.global_position;
+        for (suffix, mut cp) in [("", live), (SHADOW, recomputed)] {
+            while cp < target {
+                let limit = self.inner.options.batch_size.min((target - cp) as usize);
+                let stored = self.inner.store.read_all_stored(cp, limit).await?;
+                if stored.is_empty() {
+                    break;
+                }
+                cp = apply_after(&mut tx, p, suffix, cp, &Page::decode(stored)?).await?;
+            }
+        }
+        let mut tables = Vec::new();
+        for t in p.tables() {
+            let differing = |from: &str, minus: &str| {
+                format!(
+                    "SELECT * FROM {from} EXCEPT SELECT * FROM {minus} ORDER BY 1 LIMIT {MAX_DIFFERING}"
+                )
+            };
+            let shadow_table = format!("{t}{SHADOW}");
+            let only_live = tx.fetch(&differing(t, &shadow_table), Vec::new()).await?;
+            let only_recomputed = tx.fetch(&differing(&shadow_table, t), Vec::new()).await?;
+            let row = |r: &Vec<Val>| -> Vec<serde_json::Value> {
+                r.iter()
+                    .map(|v| match v {
+                        Val::Null => serde_json::Value::Null,
+                        Val::I64(n) => (*n).into(),
+                        Val::Text(t) => t.clone().into(),
+                    })
+                    .collect()
+            };
+            let differing: Vec<DifferingRow> = only_live
+                .iter()
+                .map(|r| DifferingRow {
+                    side: "live",
+                    row: row(r),
+                })
+                .chain(only_recomputed.iter().map(|r| DifferingRow {
+                    side: "recomputed",
+                    row: row(r),
+                }))
+                .collect();
+            tables.push(TableVerification {
+                table: (*t).to_owned(),
+                differing,
+            });
+        }
+        drop(tx); // rolled back: the live tables stay as they were
+        Ok((target, tables))
+    }
+
+    /// Drops the shadow tables of a verification and forgets them.
+    async fn discard_shadow(&self, shadow: &Shadow) -> Result<(), ProjectionError> {
+        let p = shadow.projection;
+        let mut tx = self.inner.db.begin().await?;
+        tx.batch(&p.drop_sql(SHADOW)).await?;
+        tx.execute(
+            "DELETE FROM rm_checkpoints WHERE projection = $1",
+            vec![shadow.checkpoint().into()],
+        )
+        .await?;
+        tx.execute(
+            "DELETE FROM rm_meta WHERE key = $1",
+            vec![owner_key(p).into()],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Loads the shadow tables of `p` with the log up to its current head, read stream by
     /// stream so that each product is folded whole and written once, then creates their
     /// indexes and sets their checkpoint to that head. Three stages overlap: pages read and
@@ -596,6 +708,35 @@ impl ProjectionRunner {
         tx.commit().await?;
         Ok(cp)
     }
+}
+
+/// The most differing rows reported per table and side.
+const MAX_DIFFERING: usize = 50;
+
+/// What `ocop projections verify` found: `ok` when every table of the recomputed read
+/// models equals the live one at `position`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ProjectionsVerification {
+    pub ok: bool,
+    /// The log position both were compared at.
+    pub position: i64,
+    pub tables: Vec<TableVerification>,
+}
+
+/// One table's comparison.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TableVerification {
+    pub table: String,
+    /// Rows only in the live table (`side: live`) or only in the recomputed one, at most
+    /// 50 of each, in column order.
+    pub differing: Vec<DifferingRow>,
+}
+
+/// A row found on one side only.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DifferingRow {
+    pub side: &'static str,
+    pub row: Vec<serde_json::Value>,
 }
 
 /// The shadow tables of one rebuild.

@@ -6,3 +6,4 @@ mod service;
 mod support;
 mod timers;
 mod upcast;
+mod verify;
