@@ -343,6 +343,25 @@ pub async fn edited_deleted_or_truncated_rows_are_refused_by_the_database(fx: &F
         "UPDATE commands SET request_hash = 'x'",
         "DELETE FROM commands",
     ];
+    // A row written over the one recorded: an upsert on both stores, and on SQLite the
+    // REPLACE conflict resolution, which removes the old row without a delete trigger.
+    attempts.extend([
+        "INSERT INTO events SELECT * FROM events WHERE global_position = 2 \
+         ON CONFLICT (global_position) DO UPDATE SET payload = '{\"n\":99}'",
+        "INSERT INTO commands SELECT * FROM commands WHERE true \
+         ON CONFLICT (command_id) DO UPDATE SET request_hash = 'x'",
+    ]);
+    if fx.kind == Kind::Sqlite {
+        attempts.extend([
+            "INSERT OR REPLACE INTO events SELECT global_position, stream_id, version, event_id, \
+             event_type, schema_version, '{\"n\":99}', actor_user, actor_role, actor_scope, \
+             command_id, correlation_id, causation_id, rules_version, occurred_on, recorded_at, \
+             prev_hash, hash FROM events WHERE global_position = 2",
+            "REPLACE INTO events SELECT * FROM events WHERE global_position = 3",
+            "INSERT OR REPLACE INTO commands SELECT command_id, 'x', stream_id, first_version, \
+             last_version, first_position, last_position, recorded_at FROM commands",
+        ]);
+    }
     if fx.kind == Kind::Postgres {
         attempts.extend([
             "TRUNCATE events",
