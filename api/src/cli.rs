@@ -65,8 +65,8 @@ pub enum LogFormat {
 pub enum Command {
     /// Run the HTTP API with its background work (projections, timers).
     Serve(ServeArgs),
-    /// Apply schema migrations and exit.
-    Migrate,
+    /// Apply schema migrations and exit (as the schema owner).
+    Migrate(MigrateArgs),
     /// Print a bearer token signed with the server's secret (recorded in the register of
     /// issued tokens).
     Token(TokenArgs),
@@ -151,6 +151,16 @@ pub struct ServeArgs {
     /// Do not run the expiry timers in this process.
     #[arg(long)]
     pub no_timers: bool,
+}
+
+/// Flags of `ocop migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// PostgreSQL: grant this existing role what `ocop serve` needs and no more (append to
+    /// the log, never change or remove a recorded row, own the read models), for servers
+    /// that connect as it.
+    #[arg(long)]
+    pub serving_role: Option<String>,
 }
 
 /// Flags of `ocop token`.
@@ -282,6 +292,10 @@ mod tests {
     #[test]
     fn without_a_url_the_store_is_the_embedded_sqlite_file() {
         let cli = Cli::try_parse_from(["ocop", "--data-dir", "d", "migrate"]).unwrap();
+        assert!(matches!(
+            &cli.command,
+            Command::Migrate(MigrateArgs { serving_role: None })
+        ));
         let cli = Cli {
             database_url: None,
             ..cli

@@ -40,7 +40,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Token(args) => token(&cli, args).await,
         Command::Tokens { limit } => tokens(&cli, *limit).await,
         Command::Serve(args) => serve(&cli, args).await,
-        Command::Migrate => migrate(&cli).await,
+        Command::Migrate(args) => migrate(&cli, args.serving_role.as_deref()).await,
         Command::Replay(args) => replay(&cli, args).await,
         Command::Projections {
             command: ProjectionsCommand::Rebuild { name },
@@ -227,10 +227,21 @@ fn redact(url: &str) -> String {
     }
 }
 
-async fn migrate(cli: &Cli) -> Result<ExitCode, CliError> {
+async fn migrate(cli: &Cli, serving_role: Option<&str>) -> Result<ExitCode, CliError> {
     let backend = open(cli).await?;
     runner(&backend).await?;
     println!("schema up to date: {}", redact(&cli.store_url()));
+    if let Some(role) = serving_role {
+        let ocop_projections::ReadDb::Postgres(pool) = &backend.db else {
+            return Err("--serving-role is for PostgreSQL: SQLite has no roles".into());
+        };
+        ocop_eventstore::grant_serving_role(pool, role).await?;
+        ocop_projections::schema::hand_over(&backend.db, role).await?;
+        println!(
+            "granted {role:?} what `ocop serve` needs: it may append to the log and keep the \
+             read models, never change or remove a recorded row"
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-pub use postgres::PgStore;
+pub use postgres::{PgStore, STATEMENT_TIMEOUT, grant_serving_role, quote_identifier};
 pub use sqlite::SqliteStore;
 
 /// The `prev_hash` of the first event: 64 zeros.
@@ -248,6 +248,13 @@ pub enum StoreError {
     /// The request itself is malformed (no events, a float in a payload, a duplicate id).
     #[error("invalid append: {0}")]
     Invalid(String),
+    /// The database's schema is behind this build and this connection's role may not bring
+    /// it up to date (a serving role, which owns no table of the log).
+    #[error(
+        "the database schema is behind this build (pending migrations: {pending}) and this \
+         role cannot apply them ({reason}); run `ocop migrate` as the schema owner"
+    )]
+    SchemaBehind { pending: String, reason: String },
     /// Any other database error.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),

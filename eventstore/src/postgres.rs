@@ -56,15 +56,56 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(3))
-            .connect(url)
+            .connect_with(connect_options(url)?)
             .await?;
         Self::from_pool(pool, upcaster).await
     }
 
     /// A store over an existing pool (which should allow at least two connections: the
-    /// writer and readers); applies migrations.
+    /// writer and readers); applies the migrations this build has and the database lacks.
+    /// On a current schema it runs none (a serving role that owns nothing of the log could
+    /// not), and when some are pending and this role cannot apply them it says to run
+    /// `ocop migrate` as the schema owner ([`StoreError::SchemaBehind`]).
     pub async fn from_pool(pool: PgPool, upcaster: Upcaster) -> Result<Self, StoreError> {
-        MIGRATOR.run(&pool).await?;
+        let pending = pending_migrations(&pool).await?;
+        if !pending.is_empty() {
+            let listed = || {
+                pending
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            // Only the owner of the log migrates it: a serving role that created a new
+            // table of the log would own it, and could drop its triggers.
+            let (owns, user): (bool, String) = sqlx::query_as(
+                "SELECT COALESCE((SELECT pg_has_role(current_user, tableowner, 'USAGE') \
+                 FROM pg_tables WHERE tablename = 'events' AND schemaname = current_schema()), \
+                 true), current_user::text",
+            )
+            .fetch_one(&pool)
+            .await?;
+            if !owns {
+                return Err(StoreError::SchemaBehind {
+                    pending: listed(),
+                    reason: format!("{user} does not own the log's tables"),
+                });
+            }
+            MIGRATOR
+                .run(&pool)
+                .await
+                .map_err(|e| match StoreError::from(e) {
+                    StoreError::Database(sqlx::Error::Database(db))
+                        if db.code().as_deref() == Some(INSUFFICIENT_PRIVILEGE) =>
+                    {
+                        StoreError::SchemaBehind {
+                            pending: listed(),
+                            reason: db.message().to_owned(),
+                        }
+                    }
+                    other => other,
+                })?;
+        }
         // Listen before reading the head, so that no commit falls between the two.
         let listener = listening(&pool).await?;
         let position = Arc::new(watch::Sender::new(read_head_position(&pool).await?));
@@ -96,6 +137,102 @@ impl PgStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+}
+
+/// Grants `role` what a serving process needs and nothing more: to read the log and
+/// append to it (through `ocop_append_batch`), to move the head, to read the migrations
+/// applied, to write its own registers, and to create the read models' tables. It gets
+/// no UPDATE, DELETE or TRUNCATE on the log and owns none of its tables, so it can
+/// neither rewrite a recorded event nor drop or disable the triggers that refuse it.
+/// `role` must exist and must not be the owner of the log's tables.
+pub async fn grant_serving_role(pool: &PgPool, role: &str) -> Result<(), StoreError> {
+    let quoted = quote_identifier(role)?;
+    let mut tx = pool.begin().await?;
+    let (exists, owner, schema): (bool, String, String) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1), \
+                (SELECT tableowner::text FROM pg_tables \
+                  WHERE tablename = 'events' AND schemaname = current_schema()), \
+                current_schema()::text",
+    )
+    .bind(role)
+    .fetch_one(&mut *tx)
+    .await?;
+    if !exists {
+        return Err(StoreError::Invalid(format!(
+            "the role {quoted} does not exist: create it first \
+             (CREATE ROLE {quoted} LOGIN PASSWORD '…'), then grant it"
+        )));
+    }
+    let member_of_owner: bool = sqlx::query_scalar("SELECT pg_has_role($1, $2, 'MEMBER')")
+        .bind(role)
+        .bind(&owner)
+        .fetch_one(&mut *tx)
+        .await?;
+    if member_of_owner {
+        return Err(StoreError::Invalid(format!(
+            "{quoted} is (or is a member of) {owner:?}, the owner of the log's tables: a \
+             serving role must be another role, so that it cannot drop their triggers"
+        )));
+    }
+    let schema = quote_identifier(&schema)?;
+    for statement in [
+        format!("GRANT USAGE, CREATE ON SCHEMA {schema} TO {quoted}"),
+        format!("GRANT SELECT, INSERT ON events, commands, issued_tokens TO {quoted}"),
+        format!("GRANT SELECT, UPDATE ON ledger_head TO {quoted}"),
+        format!("GRANT SELECT ON _sqlx_migrations TO {quoted}"),
+        format!("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {schema} TO {quoted}"),
+    ] {
+        sqlx::query(&statement).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// PostgreSQL's SQLSTATE for "permission denied" (`insufficient_privilege`).
+const INSUFFICIENT_PRIVILEGE: &str = "42501";
+
+/// The statement timeout every connection of the store sets unless its URL sets one
+/// (`?options=-c%20statement_timeout%3D…`): no statement holds a connection, and the locks
+/// it took, for longer. Every statement the store and the read models run is a page or a
+/// batch, far shorter.
+pub const STATEMENT_TIMEOUT: &str = "30s";
+
+/// The connection options of `url`, with [`STATEMENT_TIMEOUT`] unless the URL sets one.
+fn connect_options(url: &str) -> Result<sqlx::postgres::PgConnectOptions, StoreError> {
+    let options: sqlx::postgres::PgConnectOptions = url.parse()?;
+    if url.contains("statement_timeout") {
+        Ok(options)
+    } else {
+        Ok(options.options([("statement_timeout", STATEMENT_TIMEOUT)]))
+    }
+}
+
+/// The versions of this build's migrations that the database has not applied.
+async fn pending_migrations(pool: &PgPool) -> Result<Vec<i64>, StoreError> {
+    let table: Option<String> = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
+        .fetch_one(pool)
+        .await?;
+    let applied: Vec<i64> = if table.is_some() {
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await?
+    } else {
+        Vec::new()
+    };
+    Ok(MIGRATOR
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration())
+        .map(|m| m.version)
+        .filter(|v| !applied.contains(v))
+        .collect())
+}
+
+/// `name` as a quoted SQL identifier; refused when empty, too long or holding a NUL.
+pub fn quote_identifier(name: &str) -> Result<String, StoreError> {
+    if name.is_empty() || name.contains('\0') || name.len() > 63 {
+        return Err(StoreError::Invalid(format!("{name:?} is not a role name")));
+    }
+    Ok(format!("\"{}\"", name.replace('"', "\"\"")))
 }
 
 /// A connection from `pool` listening on [`NOTIFY_CHANNEL`]: the writer's connection.

@@ -214,6 +214,34 @@ impl Projection {
     }
 }
 
+/// Makes `role` the owner of every read-model table (PostgreSQL): the serving role keeps
+/// them — rebuilds drop, create and rename them — while the log stays the schema owner's.
+/// The role running this must be a member of `role` (or a superuser), as PostgreSQL asks
+/// of whoever gives a table away.
+pub async fn hand_over(db: &ReadDb, role: &str) -> Result<(), ProjectionError> {
+    let ReadDb::Postgres(pool) = db else {
+        return Err(ProjectionError::Corrupt(
+            "SQLite has no roles: a serving role is a PostgreSQL setting".into(),
+        ));
+    };
+    let role = ocop_eventstore::quote_identifier(role)?;
+    let mut tx = pool.begin().await?;
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT tablename::text FROM pg_tables \
+         WHERE schemaname = current_schema() AND tablename LIKE 'rm\\_%' ORDER BY 1",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for t in tables {
+        let t = ocop_eventstore::quote_identifier(&t)?;
+        sqlx::query(&format!("ALTER TABLE {t} OWNER TO {role}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Creates the read-model tables if needed (idempotent, safe to run from several processes
 /// at once). A schema of an older version is dropped and recreated empty, at checkpoint 0;
 /// a newer one is refused ([`ProjectionError::NewerSchema`]), so that a process of the

@@ -3,5 +3,5 @@
 mod audit;
 mod demo;
 mod http;
-mod projections;
+pub mod projections;
 mod store;

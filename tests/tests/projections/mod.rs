@@ -3,7 +3,7 @@
 mod queries;
 mod runner;
 mod service;
-mod support;
+pub mod support;
 mod timers;
 mod upcast;
 mod verify;

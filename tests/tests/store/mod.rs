@@ -1,6 +1,7 @@
 //! The event store conformance suite: every case runs unchanged against SQLite and PostgreSQL.
 
 mod cases;
+mod privilege;
 
 use std::sync::Arc;
 
