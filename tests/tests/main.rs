@@ -3,5 +3,5 @@
 mod audit;
 mod demo;
 mod http;
-pub mod projections;
+mod projections;
 mod store;

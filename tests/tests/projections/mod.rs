@@ -3,7 +3,7 @@
 mod queries;
 mod runner;
 mod service;
-pub mod support;
+pub(crate) mod support;
 mod timers;
 mod upcast;
 mod verify;
