@@ -12,8 +12,11 @@
 //! this command for this profile) on a fresh PostgreSQL database: `load` (50 concurrent
 //! clients, reads, commands and a mix: throughput and p50/p99 per endpoint against the
 //! targets) and `outage` (stops and starts the machine's PostgreSQL cluster under load; see
-//! `docs/reliability.md`). Each exits non-zero when an expectation or a target is missed.
+//! `docs/reliability.md`), `slowloris` and `ratelimit` (slow senders and a greedy public
+//! client; see `docs/security.md`). Each exits non-zero when an expectation or a target is
+//! missed.
 
+mod abuse;
 mod load;
 mod outage;
 mod projections;
@@ -43,13 +46,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         load::run().await.map_err(|e| e.to_string())?;
         ran = true;
     }
+    if groups.iter().any(|g| g == "slowloris") {
+        abuse::slowloris().await.map_err(|e| e.to_string())?;
+        ran = true;
+    }
+    if groups.iter().any(|g| g == "ratelimit") {
+        abuse::ratelimit().await.map_err(|e| e.to_string())?;
+        ran = true;
+    }
     if groups.iter().any(|g| g == "outage") {
         outage::run().await.map_err(|e| e.to_string())?;
         ran = true;
     }
     if !ran {
         return Err(format!(
-            "unknown benchmark group in {groups:?}; known: store, projections, load, outage"
+            "unknown benchmark group in {groups:?}; known: store, projections, load, outage, \
+             slowloris, ratelimit"
         )
         .into());
     }

@@ -113,6 +113,16 @@ pub struct Server {
 impl Server {
     /// Starts `ocop serve` on `url` with its data folder `dir`, waiting until it listens.
     pub async fn start(binary: &Path, dir: &Path, url: &str) -> Result<Self, BoxError> {
+        Self::start_with(binary, dir, url, &[]).await
+    }
+
+    /// [`Server::start`] with more flags of `ocop serve`.
+    pub async fn start_with(
+        binary: &Path,
+        dir: &Path,
+        url: &str,
+        flags: &[&str],
+    ) -> Result<Self, BoxError> {
         std::fs::create_dir_all(dir)?;
         let log = std::fs::File::create(dir.join("server.log"))?;
         let mut child = Command::new(binary)
@@ -125,6 +135,7 @@ impl Server {
             .arg(dir)
             .args(["--database-url", url])
             .args(["serve", "--listen", "127.0.0.1:0", "--no-timers"])
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
             .kill_on_drop(true)
