@@ -91,7 +91,8 @@ where
             ApiError::Internal("a handler panicked".into()).into_response()
         }))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            // Answers are logged once, at their own level, by `record_metrics`.
+            TraceLayer::new_for_http().on_failure(()).make_span_with(|request: &Request| {
                 let id = request
                     .headers()
                     .get(&REQUEST_ID)
@@ -259,13 +260,28 @@ async fn record_metrics(
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
     let response = next.run(request).await;
-    metrics.observe_request(
-        method,
-        &route,
-        response.status().as_u16(),
-        started.elapsed(),
-    );
+    let status = response.status().as_u16();
+    let elapsed = started.elapsed();
+    metrics.observe_request(method, &route, status, elapsed);
+    let ms = elapsed.as_secs_f64() * 1000.0;
+    match answer_level(status) {
+        tracing::Level::ERROR => tracing::error!(status, %route, ms, "answered"),
+        tracing::Level::WARN => tracing::warn!(status, %route, ms, "answered"),
+        tracing::Level::INFO => tracing::info!(status, %route, ms, "answered"),
+        _ => tracing::debug!(status, %route, ms, "answered"),
+    }
     response
+}
+
+/// The level an answer is logged at: a server fault at ERROR, a refused credential at
+/// WARN (someone may be probing), the caller's other mistakes at INFO, success at DEBUG.
+pub fn answer_level(status: u16) -> tracing::Level {
+    match status {
+        500.. => tracing::Level::ERROR,
+        401 | 403 | 429 => tracing::Level::WARN,
+        400..=499 => tracing::Level::INFO,
+        _ => tracing::Level::DEBUG,
+    }
 }
 
 /// The answer to a path no route matches.
@@ -299,4 +315,29 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_logged_at_the_level_of_whose_fault_they_are() {
+        use tracing::Level;
+        for (status, level) in [
+            (200, Level::DEBUG),
+            (201, Level::DEBUG),
+            (400, Level::INFO),
+            (404, Level::INFO),
+            (409, Level::INFO),
+            (422, Level::INFO),
+            (401, Level::WARN),
+            (403, Level::WARN),
+            (429, Level::WARN),
+            (500, Level::ERROR),
+            (503, Level::ERROR),
+        ] {
+            assert_eq!(answer_level(status), level, "{status}");
+        }
+    }
 }

@@ -75,6 +75,10 @@ fn a_database_urls_password_is_never_printed() {
         );
         assert!(!printed.contains("s3cret-pw"), "{args:?}: {printed}");
         assert!(printed.contains("error"), "{printed}");
+        assert!(
+            !printed.contains('\x1b'),
+            "no colour codes off a terminal: {printed:?}"
+        );
     }
     let _ = std::fs::remove_dir_all(data);
 }

@@ -238,10 +238,11 @@ impl CommandService {
     /// Executes `command`: loads, decides and appends under the command's idempotency key
     /// (a key already recorded gets its recorded outcome), deciding again on a lost race
     /// when the caller gave no expected version.
+    // No `err` here: a refusal (409, 422) is the caller's, logged with its answer's level
+    // by the server, and an infrastructure failure is logged there as the 5xx it becomes.
     #[tracing::instrument(
         skip_all,
-        fields(product_id = %command.meta.product_id, key = %options.idempotency_key),
-        err
+        fields(product_id = %command.meta.product_id, key = %options.idempotency_key)
     )]
     pub async fn execute(
         &self,
@@ -421,13 +422,13 @@ impl CommandService {
     }
 
     /// The product's current state, folded from its stream.
-    #[tracing::instrument(skip_all, fields(product_id = %product_id), err)]
+    #[tracing::instrument(skip_all, fields(product_id = %product_id))]
     pub async fn load(&self, product_id: Uuid) -> Result<LoadedState, ServiceError> {
         self.load_range(product_id, StreamRange::all()).await
     }
 
     /// The state after version `version` (the whole stream if it is shorter).
-    #[tracing::instrument(skip_all, fields(product_id = %product_id, version), err)]
+    #[tracing::instrument(skip_all, fields(product_id = %product_id, version))]
     pub async fn state_at_version(
         &self,
         product_id: Uuid,
@@ -445,7 +446,7 @@ impl CommandService {
 
     /// The state as recorded at `recorded_until`: only events stored at or before it —
     /// "what did we know then".
-    #[tracing::instrument(skip_all, fields(product_id = %product_id, as_of = %recorded_until), err)]
+    #[tracing::instrument(skip_all, fields(product_id = %product_id, as_of = %recorded_until))]
     pub async fn state_as_of(
         &self,
         product_id: Uuid,
@@ -467,7 +468,7 @@ impl CommandService {
     /// `valid_until` unless a later decision replaced it, or it was revoked or the product
     /// withdrawn before (from that date on it no longer holds); corrections are applied as
     /// the fold applies them.
-    #[tracing::instrument(skip_all, fields(product_id = %product_id, %date), err)]
+    #[tracing::instrument(skip_all, fields(product_id = %product_id, %date))]
     pub async fn recognition_valid_on(
         &self,
         product_id: Uuid,
