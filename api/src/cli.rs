@@ -252,6 +252,9 @@ pub enum AuditCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
+        /// Exit 0 even when a finding of severity `error` is reported (exit 1 otherwise).
+        #[arg(long)]
+        no_fail: bool,
     },
 }
 

@@ -57,8 +57,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Demo => demo(&cli).await,
         Command::Import(args) => import(&cli, args).await,
         Command::Audit {
-            command: AuditCommand::Decisions { province, format },
-        } => audit(&cli, province.as_deref(), *format).await,
+            command:
+                AuditCommand::Decisions {
+                    province,
+                    format,
+                    no_fail,
+                },
+        } => audit(&cli, province.as_deref(), *format, *no_fail).await,
     }
 }
 
@@ -141,6 +146,13 @@ async fn runner(backend: &Backend) -> Result<ProjectionRunner, CliError> {
         Default::default(),
     )
     .await?)
+}
+
+/// `t` in Vietnam time (UTC+7), to the second, as people there read it beside a date.
+pub fn vietnam_time(t: DateTime<Utc>) -> String {
+    let ict = FixedOffset::east_opt(7 * 3600).expect("utc+7 is a valid offset");
+    t.with_timezone(&ict)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 /// Today's business date in Vietnam (UTC+7).
@@ -277,8 +289,8 @@ async fn replay(cli: &Cli, args: &ReplayArgs) -> Result<ExitCode, CliError> {
             "#{:<4} v{:<3} {}  {:<26} {} ({}, {}){}",
             e.global_position,
             e.version,
-            e.recorded_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            // A person reads this: Vietnam time, beside the business dates.
+            vietnam_time(e.recorded_at),
             e.event_type,
             e.actor.user,
             e.actor.role,
@@ -453,6 +465,7 @@ async fn audit(
     cli: &Cli,
     province: Option<&str>,
     format: OutputFormat,
+    no_fail: bool,
 ) -> Result<ExitCode, CliError> {
     use ocop_projections::audit::{AuditFilter, audit_decisions, render_csv, render_table};
     let backend = open(cli).await?;
@@ -469,6 +482,16 @@ async fn audit(
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         OutputFormat::Csv => print!("{}", render_csv(&report.decisions)),
         OutputFormat::Table => print!("{}", render_table(&report.decisions)),
+    }
+    let errors = report
+        .decisions
+        .iter()
+        .flat_map(|d| &d.findings)
+        .filter(|f| f.severity == ocop_projections::audit::Severity::Error)
+        .count();
+    if errors > 0 && !no_fail {
+        eprintln!("{errors} finding(s) of severity error (exit 1; --no-fail to exit 0)");
+        return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -489,6 +512,15 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()
         );
         assert!(parse_now("tomorrow").is_err());
+    }
+
+    #[test]
+    fn times_a_person_reads_are_vietnam_time() {
+        let t = DateTime::parse_from_rfc3339("2026-03-31T18:30:00Z").unwrap();
+        assert_eq!(
+            vietnam_time(t.with_timezone(&Utc)),
+            "2026-04-01T01:30:00+07:00"
+        );
     }
 
     #[test]

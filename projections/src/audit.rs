@@ -1322,11 +1322,12 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// The audit as CSV (RFC 4180, CRLF line ends): one row per finding, and one row with empty
+/// The audit as CSV (RFC 4180, CRLF line ends, UTF-8 behind a byte-order mark so that a
+/// spreadsheet reads `QĐ-UBND` as written): one row per finding, and one row with empty
 /// finding columns for a decision without findings.
 pub fn render_csv(decisions: &[AuditedDecision]) -> String {
     let mut out = String::from(
-        "global_position,product_id,kind,province,decided_on,decision_no,authority,stars,level,\
+        "\u{feff}global_position,product_id,kind,province,decided_on,decision_no,authority,stars,level,\
          rules_version,mean,band_stars,allowed,code,severity,detail\r\n",
     );
     for d in decisions {

@@ -22,7 +22,10 @@ pub enum ProjectionError {
     /// A rebuild's shadow checkpoint vanished (another rebuild replaced or finished it).
     #[error("rebuild of {0} was taken over by another process")]
     RebuildLost(&'static str),
-    #[error("unknown projection {0}")]
+    #[error(
+        "unknown projection {0:?}; the names are all, products, statistics, timers, \
+         public_register, revocations and decisions"
+    )]
     UnknownProjection(String),
     /// The read models were set up by a newer version of this program: an older process
     /// must not drop them back to its own schema.

@@ -24,8 +24,9 @@ use crate::service::{CommandService, ExecuteOptions, ServiceError};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct TimerReport {
     pub today: Option<NaiveDate>,
-    /// Products whose due timers were looked at.
-    pub examined: u64,
+    /// Products with a notice or an expiry due on or before `today` (each looked at on
+    /// its live state; what is found already done is counted in `already_done`).
+    pub due: u64,
     /// Expiry notices recorded by this run.
     pub notices_issued: u64,
     /// Expiries recorded by this run.
@@ -99,7 +100,7 @@ pub async fn run_timers(
         ..TimerReport::default()
     };
     for product_id in products {
-        report.examined += 1;
+        report.due += 1;
         // A product can owe an expiry right after its notice when the timer was down.
         for _ in 0..2 {
             let loaded = match service.load(product_id).await {

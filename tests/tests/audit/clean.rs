@@ -264,6 +264,10 @@ async fn clean_lifecycles_audit_with_no_findings(fx: &Fx) {
     let csv = audit::render_csv(&report.decisions);
     assert_eq!(csv.lines().count(), 10, "{csv}");
     assert!(csv.contains("2361/QĐ-BNNMT"));
+    assert!(
+        csv.starts_with("\u{feff}global_position,"),
+        "a byte-order mark, for spreadsheets"
+    );
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["decisions"][0]["findings"], serde_json::json!([]));
 }

@@ -133,10 +133,28 @@ async fn import_then_audit(server: &TestServer) {
         .get(Some(&t.province), "/api/v1/audits/decisions")
         .await
         .problem(403, "forbidden");
-    server
-        .ocop(&["audit", "decisions", "--province", "22", "--format", "csv"])
+    // `ocop audit` exits 0 on warnings alone, 1 when it reports an error finding (unless
+    // --no-fail): the demo data set plants some.
+    let warnings_only = server
+        .ocop_status(&["audit", "decisions", "--province", "22", "--format", "csv"])
         .await
         .unwrap();
+    assert_eq!(warnings_only, std::process::ExitCode::SUCCESS);
+    let demo = TestServer::sqlite().await;
+    demo.ocop(&["demo"]).await.unwrap();
+    let planted = demo.ocop_status(&["audit", "decisions"]).await.unwrap();
+    assert_eq!(planted, std::process::ExitCode::FAILURE);
+    let tolerated = demo
+        .ocop_status(&["audit", "decisions", "--no-fail", "--format", "json"])
+        .await
+        .unwrap();
+    assert_eq!(tolerated, std::process::ExitCode::SUCCESS);
+    demo.close().await;
+    let unknown = server
+        .ocop(&["projections", "rebuild", "nonsense"])
+        .await
+        .unwrap_err();
+    assert!(unknown.contains("public_register"), "{unknown}");
 
     // Nothing before the kept digest changed; the chain verifies to the head.
     let verified = server

@@ -143,6 +143,15 @@ impl TestServer {
             .map_err(|e| e.to_string())
     }
 
+    /// [`TestServer::ocop`], with the exit status the command would end with.
+    pub async fn ocop_status(&self, args: &[&str]) -> Result<std::process::ExitCode, String> {
+        let mut argv = vec!["ocop", "--database-url", self.url.as_str()];
+        argv.extend_from_slice(args);
+        let cli = <ocop_api::cli::Cli as clap::Parser>::try_parse_from(argv)
+            .map_err(|e| e.to_string())?;
+        ocop_api::run::run(cli).await.map_err(|e| e.to_string())
+    }
+
     /// A token for `user` with `role` in `scope`, valid for an hour.
     pub fn token(&self, role: &str, scope: &str, user: &str) -> String {
         let now = SystemTime::now()
