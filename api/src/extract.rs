@@ -116,12 +116,17 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonCommand<T> {
             return Err(ApiError::InvalidRequest(too_long));
         }
         let body = serde_path_to_error::deserialize(&value).map_err(|e| {
+            let given = value_at(&value, e.path());
             let path = e.path().to_string();
             let inner = e.into_inner();
+            let reason = given
+                .and_then(|v| v.as_str())
+                .and_then(explain_date)
+                .unwrap_or_else(|| inner.to_string());
             if path == "." {
-                ApiError::InvalidRequest(inner.to_string())
+                ApiError::InvalidRequest(reason)
             } else {
-                ApiError::InvalidRequest(format!("{path}: {inner}"))
+                ApiError::InvalidRequest(format!("{path}: {reason}"))
             }
         })?;
         let mut hasher = Sha256::new();
@@ -135,6 +140,66 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonCommand<T> {
             fingerprint: hex::encode(hasher.finalize()),
         })
     }
+}
+
+/// The value at `path` in `value`, when the path leads to one.
+fn value_at<'v>(
+    value: &'v serde_json::Value,
+    path: &serde_path_to_error::Path,
+) -> Option<&'v serde_json::Value> {
+    use serde_path_to_error::Segment;
+    path.iter().try_fold(value, |v, segment| match segment {
+        Segment::Seq { index } => v.get(*index),
+        Segment::Map { key } => v.get(key.as_str()),
+        Segment::Enum { .. } | Segment::Unknown => Some(v),
+    })
+}
+
+/// Why `text`, given where a date was expected, is not one, in words that say what to
+/// send: the form, the day a `dd/mm/yyyy` date names, the days of the month. `None` when
+/// it looks like no date at all (the deserializer's own message then stands).
+pub fn explain_date(text: &str) -> Option<String> {
+    use chrono::NaiveDate;
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let parts: Vec<&str> = text.trim().split(['/', '-', '.']).collect();
+    let [a, b, c] = parts.as_slice() else {
+        return None;
+    };
+    if !(digits(a) && digits(b) && digits(c)) {
+        return None;
+    }
+    let number = |s: &str| s.parse::<u32>().ok();
+    let (year, month, day, written_iso) = if a.len() == 4 {
+        (number(a)?, number(b)?, number(c)?, text.contains('-'))
+    } else if c.len() == 4 {
+        // Day first, as Vietnamese offices write dates.
+        (number(c)?, number(b)?, number(a)?, false)
+    } else {
+        return None;
+    };
+    let expected = "a date is written YYYY-MM-DD (ISO 8601)";
+    let Some(date) = NaiveDate::from_ymd_opt(year as i32, month, day) else {
+        if !(1..=12).contains(&month) {
+            return Some(format!(
+                "{text:?} is not a date: there is no month {month}; {expected}"
+            ));
+        }
+        let last = (28..=31)
+            .rev()
+            .find(|d| NaiveDate::from_ymd_opt(year as i32, month, *d).is_some())
+            .unwrap_or(28);
+        return Some(format!(
+            "{text:?} is not a date: month {month} of {year} has {last} days; {expected}"
+        ));
+    };
+    if written_iso {
+        // Well formed and real: the deserializer refused it for another reason.
+        return None;
+    }
+    Some(format!(
+        "{text:?} is not in the form YYYY-MM-DD (ISO 8601): read as day/month/year it is {date}; \
+         send \"{date}\""
+    ))
 }
 
 /// JSON text as a value, refusing an object that names a key twice: parsers disagree on
@@ -434,6 +499,30 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_that_is_not_one_says_what_to_send() {
+        assert_eq!(
+            explain_date("01/12/2026").as_deref(),
+            Some(
+                "\"01/12/2026\" is not in the form YYYY-MM-DD (ISO 8601): read as day/month/year \
+                 it is 2026-12-01; send \"2026-12-01\""
+            )
+        );
+        assert_eq!(
+            explain_date("2026-11-31").as_deref(),
+            Some(
+                "\"2026-11-31\" is not a date: month 11 of 2026 has 30 days; a date is written \
+                 YYYY-MM-DD (ISO 8601)"
+            )
+        );
+        assert!(explain_date("2025-02-29").unwrap().contains("has 28 days"));
+        assert!(explain_date("2026-13-01").unwrap().contains("no month 13"));
+        assert!(explain_date("31/12/2026").unwrap().contains("2026-12-31"));
+        assert_eq!(explain_date("2026-12-01"), None);
+        assert_eq!(explain_date("yesterday"), None);
+        assert_eq!(explain_date("1/2"), None);
+    }
 
     #[test]
     fn json_is_parsed_as_serde_json_parses_it_but_a_repeated_key_is_refused() {

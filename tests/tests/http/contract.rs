@@ -168,11 +168,21 @@ async fn refusals_record_nothing(server: &TestServer) {
         .post(&t.province, &decision, &bad_date)
         .await
         .problem(400, "invalid_request");
-    assert!(
-        answer.body["detail"]
-            .as_str()
-            .unwrap()
-            .contains("decided_on")
+    assert_eq!(
+        answer.body["detail"],
+        "decided_on: \"2025-02-30\" is not a date: month 2 of 2025 has 28 days; a date is \
+         written YYYY-MM-DD (ISO 8601)"
+    );
+    // Written as Vietnamese offices write it: the answer says what to send.
+    bad_date["decided_on"] = json!("20/09/2025");
+    let answer = server
+        .post(&t.province, &decision, &bad_date)
+        .await
+        .problem(400, "invalid_request");
+    assert_eq!(
+        answer.body["detail"],
+        "decided_on: \"20/09/2025\" is not in the form YYYY-MM-DD (ISO 8601): read as \
+         day/month/year it is 2025-09-20; send \"2025-09-20\""
     );
     let no_type = server
         .client
