@@ -275,7 +275,7 @@ mod tests {
     fn the_hash_of_a_known_event_is_pinned() {
         let actor = ActorRef {
             user: "thu.ky@quangninh".into(),
-            role: "secretary".into(),
+            role: "provincial_secretary".into(),
             scope: "province:22".into(),
         };
         let payload = to_canonical_string(&json!({"name": "Chả mực Hạ Long", "stars": 4})).unwrap();
@@ -283,7 +283,7 @@ mod tests {
         assert_eq!(
             fields.canonical_bytes(),
             concat!(
-                r#"{"actor":{"role":"secretary","scope":"province:22","user":"thu.ky@quangninh"},"#,
+                r#"{"actor":{"role":"provincial_secretary","scope":"province:22","user":"thu.ky@quangninh"},"#,
                 r#""causation_id":"01920000-0000-7000-8000-000000000004","#,
                 r#""command_id":"01920000-0000-7000-8000-000000000003","#,
                 r#""correlation_id":null,"#,
@@ -299,5 +299,5 @@ mod tests {
         assert_eq!(fields.hash(), PINNED_HASH);
     }
 
-    const PINNED_HASH: &str = "43c87efcce71966a9593f108a70b79022fad2e0432b4a7c0e4d0a907889efb7e";
+    const PINNED_HASH: &str = "8c0294f18aa6b1a98da63858403cc6d7e3107cfb587f24a4ae71b363ce19e933";
 }
