@@ -195,6 +195,7 @@ fn import(
                 return Err(DomainError::StarsAboveBand {
                     stars: c.stars,
                     mean: mean.display(),
+                    allowed: band,
                 });
             }
             Some(mean)
@@ -838,6 +839,7 @@ impl<'a> Ctx<'a> {
                 return Err(DomainError::StarsAboveBand {
                     stars,
                     mean: result.mean.clone(),
+                    allowed: max,
                 });
             }
             Ok(EventBody::RecognitionDecided(RecognitionDecided {

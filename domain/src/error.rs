@@ -13,6 +13,15 @@ use crate::actor::{Role, Scope};
 use crate::rules::{Level, RulesVersionId};
 use crate::state::{Stage, Status};
 
+/// `at most N stars`, or `no recognition` for 0, in an error's words.
+fn allowed_stars(allowed: u8) -> String {
+    match allowed {
+        0 => "no recognition".to_owned(),
+        1 => "at most 1 star".to_owned(),
+        n => format!("at most {n} stars"),
+    }
+}
+
 /// A command the domain rejects; nothing is recorded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
@@ -230,12 +239,17 @@ pub enum DomainError {
         rules_version: RulesVersionId,
     },
     /// Stars above what the concluded mean allows.
-    #[error("{stars} stars exceed the band of the concluded mean {mean}")]
+    #[error(
+        "{stars} stars exceed the band of the concluded mean {mean}, which allows {}",
+        allowed_stars(*allowed)
+    )]
     StarsAboveBand {
         /// Stars.
         stars: u8,
         /// Concluded mean, two decimals.
         mean: String,
+        /// The most stars the mean (and the level) allows; 0 for none.
+        allowed: u8,
     },
     /// A mandatory criterion failed at this level.
     #[error("mandatory criteria failed: {}", criteria.join(", "))]

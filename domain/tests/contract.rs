@@ -111,6 +111,7 @@ fn every_error() -> Vec<DomainError> {
         DomainError::StarsAboveBand {
             stars: 4,
             mean: "69.67".into(),
+            allowed: 3,
         },
         DomainError::MandatoryCriterionFailed {
             criteria: vec!["C1".into(), "A3".into()],
@@ -182,10 +183,11 @@ fn error_messages_are_lowercase_specific_and_without_a_trailing_period() {
     assert_eq!(
         DomainError::StarsAboveBand {
             stars: 4,
-            mean: "69.67".into()
+            mean: "69.67".into(),
+            allowed: 3,
         }
         .to_string(),
-        "4 stars exceed the band of the concluded mean 69.67"
+        "4 stars exceed the band of the concluded mean 69.67, which allows at most 3 stars"
     );
     assert_eq!(
         DomainError::PartAboveMaximum {
@@ -204,10 +206,11 @@ fn facts_carry_the_values_of_the_rule_broken() {
     assert_eq!(
         DomainError::StarsAboveBand {
             stars: 4,
-            mean: "69.67".into()
+            mean: "69.67".into(),
+            allowed: 3,
         }
         .facts(),
-        json!({"rule": "stars_above_band", "stars": 4, "mean": "69.67"})
+        json!({"rule": "stars_above_band", "stars": 4, "mean": "69.67", "allowed": 3})
     );
     assert_eq!(
         DomainError::QuorumNotMet {

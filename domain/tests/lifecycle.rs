@@ -1064,6 +1064,7 @@ fn a_district_council_mean_under_50_is_not_recognised_and_refused_by_the_distric
     .then_error(DomainError::StarsAboveBand {
         stars: 3,
         mean: "44.33".into(),
+        allowed: 0,
     });
     s.refuse("2023-06-20");
     assert_eq!(s.state.status, Status::NotRecognized);
@@ -1086,6 +1087,7 @@ fn totals_70_70_69_give_a_mean_of_69_67_and_three_stars_only() {
     .then_error(DomainError::StarsAboveBand {
         stars: 4,
         mean: "69.67".into(),
+        allowed: 3,
     });
     let event = s
         .when(
@@ -1185,6 +1187,7 @@ fn a_central_không_đạt_keeps_the_provincial_four_stars_and_clears_the_flag()
     .then_error(DomainError::StarsAboveBand {
         stars: 5,
         mean: "87.60".into(),
+        allowed: 0,
     });
     let event = s
         .when(central_secretary(), Scenario::refusal_body("2025-11-20"))
@@ -1335,6 +1338,7 @@ fn a_provincial_council_cannot_award_three_stars_under_qd148_2023() {
     .then_error(DomainError::StarsAboveBand {
         stars: 4,
         mean: "65.00".into(),
+        allowed: 0,
     });
 }
 
@@ -1466,6 +1470,7 @@ fn a_legacy_recognition_above_its_recorded_score_band_is_rejected() {
         .then_error(DomainError::StarsAboveBand {
             stars: 4,
             mean: "69.99".into(),
+            allowed: 3,
         });
 }
 
@@ -2036,6 +2041,7 @@ fn adding_a_rule_version_does_not_change_how_an_earlier_round_is_judged() {
         .then_error(DomainError::StarsAboveBand {
             stars: 4,
             mean: "72.00".into(),
+            allowed: 3,
         });
 }
 

@@ -46,7 +46,8 @@ fn problems(builder: ResponsesBuilder, statuses: &[u16]) -> ResponsesBuilder {
             409 => "version_conflict: If-Match is stale, or concurrent writers won every attempt",
             413 => "payload_too_large: the body is over the limit",
             422 => "rule_violation (with violations) or idempotency_key_reused; nothing recorded",
-            503 => "unavailable: the store is down or the read side is behind min_position; see Retry-After",
+            429 => "rate_limited: this client sent more than its share; see Retry-After",
+            503 => "unavailable: the store is down, the server is at its limit of requests, or the read side is behind min_position; see Retry-After",
             _ => "internal_error",
         };
         b.response(
@@ -55,10 +56,76 @@ fn problems(builder: ResponsesBuilder, statuses: &[u16]) -> ResponsesBuilder {
                 "application/problem+json",
                 ContentBuilder::new()
                     .schema(Some(RefOr::Ref(Ref::from_schema_name("Problem"))))
+                    .example(Some(problem_example(*status)))
                     .build(),
             ),
         )
     })
+}
+
+/// A problem document as a server answers it with `status`, for the OpenAPI document.
+fn problem_example(status: u16) -> serde_json::Value {
+    let (code, detail) = match status {
+        400 => (
+            "invalid_request",
+            "decided_on: \"20/09/2025\" is not in the form YYYY-MM-DD (ISO 8601): read as \
+             day/month/year it is 2025-09-20; send \"2025-09-20\"",
+        ),
+        401 => (
+            "unauthenticated",
+            "the bearer token is invalid: it has expired; get a new one",
+        ),
+        403 => (
+            "forbidden",
+            "commune_officer in scope province:68/commune:24730 may not decide on recognition: \
+             the product is in province 68, commune 24730; it may be sent by \
+             provincial_secretary of province:68",
+        ),
+        404 => (
+            "not_found",
+            "no such product: 0190e9a4-0000-7000-8000-000000000000",
+        ),
+        409 => (
+            "version_conflict",
+            "expected version 7, the product is at version 8",
+        ),
+        413 => (
+            "payload_too_large",
+            "the request body is larger than 262144 bytes",
+        ),
+        422 => (
+            "rule_violation",
+            "the command breaks a rule: 4 stars exceed the band of the concluded mean 64.20, \
+             which allows at most 3 stars",
+        ),
+        429 => (
+            "rate_limited",
+            "too many requests from this client; retry after 1 s",
+        ),
+        503 => (
+            "unavailable",
+            "the event store is unavailable; retry shortly",
+        ),
+        _ => (
+            "internal_error",
+            "an unexpected error occurred; it has been logged with the request id",
+        ),
+    };
+    let mut example = serde_json::json!({
+        "type": format!("urn:ocop:problem:{code}"),
+        "title": code.replace('_', " "),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    });
+    if status == 422 {
+        example["violations"] = serde_json::json!([{
+            "code": "stars_above_band", "rule": "stars_above_band", "stars": 4, "mean": "64.20",
+            "allowed": 3,
+            "detail": "4 stars exceed the band of the concluded mean 64.20, which allows at most 3 stars"
+        }]);
+    }
+    example
 }
 
 fn etag() -> utoipa::openapi::header::Header {
@@ -116,7 +183,7 @@ impl utoipa::IntoResponses for PublicResponses {
             "200",
             ResponseBuilder::new().description("the answer, as JSON"),
         );
-        problems(builder, &[400, 404, 503]).build().into()
+        problems(builder, &[400, 404, 429, 503]).build().into()
     }
 }
 
@@ -141,7 +208,7 @@ impl utoipa::IntoResponses for PublicLookupResponses {
                      each candidate as the 200 answer describes it",
                 ),
             );
-        problems(builder, &[400, 404, 503]).build().into()
+        problems(builder, &[400, 404, 429, 503]).build().into()
     }
 }
 
