@@ -17,6 +17,8 @@ pub const ANSWERS: &[(&str, &str)] = &[
     ("/api/v1/audits/decisions", "DecisionAudit"),
     ("/api/v1/ledger/digest", "LedgerDigest"),
     ("/api/v1/ledger/verify", "LedgerVerification"),
+    ("/api/v1/ledger/checkpoints", "LedgerCheckpoints"),
+    ("/api/v1/ledger/public-key", "CheckpointKey"),
     ("/api/v1/audits/tokens", "IssuedTokens"),
     ("/api/v1/stats", "Stats"),
     ("/api/v1/events", "EventPage"),
@@ -261,6 +263,32 @@ fn schemas() -> Value {
                 "head": reference("LedgerDigest"),
                 "first_broken_position": {"type": ["integer", "null"]},
             }),
+        ),
+    );
+    put(
+        "LedgerCheckpoints",
+        object(
+            &["items", "next_before"],
+            json!({
+                "items": list(object(
+                    &["global_position", "hash", "signed_at", "key_id", "signature"],
+                    json!({
+                        "global_position": integer(),
+                        "hash": text(),
+                        "signed_at": {"type": "string", "format": "date-time"},
+                        "key_id": text(),
+                        "signature": text(),
+                    }),
+                )),
+                "next_before": {"type": ["integer", "null"]},
+            }),
+        ),
+    );
+    put(
+        "CheckpointKey",
+        object(
+            &["algorithm", "public_key", "key_id"],
+            json!({"algorithm": text(), "public_key": text(), "key_id": text()}),
         ),
     );
     put(

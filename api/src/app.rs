@@ -18,6 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::TokenKeys;
+use crate::checkpoint::{CheckpointKey, Checkpoints};
 use crate::error::Problem;
 use crate::metrics::Metrics;
 use crate::routes::commands::CommandAnswer;
@@ -26,6 +27,9 @@ use crate::server;
 
 /// How often a server looks for due expiry notices and expiries.
 pub const TIMER_EVERY: Duration = Duration::from_secs(3600);
+
+/// How often a server signs a checkpoint of the ledger's head (and once at start).
+pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(3600);
 
 /// How long a query given `min_position` waits for the read side before answering 503.
 pub const MIN_POSITION_WAIT: Duration = Duration::from_secs(5);
@@ -39,16 +43,20 @@ pub struct AppState {
     pub read: ReadModels,
     pub runner: ProjectionRunner,
     pub keys: Arc<TokenKeys>,
+    /// The key checkpoints of the ledger's head are signed with, and where they are kept.
+    pub checkpoints: Arc<Checkpoints>,
     pub metrics: Arc<Metrics>,
     /// Set once the projection runner has caught up with the log as it was at start.
     pub caught_up: Arc<AtomicBool>,
 }
 
 impl AppState {
-    /// The state of a server on `backend`, verifying tokens with `keys`.
+    /// The state of a server on `backend`, verifying tokens with `keys` and signing
+    /// checkpoints with `checkpoint_key`.
     pub async fn new(
         backend: Backend,
         keys: TokenKeys,
+        checkpoint_key: CheckpointKey,
     ) -> Result<Self, ocop_projections::ProjectionError> {
         let runner = ProjectionRunner::new(
             backend.store.clone(),
@@ -57,7 +65,12 @@ impl AppState {
         )
         .await?;
         let read = ReadModels::with_store(backend.db.clone(), backend.store.clone());
+        let checkpoints = Arc::new(Checkpoints {
+            log: crate::checkpoint::log_of(&backend.db),
+            key: checkpoint_key,
+        });
         Ok(AppState {
+            checkpoints,
             service: CommandService::new(backend.store.clone())
                 .with_certificate_check(read.clone()),
             read,
@@ -104,6 +117,21 @@ impl Background {
             {}
             watch.caught_up.store(true, Ordering::Relaxed);
             tracing::info!(position = start_head, "read side caught up");
+        }));
+        let signer = state.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let c = &signer.checkpoints;
+                match c.key.checkpoint_head(signer.store.as_ref(), &c.log).await {
+                    Ok(head) => tracing::info!(
+                        position = head.global_position,
+                        key_id = %head.key_id,
+                        "ledger checkpoint signed"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "checkpoint failed; retrying later"),
+                }
+                tokio::time::sleep(CHECKPOINT_EVERY).await;
+            }
         }));
         if timers {
             let state = state.clone();
@@ -198,6 +226,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::decisions_audit))
         .routes(routes!(audit::ledger_digest))
         .routes(routes!(audit::ledger_verify))
+        .routes(routes!(audit::ledger_checkpoints))
+        .routes(routes!(audit::ledger_public_key))
         .routes(routes!(tokens::issued_tokens))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))

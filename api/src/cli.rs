@@ -30,6 +30,11 @@ pub struct Cli {
         global = true
     )]
     pub token_max_lifetime: String,
+    /// The Ed25519 key the server signs checkpoints of the ledger's head with (created on
+    /// first use); `<data-dir>/checkpoint-key` when absent. Keep it off the database's
+    /// machine, readable only by the server's account.
+    #[arg(long, env = "OCOP_CHECKPOINT_KEY", global = true)]
+    pub checkpoint_key: Option<PathBuf>,
     /// Log format.
     #[arg(long, env = "OCOP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -39,6 +44,13 @@ pub struct Cli {
 }
 
 impl Cli {
+    /// The checkpoint key's file in effect.
+    pub fn checkpoint_key_path(&self) -> PathBuf {
+        self.checkpoint_key
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(crate::checkpoint::KEY_FILE))
+    }
+
     /// The database URL in effect: the flag or environment, else the embedded SQLite file.
     pub fn store_url(&self) -> String {
         match &self.database_url {
@@ -233,12 +245,31 @@ pub struct ImportArgs {
 pub enum LedgerCommand {
     /// Print the head digest `position:hash`.
     Digest,
-    /// Recompute the hash chain, from an earlier digest when given.
+    /// Recompute the hash chain, from an earlier digest when given; with `--checkpoints`,
+    /// also check the log against signed checkpoints kept outside the database.
     Verify {
         /// A digest kept earlier, `position:hash`.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "checkpoints")]
         from_digest: Option<String>,
+        /// A JSON file of signed checkpoints kept earlier: a list of checkpoints, or pages
+        /// of `GET /api/v1/ledger/checkpoints` (`{"items": […]}`) one after another.
+        #[arg(long, requires = "public_key")]
+        checkpoints: Option<PathBuf>,
+        /// The public key (64 hex digits, from `ocop ledger public-key`) the checkpoints were
+        /// signed with; repeat it for checkpoints of several keys.
+        #[arg(long, requires = "checkpoints")]
+        public_key: Vec<String>,
     },
+    /// Sign a checkpoint of the ledger's head now, record it and print it.
+    Checkpoint,
+    /// List the recorded checkpoints, newest first, as JSON (to keep outside the database).
+    Checkpoints {
+        /// How many to list.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Print the checkpoint key's public half (64 hex digits) and its id.
+    PublicKey,
 }
 
 /// `ocop audit …`

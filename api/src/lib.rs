@@ -3,6 +3,7 @@
 pub mod answers;
 pub mod app;
 pub mod auth;
+pub mod checkpoint;
 pub mod cli;
 pub mod error;
 pub mod extract;

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::app::{self, AppState};
 use crate::auth::{TokenKeys, parse_ttl};
+use crate::checkpoint::CheckpointKey;
 use crate::cli::{
     AuditCommand, Cli, Command, ImportArgs, LedgerCommand, LogFormat, OutputFormat,
     ProjectionsCommand, ReplayArgs, ServeArgs, TimersCommand, TokenArgs,
@@ -171,8 +172,9 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode, CliError> {
         }
         _ => own_keys(cli)?,
     };
+    let checkpoint_key = CheckpointKey::load_or_create(&cli.checkpoint_key_path())?;
     let backend = open(cli).await?;
-    let state = AppState::new(backend, keys).await?;
+    let state = AppState::new(backend, keys, checkpoint_key).await?;
     if args.demo {
         let report =
             ocop_projections::demo::load_demo(&state.service, today_in_vietnam(Utc::now())).await?;
@@ -389,34 +391,61 @@ async fn ledger(cli: &Cli, command: &LedgerCommand) -> Result<ExitCode, CliError
     let from = match command {
         LedgerCommand::Verify {
             from_digest: Some(d),
+            ..
         } => Some(parse_digest(d).map_err(|e| e.to_string())?),
         _ => None,
     };
+    if let LedgerCommand::PublicKey = command {
+        let key = CheckpointKey::load_or_create(&cli.checkpoint_key_path())?;
+        println!("{}  (key id {})", key.public_hex(), key.key_id());
+        return Ok(ExitCode::SUCCESS);
+    }
     let backend = open(cli).await?;
-    match command {
+    let log = crate::checkpoint::log_of(&backend.db);
+    let report = match command {
         LedgerCommand::Digest => {
             let head = backend.store.head().await?;
             println!("{}:{}", head.global_position, head.hash);
-            Ok(ExitCode::SUCCESS)
+            return Ok(ExitCode::SUCCESS);
+        }
+        LedgerCommand::Checkpoint => {
+            let key = CheckpointKey::load_or_create(&cli.checkpoint_key_path())?;
+            let checkpoint = key.checkpoint_head(backend.store.as_ref(), &log).await?;
+            println!("{}", serde_json::to_string_pretty(&checkpoint)?);
+            return Ok(ExitCode::SUCCESS);
+        }
+        LedgerCommand::Checkpoints { limit } => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&log.page(None, *limit).await?)?
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        LedgerCommand::PublicKey => unreachable!("answered above"),
+        LedgerCommand::Verify {
+            checkpoints: Some(file),
+            public_key,
+            ..
+        } => {
+            let kept = crate::checkpoint::read_kept(file)?;
+            crate::checkpoint::verify_kept(backend.store.as_ref(), &kept, public_key).await?
         }
         LedgerCommand::Verify { .. } => {
             let report = backend.store.verify(from).await?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&serde_json::json!({
-                    "ok": report.ok,
-                    "events_checked": report.events_checked,
-                    "head": report.head,
-                    "first_broken_position": report.first_broken_position,
-                }))?
-            );
-            Ok(if report.ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
+            serde_json::json!({
+                "ok": report.ok,
+                "events_checked": report.events_checked,
+                "head": report.head,
+                "first_broken_position": report.first_broken_position,
             })
         }
-    }
+    };
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(if report["ok"] == true {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 async fn demo(cli: &Cli) -> Result<ExitCode, CliError> {

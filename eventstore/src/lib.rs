@@ -8,6 +8,7 @@
 //! `docs/ledger-canonical-form.md`).
 
 pub mod canonical;
+pub mod checkpoint;
 mod plan;
 mod postgres;
 mod record;

@@ -177,7 +177,9 @@ pub async fn grant_serving_role(pool: &PgPool, role: &str) -> Result<(), StoreEr
     let schema = quote_identifier(&schema)?;
     for statement in [
         format!("GRANT USAGE, CREATE ON SCHEMA {schema} TO {quoted}"),
-        format!("GRANT SELECT, INSERT ON events, commands, issued_tokens TO {quoted}"),
+        format!(
+            "GRANT SELECT, INSERT ON events, commands, issued_tokens, ledger_checkpoints TO {quoted}"
+        ),
         format!("GRANT SELECT, UPDATE ON ledger_head TO {quoted}"),
         format!("GRANT SELECT ON _sqlx_migrations TO {quoted}"),
         format!("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {schema} TO {quoted}"),

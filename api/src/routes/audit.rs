@@ -83,6 +83,78 @@ pub async fn ledger_verify(
     })))
 }
 
+/// The most checkpoints one page lists, and how many when `limit` is absent.
+const MAX_CHECKPOINTS: usize = 1000;
+const DEFAULT_CHECKPOINTS: usize = 100;
+
+/// Parameters of the list of checkpoints.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CheckpointParams {
+    /// At most this many (default 100, at most 1000), newest first.
+    pub limit: Option<usize>,
+    /// Only checkpoints of positions below this one: the previous page's `next_before`.
+    pub before: Option<i64>,
+}
+
+/// Signed checkpoints of the ledger's head, newest first: each says, under the server's
+/// Ed25519 checkpoint key, that the event at `global_position` had `hash` at `signed_at`.
+/// Keep them outside the database; `ocop ledger verify --checkpoints FILE --public-key HEX`
+/// then detects a log rewritten or cut short behind the database's triggers
+/// (docs/ledger-verification.md, "Signed checkpoints"). Auditor or admin.
+#[utoipa::path(
+    get,
+    path = "/api/v1/ledger/checkpoints",
+    tag = "audit",
+    params(CheckpointParams),
+    responses(ReadResponses),
+    security(("bearer" = []))
+)]
+pub async fn ledger_checkpoints(
+    State(app): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Query(params): Query<CheckpointParams>,
+) -> Result<Json<Value>, ApiError> {
+    require_role(&actor, &AUDIT_ROLES, "read the ledger's checkpoints")?;
+    let limit = match params.limit {
+        None => DEFAULT_CHECKPOINTS,
+        Some(n) if (1..=MAX_CHECKPOINTS).contains(&n) => n,
+        Some(n) => {
+            return Err(ApiError::InvalidRequest(format!(
+                "limit: must be between 1 and {MAX_CHECKPOINTS} (got {n})"
+            )));
+        }
+    };
+    let items = app.checkpoints.log.page(params.before, limit).await?;
+    let next_before = (items.len() == limit)
+        .then(|| items.last().map(|c| c.global_position))
+        .flatten();
+    Ok(Json(json!({ "items": items, "next_before": next_before })))
+}
+
+/// The public key this server signs checkpoints with (raw 32-byte Ed25519 key, hex) and
+/// its id, as checkpoints name it. Auditor or admin.
+#[utoipa::path(
+    get,
+    path = "/api/v1/ledger/public-key",
+    tag = "audit",
+    responses(ReadResponses),
+    security(("bearer" = []))
+)]
+pub async fn ledger_public_key(
+    State(app): State<AppState>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<Value>, ApiError> {
+    require_role(&actor, &AUDIT_ROLES, "read the checkpoint key")?;
+    let key = &app.checkpoints.key;
+    Ok(Json(json!({
+        "algorithm": "Ed25519",
+        "public_key": key.public_hex(),
+        "key_id": key.key_id(),
+    })))
+}
+
 /// Parses `position:hash`.
 pub fn parse_digest(text: &str) -> Result<LedgerDigest, ApiError> {
     let digest: LedgerDigest = text.parse().map_err(|_| {

@@ -189,3 +189,109 @@ http_on_both_stores!(
     legacy_import_audit_and_ledger_end_to_end_on_postgres,
     import_then_audit
 );
+
+/// The server signs the head when it starts; an operator signs another with a key of their
+/// own; an auditor lists both over HTTP, keeps the page, and `ocop ledger verify
+/// --checkpoints` checks it with the two public keys — and refuses a checkpoint whose key
+/// it was not given.
+async fn signed_checkpoints_over_http(server: &TestServer) {
+    let t = LamDong::tokens(server);
+    let key = server
+        .get(Some(&t.auditor), "/api/v1/ledger/public-key")
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(key["algorithm"], "Ed25519", "{key}");
+    let server_key = key["public_key"].as_str().unwrap().to_owned();
+    assert_eq!(server_key.len(), 64, "{key}");
+    server
+        .get(Some(&t.province), "/api/v1/ledger/public-key")
+        .await
+        .problem(403, "forbidden");
+    server
+        .get(Some(&t.province), "/api/v1/ledger/checkpoints")
+        .await
+        .problem(403, "forbidden");
+    // The checkpoint signed at start (the genesis head) appears once background work ran.
+    let mut started = Value::Null;
+    for _ in 0..100 {
+        started = server
+            .get(Some(&t.auditor), "/api/v1/ledger/checkpoints")
+            .await
+            .expect(200)
+            .body;
+        if !started["items"].as_array().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(started["items"][0]["key_id"], key["key_id"], "{started}");
+
+    scored_in_lam_dong(server, &t, "Chè Shan tuyết", &[75, 76, 77]).await;
+    let dir = std::env::temp_dir().join(format!("ocop-ckpt-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let operator_key = dir.join("operator-key");
+    let operator_key = operator_key.to_str().unwrap();
+    server
+        .ocop(&["--checkpoint-key", operator_key, "ledger", "checkpoint"])
+        .await
+        .unwrap();
+    let operator_public =
+        ocop_api::checkpoint::CheckpointKey::load_or_create(std::path::Path::new(operator_key))
+            .unwrap()
+            .public_hex();
+    let page = server
+        .get(Some(&t.auditor), "/api/v1/ledger/checkpoints?limit=10")
+        .await
+        .expect(200)
+        .body;
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{page}");
+    assert!(
+        items[0]["global_position"].as_i64() > items[1]["global_position"].as_i64(),
+        "newest first: {page}"
+    );
+    let kept = dir.join("kept.json");
+    std::fs::write(&kept, page.to_string()).unwrap();
+    let kept = kept.to_str().unwrap();
+    let both = server
+        .ocop_status(&[
+            "ledger",
+            "verify",
+            "--checkpoints",
+            kept,
+            "--public-key",
+            &server_key,
+            "--public-key",
+            &operator_public,
+        ])
+        .await
+        .unwrap();
+    assert_eq!(both, std::process::ExitCode::SUCCESS);
+    let one = server
+        .ocop_status(&[
+            "ledger",
+            "verify",
+            "--checkpoints",
+            kept,
+            "--public-key",
+            &server_key,
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        one,
+        std::process::ExitCode::FAILURE,
+        "a checkpoint of an unknown key"
+    );
+    server
+        .get(Some(&t.auditor), "/api/v1/ledger/checkpoints?limit=0")
+        .await
+        .problem(400, "invalid_request");
+    std::fs::remove_dir_all(dir).ok();
+}
+http_on_both_stores!(
+    signed_checkpoints_are_listed_and_verify_on_sqlite,
+    signed_checkpoints_are_listed_and_verify_on_postgres,
+    signed_checkpoints_over_http
+);

@@ -93,7 +93,8 @@ impl TestServer {
     async fn start_with(url: String, limits: ocop_api::server::Limits) -> Self {
         let backend = ocop_projections::open(&url).await.expect("open the store");
         let keys = TokenKeys::from_secret(SECRET).expect("a long enough secret");
-        let state = AppState::new(backend, keys.clone())
+        let checkpoint_key = ocop_api::checkpoint::CheckpointKey::generate().expect("a key");
+        let state = AppState::new(backend, keys.clone(), checkpoint_key)
             .await
             .expect("server state");
         let background = Background::start(&state, false)

@@ -1181,3 +1181,102 @@ pub async fn an_export_verifies_with_the_python_script_and_tampering_is_found(fx
     assert!(String::from_utf8_lossy(&out.stdout).contains("position 4"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// What the hash chain alone cannot see: a suffix deleted behind the triggers and appended
+/// again through the store has a chain that recomputes. Checkpoints signed with a key
+/// outside the database, kept by an auditor, find it — rewritten or cut short — and a
+/// checkpoint whose signature does not verify is reported, not trusted.
+pub async fn signed_checkpoints_find_a_suffix_rewritten_or_cut_behind_the_triggers(fx: &Fixture) {
+    use ocop_api::checkpoint::{CheckpointKey, log_of, verify_kept};
+    let backend = ocop_projections::open(&fx.url).await.unwrap();
+    let store = backend.store.clone();
+    let log = log_of(&backend.db);
+    let key = CheckpointKey::generate().unwrap();
+    let public = vec![key.public_hex()];
+
+    append_n(&store, Uuid::now_v7(), 0, 6).await;
+    let at_six = key.checkpoint_head(store.as_ref(), &log).await.unwrap();
+    assert_eq!(at_six.global_position, 6);
+    append_n(&store, Uuid::now_v7(), 0, 4).await;
+    let at_ten = key.checkpoint_head(store.as_ref(), &log).await.unwrap();
+    assert_eq!(at_ten.global_position, 10);
+    // One checkpoint a position, whichever process signed it first.
+    assert!(
+        !log.record(&key.sign(10, &at_ten.hash, chrono::Utc::now()))
+            .await
+            .unwrap()
+    );
+    let kept = log.page(None, 100).await.unwrap();
+    assert_eq!(kept, [at_ten.clone(), at_six.clone()]);
+    let report = verify_kept(store.as_ref(), &kept, &public).await.unwrap();
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["checkpoints_checked"], 2);
+    // The checkpoints table is append-only too.
+    assert!(
+        fx.exec("UPDATE ledger_checkpoints SET hash = 'x'")
+            .await
+            .is_err()
+    );
+    assert!(fx.exec("DELETE FROM ledger_checkpoints").await.is_err());
+
+    // Positions 7–10 deleted behind the triggers, the head moved back, four other events
+    // appended through the store: a chain that recomputes from genesis.
+    fx.drop_immutability_triggers().await;
+    let move_head_to = |p: i64| {
+        format!(
+            "DELETE FROM events WHERE global_position > {p}; \
+             UPDATE ledger_head SET position = {p}, \
+               hash = (SELECT hash FROM events WHERE global_position = {p}) WHERE id = 1;"
+        )
+    };
+    fx.exec(&move_head_to(6)).await.unwrap();
+    let store = fx.store().await;
+    append_n(&store, Uuid::now_v7(), 0, 4).await;
+    let plain = store.verify(None).await.unwrap();
+    assert!(plain.ok, "the chain alone cannot see a rewritten suffix");
+    assert_eq!(plain.head.global_position, 10);
+    let report = verify_kept(store.as_ref(), &kept, &public).await.unwrap();
+    assert_eq!(report["ok"], false, "{report}");
+    assert_eq!(report["first_broken_position"], 10, "{report}");
+    assert_eq!(report["failures"][0]["kind"], "rewritten", "{report}");
+    assert_eq!(report["failures"][0]["agrees_through"], 6, "{report}");
+    assert_eq!(report["failures"].as_array().unwrap().len(), 1, "{report}");
+
+    // Cut short after position 8: the log ends before the checkpoint of position 10.
+    fx.exec(&move_head_to(8)).await.unwrap();
+    let store = fx.store().await;
+    assert!(store.verify(None).await.unwrap().ok);
+    let report = verify_kept(store.as_ref(), &kept, &public).await.unwrap();
+    assert_eq!(report["ok"], false, "{report}");
+    assert_eq!(report["first_broken_position"], 9, "{report}");
+    assert_eq!(report["failures"][0]["kind"], "truncated", "{report}");
+
+    // A checkpoint changed after signing (the hash the attacker would like kept) is not
+    // trusted: it is reported, and the log is judged by the others.
+    let mut forged = at_ten.clone();
+    forged.hash = store.head().await.unwrap().hash;
+    forged.global_position = 8;
+    let report = verify_kept(store.as_ref(), &[at_six.clone(), forged], &public)
+        .await
+        .unwrap();
+    assert_eq!(report["ok"], false, "{report}");
+    assert_eq!(report["checkpoints_checked"], 1, "{report}");
+    assert_eq!(
+        report["unverified_checkpoints"][0]["global_position"], 8,
+        "{report}"
+    );
+    assert_eq!(report["failures"].as_array().unwrap().len(), 0, "{report}");
+    // Checked with another key, no checkpoint is trusted.
+    let stranger = CheckpointKey::generate().unwrap().public_hex();
+    let report = verify_kept(store.as_ref(), &[at_six], &[stranger])
+        .await
+        .unwrap();
+    assert_eq!(report["ok"], false, "{report}");
+    assert!(
+        report["unverified_checkpoints"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not among the keys given"),
+        "{report}"
+    );
+}

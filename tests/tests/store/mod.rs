@@ -123,6 +123,7 @@ conformance! {
     a_follower_never_skips_an_event_while_writers_commit,
     edited_deleted_or_truncated_rows_are_refused_by_the_database,
     a_row_changed_behind_the_triggers_is_found_at_its_position,
+    signed_checkpoints_find_a_suffix_rewritten_or_cut_behind_the_triggers,
     verify_from_an_earlier_digest_passes_and_a_wrong_digest_fails,
     a_resent_command_records_nothing_and_returns_the_same_outcome,
     the_same_key_with_different_content_is_refused,
