@@ -3,7 +3,8 @@
 
 Usage:
   python3 verify_ledger.py EXPORT [--from POSITION:HASH]
-  python3 verify_ledger.py --sqlite LEDGER.db [--from POSITION:HASH]
+                           [--checkpoints FILE --public-key HEX [--public-key HEX ...]]
+  python3 verify_ledger.py --sqlite LEDGER.db [--from ...] [--checkpoints ...]
 
 EXPORT is one of
   - JSON lines (`.jsonl`): one JSON object per event, in global-position order, with the
@@ -23,8 +24,19 @@ EXPORT is one of
 hash recomputed at P must be H, which proves that nothing at or before P changed since the
 digest was taken. A ledger that no longer reaches P fails.
 
+--checkpoints FILE is a file of signed checkpoints kept earlier (a JSON list of them, or
+one or more pages of GET /api/v1/ledger/checkpoints, `{"items": [...]}`), and
+--public-key HEX the raw 32-byte Ed25519 public key (64 hex digits, GET
+/api/v1/ledger/public-key) of each server that signed them. Each checkpoint's signature
+is verified over its signed bytes (docs/ledger-verification.md, "Signed checkpoints");
+one that does not verify, or whose key is not given, fails. Then the event the log holds
+at each checkpoint's position must have the checkpoint's hash: this finds a suffix that
+was rewritten, or cut off, after a checkpoint, even when its hashes were recomputed so
+that the chain itself is whole.
+
 Prints `ok: N events checked, head P:H` and exits 0, or `broken at position P: ...` and
-exits 1; exits 2 on unusable input. Python 3 standard library only.
+exits 1 (with checkpoints, one line for each that fails); exits 2 on unusable input.
+Python 3 standard library only (Ed25519 verification as in RFC 8032, section 6).
 """
 
 import csv
@@ -112,6 +124,163 @@ def read_sqlite(path):
     return rows, (head["position"], head["hash"]) if head else None
 
 
+# --- Ed25519 signature verification, after RFC 8032 section 6 (reference code) ---------
+
+ED_P = 2**255 - 19
+ED_Q = 2**252 + 27742317777372353535851937790883648493
+ED_D = -121665 * pow(121666, ED_P - 2, ED_P) % ED_P
+ED_SQRT_M1 = pow(2, (ED_P - 1) // 4, ED_P)
+
+
+def _point_add(a, b):
+    p = ED_P
+    e1, e2 = (a[1] - a[0]) * (b[1] - b[0]) % p, (a[1] + a[0]) * (b[1] + b[0]) % p
+    c, d = 2 * a[3] * b[3] * ED_D % p, 2 * a[2] * b[2] % p
+    e, f, g, h = e2 - e1, d - c, d + c, e2 + e1
+    return (e * f, g * h, f * g, e * h)
+
+
+def _point_mul(s, point):
+    acc = (0, 1, 1, 0)
+    while s > 0:
+        if s & 1:
+            acc = _point_add(acc, point)
+        point = _point_add(point, point)
+        s >>= 1
+    return acc
+
+
+def _point_equal(a, b):
+    p = ED_P
+    return (a[0] * b[2] - b[0] * a[2]) % p == 0 and (a[1] * b[2] - b[1] * a[2]) % p == 0
+
+
+def _recover_x(y, sign):
+    p = ED_P
+    if y >= p:
+        return None
+    x2 = (y * y - 1) * pow(ED_D * y * y + 1, p - 2, p)
+    if x2 % p == 0:
+        return None if sign else 0
+    x = pow(x2, (p + 3) // 8, p)
+    if (x * x - x2) % p != 0:
+        x = x * ED_SQRT_M1 % p
+    if (x * x - x2) % p != 0:
+        return None
+    if (x & 1) != sign:
+        x = p - x
+    return x
+
+
+def _decompress(s):
+    y = int.from_bytes(s, "little")
+    sign = y >> 255
+    y &= (1 << 255) - 1
+    x = _recover_x(y, sign)
+    return None if x is None else (x, y, 1, x * y % ED_P)
+
+
+ED_GY = 4 * pow(5, ED_P - 2, ED_P) % ED_P
+ED_G = (_recover_x(ED_GY, 0), ED_GY, 1, _recover_x(ED_GY, 0) * ED_GY % ED_P)
+
+
+def ed25519_verify(public, message, signature):
+    """True when `signature` (64 bytes) is `public`'s (32 bytes) Ed25519 signature of
+    `message`."""
+    if len(public) != 32 or len(signature) != 64:
+        return False
+    a = _decompress(public)
+    r = _decompress(signature[:32])
+    if a is None or r is None:
+        return False
+    s = int.from_bytes(signature[32:], "little")
+    if s >= ED_Q:
+        return False
+    h = int.from_bytes(hashlib.sha512(signature[:32] + public + message).digest(), "little") % ED_Q
+    return _point_equal(_point_mul(s, ED_G), _point_add(r, _point_mul(h, a)))
+
+
+# --- Signed checkpoints ------------------------------------------------------------------
+
+CHECKPOINT_FORMAT = "ocop-checkpoint-v1"
+
+
+def checkpoint_bytes(c):
+    """The bytes a checkpoint's signature is over."""
+    return (
+        f"{CHECKPOINT_FORMAT}\n{c['global_position']}\n{c['hash']}\n{c['signed_at']}\n{c['key_id']}\n"
+    ).encode("utf-8")
+
+
+def key_id(public):
+    return hashlib.sha256(public).hexdigest()[:16]
+
+
+def parse_public_key(text):
+    try:
+        raw = bytes.fromhex(text.strip())
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise Unusable(f"a public key is 64 hex digits (the raw Ed25519 key), got {text!r}")
+    return raw
+
+
+def read_checkpoints(path):
+    """Checkpoints from a JSON list, or from pages `{"items": [...]}` one after another."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    decoder, at, kept = json.JSONDecoder(), 0, []
+    while True:
+        while at < len(text) and text[at].isspace():
+            at += 1
+        if at == len(text):
+            break
+        value, at = decoder.raw_decode(text, at)
+        items = value.get("items", []) if isinstance(value, dict) else value
+        if not isinstance(items, list):
+            raise Unusable(f"{path}: neither a list of checkpoints nor a page of them")
+        for c in items:
+            if not isinstance(c, dict) or any(
+                k not in c for k in ("global_position", "hash", "signed_at", "key_id", "signature")
+            ):
+                raise Unusable(f"{path}: {c!r} is not a checkpoint")
+            kept.append(c)
+    if not kept:
+        raise Unusable(f"{path} holds no checkpoints")
+    return sorted(kept, key=lambda c: c["global_position"])
+
+
+def check_checkpoints(checkpoints, public_keys, hashes, end):
+    """Failures, one line each: a checkpoint whose signature does not verify with the key
+    it names, or whose position the log (`hashes`: position -> stored hash, ending at
+    `end`) no longer holds with the signed hash."""
+    keys = {key_id(k): k for k in public_keys}
+    failures, agrees = [], None
+    for c in checkpoints:
+        at = c["global_position"]
+        key = keys.get(c["key_id"])
+        try:
+            signature = bytes.fromhex(c["signature"])
+        except ValueError:
+            signature = b""
+        if key is None:
+            failures.append(f"checkpoint at position {at}: signed by key {c['key_id']}, which is not among the keys given")
+            continue
+        if not ed25519_verify(key, checkpoint_bytes(c), signature):
+            failures.append(f"checkpoint at position {at}: the signature does not verify; it is not the checkpoint signed")
+            continue
+        since = f"; the log agrees with the checkpoint at position {agrees}" if agrees is not None else ""
+        stored = GENESIS if at == 0 else hashes.get(at)
+        if stored is None:
+            failures.append(f"truncated at position {min(end + 1, at)}: the log ends at {end}, before the checkpoint of position {at}{since}")
+        elif stored != c["hash"]:
+            failures.append(f"rewritten at position {at}: the event there has hash {stored}, the checkpoint signed {c['hash']}{since}")
+        else:
+            agrees = at
+    return failures
+
+
 def verify(rows, digest=None):
     """Recomputes the chain from genesis; with a digest (P, H) kept earlier, the hash
     recomputed at P must be H. Returns (ok, message, position, hash)."""
@@ -148,6 +317,8 @@ def main(argv):
     digest = None
     sqlite_path = None
     export = None
+    checkpoints_path = None
+    public_keys = []
     try:
         while args:
             arg = args.pop(0)
@@ -155,6 +326,10 @@ def main(argv):
                 digest = parse_digest(args.pop(0))
             elif arg == "--sqlite" and args:
                 sqlite_path = args.pop(0)
+            elif arg == "--checkpoints" and args:
+                checkpoints_path = args.pop(0)
+            elif arg == "--public-key" and args:
+                public_keys.append(parse_public_key(args.pop(0)))
             elif not arg.startswith("--") and export is None:
                 export = arg
             else:
@@ -166,6 +341,13 @@ def main(argv):
             rows, head = read_sqlite(sqlite_path)
         else:
             rows = read_export(export)
+        checkpoints = None
+        if checkpoints_path is not None:
+            if not public_keys:
+                raise Unusable("--checkpoints needs the --public-key of each server that signed them")
+            checkpoints = read_checkpoints(checkpoints_path)
+        elif public_keys:
+            raise Unusable("--public-key is used with --checkpoints FILE")
     except (Unusable, OSError, ValueError, KeyError, sqlite3.Error) as e:
         print(f"unusable input: {e}", file=sys.stderr)
         print(__doc__, file=sys.stderr)
@@ -178,6 +360,15 @@ def main(argv):
             f"{head[0]}:{head[1]} but the chain ends at {position}:{prev}"
         )
     print(message)
+    if checkpoints is not None:
+        hashes = {row["global_position"]: row["hash"] for row in rows}
+        end = max(hashes, default=0)
+        failures = check_checkpoints(checkpoints, public_keys, hashes, end)
+        for line in failures:
+            print(line)
+        if not failures:
+            print(f"ok: {len(checkpoints)} signed checkpoints agree with the log")
+        ok = ok and not failures
     return 0 if ok else 1
 
 

@@ -1211,6 +1211,9 @@ pub async fn signed_checkpoints_find_a_suffix_rewritten_or_cut_behind_the_trigge
     let report = verify_kept(store.as_ref(), &kept, &public).await.unwrap();
     assert_eq!(report["ok"], true, "{report}");
     assert_eq!(report["checkpoints_checked"], 2);
+    let (code, out) = python_checks_checkpoints(fx, &kept, &public[0]).await;
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("2 signed checkpoints agree"), "{out}");
     // The checkpoints table is append-only too.
     assert!(
         fx.exec("UPDATE ledger_checkpoints SET hash = 'x'")
@@ -1241,6 +1244,14 @@ pub async fn signed_checkpoints_find_a_suffix_rewritten_or_cut_behind_the_trigge
     assert_eq!(report["failures"][0]["kind"], "rewritten", "{report}");
     assert_eq!(report["failures"][0]["agrees_through"], 6, "{report}");
     assert_eq!(report["failures"].as_array().unwrap().len(), 1, "{report}");
+    // The independent script finds it too, with the public key alone.
+    let (code, out) = python_checks_checkpoints(fx, &kept, &public[0]).await;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("rewritten at position 10"), "{out}");
+    assert!(
+        out.contains("agrees with the checkpoint at position 6"),
+        "{out}"
+    );
 
     // Cut short after position 8: the log ends before the checkpoint of position 10.
     fx.exec(&move_head_to(8)).await.unwrap();
@@ -1250,12 +1261,16 @@ pub async fn signed_checkpoints_find_a_suffix_rewritten_or_cut_behind_the_trigge
     assert_eq!(report["ok"], false, "{report}");
     assert_eq!(report["first_broken_position"], 9, "{report}");
     assert_eq!(report["failures"][0]["kind"], "truncated", "{report}");
+    let (code, out) = python_checks_checkpoints(fx, &kept, &public[0]).await;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("truncated at position 9"), "{out}");
 
     // A checkpoint changed after signing (the hash the attacker would like kept) is not
     // trusted: it is reported, and the log is judged by the others.
     let mut forged = at_ten.clone();
     forged.hash = store.head().await.unwrap().hash;
     forged.global_position = 8;
+    let forged_too = forged.clone();
     let report = verify_kept(store.as_ref(), &[at_six.clone(), forged], &public)
         .await
         .unwrap();
@@ -1266,6 +1281,9 @@ pub async fn signed_checkpoints_find_a_suffix_rewritten_or_cut_behind_the_trigge
         "{report}"
     );
     assert_eq!(report["failures"].as_array().unwrap().len(), 0, "{report}");
+    let (code, out) = python_checks_checkpoints(fx, &[forged_too], &public[0]).await;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("the signature does not verify"), "{out}");
     // Checked with another key, no checkpoint is trusted.
     let stranger = CheckpointKey::generate().unwrap().public_hex();
     let report = verify_kept(store.as_ref(), &[at_six], &[stranger])
@@ -1279,4 +1297,41 @@ pub async fn signed_checkpoints_find_a_suffix_rewritten_or_cut_behind_the_trigge
             .contains("not among the keys given"),
         "{report}"
     );
+}
+
+/// Runs `docs/verify_ledger.py` on the fixture's export with `kept` checkpoints and one
+/// public key: its exit code and what it printed.
+async fn python_checks_checkpoints(
+    fx: &Fixture,
+    kept: &[ocop_eventstore::checkpoint::Checkpoint],
+    public_key: &str,
+) -> (Option<i32>, String) {
+    let export = match fx.kind {
+        Kind::Sqlite => SQLITE_EXPORT,
+        Kind::Postgres => PG_EXPORT,
+    };
+    let dir = ocop_tests::fresh_dir();
+    let ledger = dir.join("ledger.jsonl");
+    std::fs::write(&ledger, fx.texts(export).await.join("\n") + "\n").unwrap();
+    let checkpoints = dir.join("checkpoints.json");
+    std::fs::write(&checkpoints, serde_json::to_string(kept).unwrap()).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/verify_ledger.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(&ledger)
+        .arg("--checkpoints")
+        .arg(&checkpoints)
+        .arg("--public-key")
+        .arg(public_key)
+        .output()
+        .expect("python3 runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        out.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
 }
