@@ -34,6 +34,30 @@ pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(3600);
 /// How long a query given `min_position` waits for the read side before answering 503.
 pub const MIN_POSITION_WAIT: Duration = Duration::from_secs(5);
 
+/// Where the server reads the time for the commands it issues (and so for "today in
+/// Vietnam", rule 9) and for its timers: the system clock, or a fixed instant in tests.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Clock {
+    fixed: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Self {
+        Clock { fixed: None }
+    }
+
+    /// A clock that always reads `at`.
+    pub fn fixed(at: chrono::DateTime<chrono::Utc>) -> Self {
+        Clock { fixed: Some(at) }
+    }
+
+    /// The time now.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.fixed.unwrap_or_else(chrono::Utc::now)
+    }
+}
+
 /// What every request handler shares.
 #[derive(Clone)]
 #[allow(missing_debug_implementations)] // the store and read models are opaque handles
@@ -48,6 +72,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Set once the projection runner has caught up with the log as it was at start.
     pub caught_up: Arc<AtomicBool>,
+    /// The time commands are issued at.
+    pub clock: Clock,
 }
 
 impl AppState {
@@ -78,6 +104,7 @@ impl AppState {
             runner,
             keys: Arc::new(keys),
             metrics: Arc::new(Metrics::default()),
+            clock: Clock::system(),
             caught_up: Arc::new(AtomicBool::new(false)),
         })
     }
@@ -137,7 +164,7 @@ impl Background {
             let state = state.clone();
             tasks.push(tokio::spawn(async move {
                 loop {
-                    let today = crate::run::today_in_vietnam(chrono::Utc::now());
+                    let today = crate::run::today_in_vietnam(state.clock.now());
                     match ocop_projections::timers::run_timers(&state.runner, &state.service, today)
                         .await
                     {

@@ -420,6 +420,31 @@ pub enum CommandBody {
 }
 
 impl CommandBody {
+    /// The business dates the command states, by field name: what rule 9 checks is not
+    /// after the day it is issued. (A legacy row's `valid_until` is not one: it is the end
+    /// of a validity, naturally later.)
+    pub fn business_dates(&self) -> Vec<(&'static str, NaiveDate)> {
+        match self {
+            CommandBody::RegisterProduct(c) => vec![("registered_on", c.registered_on)],
+            CommandBody::OpenEvaluation(c) => vec![("opened_on", c.opened_on)],
+            CommandBody::ReturnDossier(c) => vec![("returned_on", c.returned_on)],
+            CommandBody::AmendDossier(c) => vec![("amended_on", c.amended_on)],
+            CommandBody::RecordLocalAssessment(c) => vec![("assessed_on", c.assessed_on)],
+            CommandBody::ConveneCouncil(c) => vec![("convened_on", c.convened_on)],
+            CommandBody::RecordScorecard(c) => vec![("recorded_on", c.recorded_on)],
+            CommandBody::ConcludeScoring(c) => vec![("concluded_on", c.concluded_on)],
+            CommandBody::DecideRecognition(c) => vec![("decided_on", c.decided_on)],
+            CommandBody::RecordComplaint(c) => vec![("received_on", c.received_on)],
+            CommandBody::RecordInspection(c) => vec![("inspected_on", c.inspected_on)],
+            CommandBody::RevokeRecognition(c) => vec![("decided_on", c.decided_on)],
+            CommandBody::WithdrawProduct(c) => vec![("withdrawn_on", c.withdrawn_on)],
+            CommandBody::IssueExpiryNotice(c) => vec![("today", c.today)],
+            CommandBody::ExpireRecognition(c) => vec![("today", c.today)],
+            CommandBody::ImportLegacyRecognition(c) => vec![("decided_on", c.decided_on)],
+            CommandBody::CorrectEntry(_) => Vec::new(),
+        }
+    }
+
     /// A short imperative name used in messages, e.g. `record a scorecard`.
     pub fn describe(&self) -> &'static str {
         match self {

@@ -50,6 +50,21 @@ pub(crate) fn decide_with(
             needed: 1,
             given: 0,
         })?;
+    // Rule 9: nothing dated after the day the command is issued, in Vietnam. It depends
+    // on the command alone, so it reveals nothing of the product to any caller.
+    let today = meta.issued_on();
+    if let Some((field, date)) = command
+        .body
+        .business_dates()
+        .into_iter()
+        .find(|(_, date)| *date > today)
+    {
+        return Err(DomainError::DateInFuture {
+            field: field.to_owned(),
+            date,
+            today,
+        });
+    }
     let body = match &command.body {
         CommandBody::RegisterProduct(c) => register(s, meta, c)?,
         CommandBody::ImportLegacyRecognition(c) => import(rules, s, meta, c)?,

@@ -131,6 +131,19 @@ pub enum DomainError {
         /// Its date.
         step_date: NaiveDate,
     },
+    /// A business date later than the day the command is issued in Vietnam (rule 9: no
+    /// fact is recorded before it happened).
+    #[error(
+        "{field} {date} is later than today in Vietnam ({today}): no fact is recorded before it happened"
+    )]
+    DateInFuture {
+        /// The command's date field.
+        field: String,
+        /// Its value.
+        date: NaiveDate,
+        /// The day the command was issued, in Vietnam (UTC+7).
+        today: NaiveDate,
+    },
     /// A decision dated before its scoring was concluded.
     #[error("decision dated {decided_on} is before the scoring concluded on {concluded_on}")]
     DecisionBeforeScoring {
@@ -354,6 +367,7 @@ impl DomainError {
             DomainError::RequiredFieldMissing { .. } => "required_field_missing",
             DomainError::EmptyDossier => "empty_dossier",
             DomainError::DateBeforeEarlierStep { .. } => "date_before_earlier_step",
+            DomainError::DateInFuture { .. } => "date_in_future",
             DomainError::DecisionBeforeScoring { .. } => "decision_before_scoring",
             DomainError::DistrictRequired { .. } => "district_required",
             DomainError::LevelNotInRulesVersion { .. } => "level_not_in_rules_version",

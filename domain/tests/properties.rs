@@ -297,7 +297,7 @@ impl Driver {
             self.next_id += 1;
             let meta = CommandMeta::new(
                 actor,
-                issued_at(),
+                issued_at_for(&body),
                 self.scenario.product_id,
                 vec![Uuid::from_u128(self.next_id)],
             );

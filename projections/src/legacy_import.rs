@@ -25,8 +25,8 @@
 //! - Lenient where provincial lists are known to vary: Vietnamese names of producer kinds
 //!   and product groups (`Hợp tác xã`, `Thực phẩm`…), dates as `YYYY-MM-DD` or
 //!   `DD/MM/YYYY`, a decimal comma in the score (`"72,5"`). Nothing is guessed beyond that.
-//! - Nothing in a row is judged against today's date: a decision dated in the future is
-//!   imported and the audit reports it (`decision_after_recording`).
+//! - A row dated after today in Vietnam is refused (`date_in_future`, rule 9): a decision
+//!   that has not happened is not a fact of law yet.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -341,9 +341,15 @@ impl Lifecycle {
     /// Step `i` as a command, with a fresh event id from `event_id`.
     pub fn command(&self, i: usize, event_id: Uuid) -> Command {
         let (actor, body) = &self.steps[i];
-        let issued_at = Utc
-            .with_ymd_and_hms(2026, 1, 15, 3, 0, 0)
-            .single()
+        // Issued on the day of its latest business date (10:00 in Vietnam), never before
+        // it (rule 9), and not before 2026-01-15 for steps without one.
+        let issued_at = body
+            .business_dates()
+            .into_iter()
+            .filter_map(|(_, on)| on.and_hms_opt(3, 0, 0))
+            .map(|t| t.and_utc())
+            .chain(Utc.with_ymd_and_hms(2026, 1, 15, 3, 0, 0).single())
+            .max()
             .unwrap_or_default();
         Command::new(
             CommandMeta::new(actor.clone(), issued_at, self.product_id, vec![event_id]),

@@ -4,7 +4,6 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use ocop_domain::commands::{
     AmendDossier, ConcludeScoring, ConveneCouncil, CorrectEntry, DecideRecognition, OpenEvaluation,
     RecordComplaint, RecordInspection, RecordLocalAssessment, RecordScorecard, RegisterProduct,
@@ -217,7 +216,7 @@ pub async fn execute(
 ) -> Result<CommandOutcome, ApiError> {
     let request_hash = caller_fingerprint(&fingerprint, &actor);
     let command = Command::new(
-        CommandMeta::new(actor, Utc::now(), product_id, vec![Uuid::now_v7()]),
+        CommandMeta::new(actor, app.clock.now(), product_id, vec![Uuid::now_v7()]),
         body,
     );
     let options = ExecuteOptions {

@@ -21,6 +21,18 @@ pub fn issued_at() -> DateTime<Utc> {
     "2026-01-15T03:00:00Z".parse().unwrap()
 }
 
+/// When a secretary issues `body`: on the day of its latest business date (10:00 in
+/// Vietnam), or at [`issued_at`] when that is later or the body has none — records are
+/// entered on the day, never before (rule 9).
+pub fn issued_at_for(body: &CommandBody) -> DateTime<Utc> {
+    body.business_dates()
+        .into_iter()
+        .map(|(_, date)| date.and_hms_opt(3, 0, 0).unwrap().and_utc())
+        .chain([issued_at()])
+        .max()
+        .unwrap()
+}
+
 pub fn scope(s: &str) -> Scope {
     Scope::parse(s).unwrap()
 }
@@ -217,7 +229,7 @@ impl Scenario {
         let id = Uuid::from_u128(self.next_id);
         self.next_id += 1;
         Command::new(
-            CommandMeta::new(actor, issued_at(), self.product_id, vec![id]),
+            CommandMeta::new(actor, issued_at_for(&body), self.product_id, vec![id]),
             body,
         )
     }

@@ -86,7 +86,7 @@ impl Fx {
         let command = Command::new(
             CommandMeta::new(
                 actor.clone(),
-                "2026-01-15T03:00:00Z".parse().unwrap(),
+                chrono::Utc::now(),
                 product_id,
                 vec![Uuid::now_v7()],
             ),

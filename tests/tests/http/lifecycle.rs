@@ -618,3 +618,119 @@ http_on_both_stores!(
     a_revocation_is_visible_in_the_public_list_on_postgres,
     revocation_is_public
 );
+
+/// Rule 9: a recognition decided 30 days from now, a complaint received 40 days from now and
+/// an inspection dated next year are refused, `422 rule_violation` `date_in_future` naming
+/// the field, and nothing is recorded; the same commands dated today are recorded.
+async fn no_fact_is_recorded_before_it_happened(server: &TestServer) {
+    let t = LamDong::tokens(server);
+    let path = scored_in_lam_dong(server, &t, "Cà phê Cầu Đất", &[80, 82, 81]).await;
+    let today = ocop_api::run::today_in_vietnam(chrono::Utc::now());
+    let later = |days: u64| (today + chrono::Days::new(days)).to_string();
+    let version = |body: &Value| body["version"].as_i64().unwrap();
+    let before = version(&server.get(Some(&t.auditor), &path).await.expect(200).body);
+
+    let refused = |answer: Answer, field: &str| {
+        let answer = answer.problem(422, "rule_violation");
+        let v = &answer.body["violations"][0];
+        assert_eq!(v["code"], "date_in_future", "{}", answer.body);
+        assert_eq!(v["field"], field, "{}", answer.body);
+        assert_eq!(v["today"], today.to_string(), "{}", answer.body);
+    };
+    let decision = format!("{path}/evaluations/current/decision");
+    refused(
+        server
+            .post(
+                &t.province,
+                &decision,
+                &recognition(4, &later(30), "160/QĐ-UBND", "UBND tỉnh Lâm Đồng"),
+            )
+            .await,
+        "decided_on",
+    );
+    server
+        .post(
+            &t.province,
+            &decision,
+            &recognition(4, "2025-09-20", "160/QĐ-UBND", "UBND tỉnh Lâm Đồng"),
+        )
+        .await
+        .expect(201);
+    refused(
+        server
+            .post(
+                &t.inspector,
+                &format!("{path}/complaints"),
+                &json!({"received_on": later(40), "source": "consumer", "summary": "Nhãn sai"}),
+            )
+            .await,
+        "received_on",
+    );
+    refused(
+        server
+            .post(
+                &t.inspector,
+                &format!("{path}/inspections"),
+                &json!({"inspected_on": later(366), "authority": "Sở Y tế Lâm Đồng",
+                        "findings": "Đạt", "compliant": true}),
+            )
+            .await,
+        "inspected_on",
+    );
+    let after = version(&server.get(Some(&t.auditor), &path).await.expect(200).body);
+    assert_eq!(
+        after,
+        before + 1,
+        "only the decision dated in the past is recorded"
+    );
+    server
+        .post(
+            &t.inspector,
+            &format!("{path}/complaints"),
+            &json!({"received_on": today.to_string(), "source": "consumer", "summary": "Nhãn sai"}),
+        )
+        .await
+        .expect(201);
+}
+http_on_both_stores!(
+    no_fact_before_it_happened_on_sqlite,
+    no_fact_before_it_happened_on_postgres,
+    no_fact_is_recorded_before_it_happened
+);
+
+/// "Today" is the server clock's day in Vietnam (UTC+7): at 17:30 UTC on 20 September it is
+/// already the 21st there, so a decision of the 21st is recorded and one of the 22nd is not.
+async fn today_is_the_servers_day_in_vietnam(server: TestServer) {
+    let t = LamDong::tokens(&server);
+    let path = scored_in_lam_dong(&server, &t, "Chè Blao", &[80, 82, 81]).await;
+    let decision = format!("{path}/evaluations/current/decision");
+    let refused = server
+        .post(
+            &t.province,
+            &decision,
+            &recognition(4, "2025-09-22", "161/QĐ-UBND", "UBND tỉnh Lâm Đồng"),
+        )
+        .await
+        .problem(422, "rule_violation");
+    assert_eq!(refused.body["violations"][0]["today"], "2025-09-21");
+    server
+        .post(
+            &t.province,
+            &decision,
+            &recognition(4, "2025-09-21", "161/QĐ-UBND", "UBND tỉnh Lâm Đồng"),
+        )
+        .await
+        .expect(201);
+    server.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn today_is_the_servers_day_in_vietnam_on_sqlite() {
+    today_is_the_servers_day_in_vietnam(TestServer::sqlite_at("2025-09-20T17:30:00Z").await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn today_is_the_servers_day_in_vietnam_on_postgres() {
+    today_is_the_servers_day_in_vietnam(TestServer::postgres_at("2025-09-20T17:30:00Z").await)
+        .await;
+}

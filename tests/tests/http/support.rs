@@ -86,17 +86,44 @@ impl TestServer {
         Self::start_with(ocop_tests::fresh_postgres_url().await, limits).await
     }
 
+    /// A server on a fresh SQLite file whose clock always reads `now`.
+    pub async fn sqlite_at(now: &str) -> Self {
+        let clock = app::Clock::fixed(now.parse().expect("an RFC 3339 instant"));
+        Self::start_at(
+            ocop_tests::fresh_sqlite_url().await,
+            Default::default(),
+            clock,
+        )
+        .await
+    }
+
+    /// A server on a fresh PostgreSQL database whose clock always reads `now`.
+    pub async fn postgres_at(now: &str) -> Self {
+        let clock = app::Clock::fixed(now.parse().expect("an RFC 3339 instant"));
+        Self::start_at(
+            ocop_tests::fresh_postgres_url().await,
+            Default::default(),
+            clock,
+        )
+        .await
+    }
+
     async fn start(url: String) -> Self {
         Self::start_with(url, ocop_api::server::Limits::default()).await
     }
 
     async fn start_with(url: String, limits: ocop_api::server::Limits) -> Self {
+        Self::start_at(url, limits, app::Clock::system()).await
+    }
+
+    async fn start_at(url: String, limits: ocop_api::server::Limits, clock: app::Clock) -> Self {
         let backend = ocop_projections::open(&url).await.expect("open the store");
         let keys = TokenKeys::from_secret(SECRET).expect("a long enough secret");
         let checkpoint_key = ocop_api::checkpoint::CheckpointKey::generate().expect("a key");
-        let state = AppState::new(backend, keys.clone(), checkpoint_key)
+        let mut state = AppState::new(backend, keys.clone(), checkpoint_key)
             .await
             .expect("server state");
+        state.clock = clock;
         let background = Background::start(&state, false)
             .await
             .expect("background work");
