@@ -74,6 +74,9 @@ pub struct AppState {
     pub caught_up: Arc<AtomicBool>,
     /// The time commands are issued at.
     pub clock: Clock,
+    /// The address the public reaches the web pages at (QR codes point there); `None`: the
+    /// request's `Host`.
+    pub public_base_url: Option<String>,
 }
 
 impl AppState {
@@ -105,6 +108,7 @@ impl AppState {
             keys: Arc::new(keys),
             metrics: Arc::new(Metrics::default()),
             clock: Clock::system(),
+            public_base_url: None,
             caught_up: Arc::new(AtomicBool::new(false)),
         })
     }
@@ -286,6 +290,7 @@ pub fn router(state: AppState, limits: &server::Limits) -> Router {
                 async move { axum::Json(doc.as_ref().clone()) }
             }),
         )
+        .merge(crate::web::routes())
         .fallback(server::not_found)
         .method_not_allowed_fallback(server::method_not_allowed);
     let metrics = state.metrics.clone();

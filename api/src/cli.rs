@@ -118,6 +118,48 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Staff accounts of the web interface.
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+/// `ocop user …`: passwords are read from standard input (one line), never from flags.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; the password is read from standard input (one line).
+    Add {
+        /// The sign-in name: 3–64 characters of a–z, 0–9, `.`, `_`, `-`.
+        #[arg(long)]
+        username: String,
+        /// The role (as in tokens): commune_officer, district_secretary,
+        /// provincial_secretary, central_secretary, inspector, auditor, admin.
+        #[arg(long)]
+        role: String,
+        /// The scope: `national`, `province:68`, `province:68/commune:24730`…
+        #[arg(long)]
+        scope: String,
+        /// The person's full name, shown on every page they see ("Họ tên").
+        #[arg(long)]
+        name: String,
+    },
+    /// List the accounts with role, scope and state.
+    List,
+    /// Disable an account: it can no longer sign in, and its sessions end.
+    Disable {
+        /// The account.
+        username: String,
+    },
+    /// Set a new password, read from standard input (one line); the sessions end.
+    Passwd {
+        /// The account.
+        username: String,
+    },
+    /// The audit trail of account changes (created, role granted or removed, disabled,
+    /// password set), oldest first, as JSON.
+    Events,
 }
 
 /// Flags of `ocop serve`.
@@ -163,6 +205,10 @@ pub struct ServeArgs {
     /// Do not run the expiry timers in this process.
     #[arg(long)]
     pub no_timers: bool,
+    /// The address the public reaches the web pages at, e.g. `https://ocop.example.gov.vn`:
+    /// the QR codes of product pages point there. Default: the request's `Host`.
+    #[arg(long, env = "OCOP_PUBLIC_BASE_URL")]
+    pub public_base_url: Option<String>,
 }
 
 /// Flags of `ocop migrate`.

@@ -12,3 +12,4 @@ pub mod routes;
 pub mod run;
 pub mod server;
 pub mod throttle;
+pub mod web;

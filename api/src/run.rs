@@ -14,7 +14,7 @@ use crate::auth::{TokenKeys, parse_ttl};
 use crate::checkpoint::CheckpointKey;
 use crate::cli::{
     AuditCommand, Cli, Command, ImportArgs, LedgerCommand, LogFormat, OutputFormat,
-    ProjectionsCommand, ReplayArgs, ServeArgs, TimersCommand, TokenArgs,
+    ProjectionsCommand, ReplayArgs, ServeArgs, TimersCommand, TokenArgs, UserCommand,
 };
 use crate::extract::actor_of;
 use crate::routes::audit::parse_digest;
@@ -56,6 +56,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         } => timers(&cli, now.as_deref(), *test_clock).await,
         Command::Ledger { command } => ledger(&cli, command).await,
         Command::Demo => demo(&cli).await,
+        Command::User { command } => user(&cli, command).await,
         Command::Import(args) => import(&cli, args).await,
         Command::Audit {
             command:
@@ -174,7 +175,16 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode, CliError> {
     };
     let checkpoint_key = CheckpointKey::load_or_create(&cli.checkpoint_key_path())?;
     let backend = open(cli).await?;
-    let state = AppState::new(backend, keys, checkpoint_key).await?;
+    let mut state = AppState::new(backend, keys, checkpoint_key).await?;
+    if let Some(base) = &args.public_base_url {
+        if !(base.starts_with("https://") || base.starts_with("http://")) {
+            return Err(format!(
+                "--public-base-url {base:?}: give the whole address, e.g. https://ocop.example.gov.vn"
+            )
+            .into());
+        }
+        state.public_base_url = Some(base.trim_end_matches('/').to_owned());
+    }
     if args.demo {
         let report =
             ocop_projections::demo::load_demo(&state.service, today_in_vietnam(Utc::now())).await?;
@@ -184,6 +194,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode, CliError> {
             already_present = report.already_present,
             "demo data set loaded"
         );
+        demo_accounts(&state.runner.db().clone()).await?;
     }
     let background = app::Background::start(&state, !args.no_timers).await?;
 
@@ -448,11 +459,132 @@ async fn ledger(cli: &Cli, command: &LedgerCommand) -> Result<ExitCode, CliError
     })
 }
 
+/// The demo's staff accounts, one per role, created on the first demo load with random
+/// passwords printed once (here, on standard output); later loads keep them.
+async fn demo_accounts(db: &ocop_projections::ReadDb) -> Result<(), CliError> {
+    const ACCOUNTS: [(&str, &str, &str, &str); 6] = [
+        (
+            "xa.daksong",
+            "commune_officer",
+            "province:68/commune:24730",
+            "Nguyễn Thị Hoa",
+        ),
+        (
+            "tinh.lamdong",
+            "provincial_secretary",
+            "province:68",
+            "Trần Văn Minh",
+        ),
+        ("trunguong", "central_secretary", "national", "Lê Thị Thu"),
+        (
+            "thanhtra.lamdong",
+            "inspector",
+            "province:68",
+            "Phạm Quốc Bảo",
+        ),
+        ("kiemtoan", "auditor", "national", "Võ Thị Lan"),
+        ("quantri", "admin", "national", "Đặng Văn Hùng"),
+    ];
+    let existing = ocop_projections::accounts::list(db).await?;
+    let mut printed = false;
+    for (username, role, scope, name) in ACCOUNTS {
+        if existing.iter().any(|a| a.username == username) {
+            continue;
+        }
+        let mut bytes = [0_u8; 9];
+        getrandom::fill(&mut bytes).map_err(|e| e.to_string())?;
+        let password = hex::encode(bytes);
+        let new = ocop_projections::accounts::NewAccount {
+            username,
+            display_name: name,
+            role,
+            scope,
+            password: &password,
+        };
+        ocop_projections::accounts::add(db, &new, "demo", Utc::now()).await?;
+        if !printed {
+            println!("Demo accounts (sign in at /dang-nhap; passwords are shown this once):");
+            printed = true;
+        }
+        println!("  {username:<18} {password}  {role} {scope} — {name}");
+    }
+    Ok(())
+}
+
+/// Reads one line (a password) from standard input, without its line end.
+fn read_password() -> Result<String, CliError> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        return Err("no password on standard input: give it as one line".into());
+    }
+    Ok(password)
+}
+
+async fn user(cli: &Cli, command: &UserCommand) -> Result<ExitCode, CliError> {
+    use ocop_projections::accounts;
+    let backend = open(cli).await?;
+    let db = &backend.db;
+    let by = operator();
+    match command {
+        UserCommand::Add {
+            username,
+            role,
+            scope,
+            name,
+        } => {
+            let password = read_password()?;
+            let new = accounts::NewAccount {
+                username,
+                display_name: name,
+                role,
+                scope,
+                password: &password,
+            };
+            let account = accounts::add(db, &new, &by, Utc::now()).await?;
+            println!("{}", serde_json::to_string_pretty(&account)?);
+        }
+        UserCommand::List => {
+            println!(
+                "{:<24} {:<22} {:<30} {:<9} name",
+                "username", "role", "scope", "state"
+            );
+            for a in accounts::list(db).await? {
+                let state = if a.disabled { "disabled" } else { "active" };
+                println!(
+                    "{:<24} {:<22} {:<30} {:<9} {}",
+                    a.username, a.role, a.scope, state, a.display_name
+                );
+            }
+        }
+        UserCommand::Disable { username } => {
+            accounts::disable(db, username, &by, Utc::now()).await?;
+            println!("{username}: disabled; its sessions have ended");
+        }
+        UserCommand::Passwd { username } => {
+            let password = read_password()?;
+            accounts::set_password(db, username, &password, &by, Utc::now()).await?;
+            println!("{username}: new password set; its sessions have ended");
+        }
+        UserCommand::Events => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&accounts::events(db).await?)?
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn demo(cli: &Cli) -> Result<ExitCode, CliError> {
     let backend = open(cli).await?;
     let service = ocop_projections::service::CommandService::new(backend.store.clone());
     let report = ocop_projections::demo::load_demo(&service, today_in_vietnam(Utc::now())).await?;
     println!("{}", serde_json::to_string_pretty(&report)?);
+    demo_accounts(&backend.db).await?;
     Ok(ExitCode::SUCCESS)
 }
 

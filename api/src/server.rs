@@ -64,9 +64,12 @@ impl Default for Limits {
 }
 
 /// The paths anyone may call without a token whose requests count against the client's
-/// rate: the public look-ups (and the sign-in, when it comes).
+/// rate: the public look-ups of the API and of the web pages, and the sign-in form.
 fn rate_limited(path: &str) -> bool {
     path.starts_with("/api/v1/public/")
+        || path == "/tra-cuu"
+        || path.starts_with("/tra-cuu/")
+        || path == "/dang-nhap"
 }
 
 /// Wraps routes in the middleware every request goes through.

@@ -178,8 +178,11 @@ pub async fn grant_serving_role(pool: &PgPool, role: &str) -> Result<(), StoreEr
     for statement in [
         format!("GRANT USAGE, CREATE ON SCHEMA {schema} TO {quoted}"),
         format!(
-            "GRANT SELECT, INSERT ON events, commands, issued_tokens, ledger_checkpoints TO {quoted}"
+            "GRANT SELECT, INSERT ON events, commands, issued_tokens, ledger_checkpoints, \
+             account_events TO {quoted}"
         ),
+        format!("GRANT SELECT, INSERT, UPDATE, DELETE ON user_accounts, web_sessions TO {quoted}"),
+        format!("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {quoted}"),
         format!("GRANT SELECT, UPDATE ON ledger_head TO {quoted}"),
         format!("GRANT SELECT ON _sqlx_migrations TO {quoted}"),
         format!("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {schema} TO {quoted}"),

@@ -18,6 +18,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod accounts;
 pub mod audit;
 pub mod codec;
 mod db;

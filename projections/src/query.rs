@@ -614,6 +614,56 @@ impl ReadModels {
             .collect()
     }
 
+    /// The public search: products of the public register (those that hold or held a
+    /// recognition) whose name or producer contains every word of `q`, with or without
+    /// diacritics, or whose certificate number is `q`; by name, at most `limit`.
+    pub async fn search_public(
+        &self,
+        q: &str,
+        limit: usize,
+    ) -> Result<Vec<PublicProduct>, ProjectionError> {
+        let folded = fold(q);
+        let words: Vec<&str> = folded.split_whitespace().collect();
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args: Vec<Arg> = Vec::new();
+        let mut word_sql = Vec::new();
+        for w in &words {
+            args.push(like_pattern(w).into());
+            word_sql.push(format!("p.search LIKE ${} ESCAPE '\\'", args.len()));
+        }
+        args.push(q.trim().to_owned().into());
+        let certificate = args.len();
+        args.push((limit.max(1) as i64).into());
+        let sql = format!(
+            "SELECT u.product_id, u.certificate_no, u.name, u.producer_name, u.province, \
+             u.product_group, u.stars, u.valid_until, u.status, u.decision_no, u.authority \
+             FROM rm_public u JOIN rm_products p ON p.product_id = u.product_id \
+             WHERE ({}) OR u.certificate_no = ${certificate} ORDER BY u.name, u.product_id LIMIT ${}",
+            word_sql.join(" AND "),
+            args.len()
+        );
+        let rows = self.db.fetch(&sql, args).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PublicProduct {
+                    product_id: uuid(&r[0])?,
+                    certificate_no: r[1].text(),
+                    name: text(&r[2]),
+                    producer: text(&r[3]),
+                    province: text(&r[4]),
+                    product_group: text(&r[5]),
+                    stars: r[6].i64(),
+                    valid_until: r[7].text(),
+                    status: text(&r[8]),
+                    decision_no: r[9].text(),
+                    authority: r[10].text(),
+                })
+            })
+            .collect()
+    }
+
     /// The products of `province` other than `except` whose recognition carries the
     /// certificate number `certificate_no`.
     pub async fn certificate_holders(

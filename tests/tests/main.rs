@@ -1,6 +1,7 @@
 //! The one integration-test binary.
 
 mod audit;
+mod browser;
 mod demo;
 mod http;
 mod projections;

@@ -8,5 +8,5 @@ mod concurrency;
 mod contract;
 mod hostile;
 mod keys_and_tokens;
-mod lifecycle;
+pub mod lifecycle;
 pub mod support;

@@ -1,0 +1,447 @@
+//! The staff pages that read: the product list and a product's page with its timeline and
+//! "as it stood on" replay, each through the API's handlers with the signed-in actor.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::session::staff;
+use super::{Page, error_page, json_of, message, render, view};
+use crate::app::AppState;
+use crate::extract::{Authenticated, Query as ApiQuery};
+use crate::routes::queries::{self, HistoryParams, ListParams, ProductParams};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(super) struct ListForm {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    province: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    stars: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    valid_on: String,
+    #[serde(default)]
+    cursor: String,
+}
+
+#[derive(Debug, Clone)]
+struct StaffRow {
+    id: String,
+    name: String,
+    producer: String,
+    province: String,
+    status: String,
+    status_class: String,
+    stars: String,
+    stars_words: String,
+    valid_until: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_products.html")]
+struct StaffProductsPage {
+    page: Page,
+    scope: String,
+    f: ListForm,
+    error: Option<String>,
+    statuses: Vec<(String, String)>,
+    star_options: Vec<(String, String)>,
+    rows: Vec<StaffRow>,
+    next_page: Option<String>,
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+/// The list's filters as the API takes them, or what is wrong with them in words.
+fn list_params(f: &ListForm) -> Result<ListParams, String> {
+    let stars = match non_empty(&f.stars) {
+        None => None,
+        Some(s) => Some(
+            s.parse::<u8>()
+                .ok()
+                .filter(|n| (1..=5).contains(n))
+                .ok_or("Hạng sao phải từ 1 đến 5.")?,
+        ),
+    };
+    let year = match non_empty(&f.year) {
+        None => None,
+        Some(y) => Some(
+            y.parse::<i32>()
+                .ok()
+                .filter(|y| (2000..=2100).contains(y))
+                .ok_or_else(|| format!("Năm “{y}” không hợp lệ: nhập bốn chữ số, ví dụ 2025."))?,
+        ),
+    };
+    let valid_on = match non_empty(&f.valid_on) {
+        None => None,
+        Some(d) => Some(view::parse_date(&d).ok_or_else(|| {
+            format!("Ngày “{d}” không hợp lệ: nhập theo dạng dd/mm/yyyy, ví dụ 20/09/2025.")
+        })?),
+    };
+    Ok(ListParams {
+        province: non_empty(&f.province),
+        status: non_empty(&f.status),
+        stars,
+        year,
+        valid_on,
+        q: non_empty(&f.q),
+        cursor: non_empty(&f.cursor),
+        limit: Some(50),
+        ..ListParams::default()
+    })
+}
+
+fn staff_row(v: &Value) -> StaffRow {
+    let (status, class) = view::status(v["status"].as_str().unwrap_or_default());
+    let rec = &v["recognition"];
+    StaffRow {
+        id: v["product_id"].as_str().unwrap_or_default().to_owned(),
+        name: view::text(v, "name"),
+        producer: view::text(&v["producer"], "name"),
+        province: view::text(v, "province"),
+        status: status.to_owned(),
+        status_class: class.to_owned(),
+        stars: view::stars(rec["stars"].as_i64()),
+        stars_words: view::stars_words(rec["stars"].as_i64()),
+        valid_until: view::opt_date(rec["valid_until"].as_str()),
+    }
+}
+
+pub(super) async fn products(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(f): Query<ListForm>,
+) -> Response {
+    let (session, actor) = match staff(&app, &headers, "/quan-ly/san-pham").await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let page = Page::staff("Sản phẩm", &session);
+    let mut error = None;
+    let mut rows = Vec::new();
+    let mut next_page = None;
+    match list_params(&f) {
+        Err(e) => error = Some(e),
+        Ok(params) => {
+            match queries::list_products(State(app.clone()), Authenticated(actor), ApiQuery(params))
+                .await
+            {
+                Ok(axum::Json(v)) => {
+                    rows = v["items"]
+                        .as_array()
+                        .map(|items| items.iter().map(staff_row).collect())
+                        .unwrap_or_default();
+                    next_page = v["next_cursor"].as_str().map(|c| {
+                        let mut next = f.clone();
+                        next.cursor = c.to_owned();
+                        format!("/quan-ly/san-pham?{}", list_query(&next))
+                    });
+                }
+                Err(e) if e.status() == StatusCode::BAD_REQUEST => error = Some(e.to_string()),
+                Err(e) => return error_page(page, &e),
+            }
+        }
+    }
+    let statuses = view::STATUSES
+        .iter()
+        .map(|(v, w)| ((*v).to_owned(), (*w).to_owned()))
+        .collect();
+    let star_options = std::iter::once((String::new(), "Tất cả".to_owned()))
+        .chain((3..=5).map(|n| (n.to_string(), format!("{n} sao"))))
+        .collect();
+    render(
+        StatusCode::OK,
+        &StaffProductsPage {
+            scope: view::scope(&session.account.scope),
+            page,
+            f,
+            error,
+            statuses,
+            star_options,
+            rows,
+            next_page,
+        },
+    )
+}
+
+fn list_query(f: &ListForm) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in [
+        ("q", &f.q),
+        ("province", &f.province),
+        ("status", &f.status),
+        ("stars", &f.stars),
+        ("year", &f.year),
+        ("valid_on", &f.valid_on),
+        ("cursor", &f.cursor),
+    ] {
+        if !v.is_empty() {
+            q.append_pair(k, v);
+        }
+    }
+    q.finish()
+}
+
+#[derive(Debug, Clone)]
+struct RecognitionView {
+    stars: String,
+    stars_words: String,
+    decision: String,
+    authority: String,
+    valid_until: String,
+    mean: String,
+}
+
+#[derive(Debug, Clone)]
+struct ProductView {
+    id: String,
+    name: String,
+    version: String,
+    status: String,
+    status_class: String,
+    producer: String,
+    place: String,
+    group: String,
+    registered_on: String,
+    recognition: Option<RecognitionView>,
+    round: Option<String>,
+    complaints: usize,
+    inspections: usize,
+}
+
+#[derive(Debug, Clone)]
+struct TimelineRow {
+    version: i64,
+    what: String,
+    occurred_on: String,
+    recorded_at: String,
+    who: String,
+    decision: String,
+    hash: String,
+    hash_short: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_product.html")]
+struct StaffProductPage {
+    page: Page,
+    p: ProductView,
+    as_of: String,
+    as_of_note: Option<String>,
+    timeline: Vec<TimelineRow>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ProductForm {
+    #[serde(default)]
+    as_of: String,
+}
+
+fn product_view(id: Uuid, v: &Value) -> ProductView {
+    let (status, class) = view::status(v["status"].as_str().unwrap_or_default());
+    let rec = &v["recognition"];
+    let recognition = rec.is_object().then(|| RecognitionView {
+        stars: view::stars(rec["stars"].as_i64()),
+        stars_words: view::stars_words(rec["stars"].as_i64()),
+        decision: format!(
+            "{} ngày {}",
+            view::text(rec, "decision_no"),
+            view::opt_date(rec["decided_on"].as_str())
+        ),
+        authority: view::text(rec, "authority"),
+        valid_until: view::opt_date(rec["valid_until"].as_str()),
+        mean: rec["mean"]
+            .as_str()
+            .map_or_else(|| "—".to_owned(), view::decimal),
+    });
+    let round = v["current_evaluation"].as_object().map(|r| {
+        format!(
+            "Vòng {} ({}), mở ngày {}, theo {}.",
+            r.get("round").map(|n| n.to_string()).unwrap_or_default(),
+            r.get("kind").and_then(Value::as_str).unwrap_or_default(),
+            view::opt_date(r.get("opened_on").and_then(Value::as_str)),
+            r.get("rules_version")
+                .and_then(Value::as_str)
+                .unwrap_or("—"),
+        )
+    });
+    let place = [
+        v["province"].as_str().map(|p| format!("tỉnh {p}")),
+        v["commune"].as_str().map(|c| format!("xã {c}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ");
+    ProductView {
+        id: id.to_string(),
+        name: view::text(v, "name"),
+        version: view::text(v, "version"),
+        status: status.to_owned(),
+        status_class: class.to_owned(),
+        producer: view::text(&v["producer"], "name"),
+        place,
+        group: format!(
+            "{} — {}",
+            view::group(v["product_group"].as_str().unwrap_or_default()),
+            view::text(v, "product_set")
+        ),
+        registered_on: view::opt_date(v["registered_on"].as_str()),
+        recognition,
+        round,
+        complaints: v["complaints"].as_array().map_or(0, Vec::len),
+        inspections: v["inspections"].as_array().map_or(0, Vec::len),
+    }
+}
+
+fn timeline_row(e: &Value) -> TimelineRow {
+    let hash = view::text(e, "hash");
+    TimelineRow {
+        version: e["version"].as_i64().unwrap_or(0),
+        what: view::event(e["event_type"].as_str().unwrap_or_default()).to_owned(),
+        occurred_on: view::opt_date(e["occurred_on"].as_str()),
+        recorded_at: view::instant(e["recorded_at"].as_str().unwrap_or_default()),
+        who: format!(
+            "{} ({}, {})",
+            view::text(&e["actor"], "user"),
+            view::role(e["actor"]["role"].as_str().unwrap_or_default()),
+            view::scope(e["actor"]["scope"].as_str().unwrap_or_default())
+        ),
+        decision: view::text(e, "decision_no"),
+        hash_short: hash.chars().take(12).collect(),
+        hash,
+    }
+}
+
+pub(super) async fn product(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(form): Query<ProductForm>,
+) -> Response {
+    let (session, actor) = match staff(&app, &headers, &format!("/quan-ly/san-pham/{id}")).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let page = Page::staff("Sản phẩm", &session);
+    let Ok(product_id) = Uuid::parse_str(&id) else {
+        return message(
+            StatusCode::NOT_FOUND,
+            page,
+            "Không tìm thấy",
+            "Không có sản phẩm này.".into(),
+        );
+    };
+    let as_of_text = form.as_of.trim().to_owned();
+    let as_of = if as_of_text.is_empty() {
+        None
+    } else {
+        match view::parse_date(&as_of_text) {
+            Some(d) => Some(d),
+            None => {
+                return message(
+                    StatusCode::BAD_REQUEST,
+                    page,
+                    "Ngày chưa hợp lệ",
+                    format!("“{as_of_text}”: nhập theo dạng dd/mm/yyyy, ví dụ 20/09/2025."),
+                );
+            }
+        }
+    };
+    // The whole history first: "as it stood on" a date is the state after the last event
+    // whose business date is on or before it (read at that version, as the API would).
+    let history = queries::product_history(
+        State(app.clone()),
+        Authenticated(actor.clone()),
+        Path(id.clone()),
+        ApiQuery(HistoryParams {
+            limit: Some(500),
+            ..HistoryParams::default()
+        }),
+    )
+    .await;
+    let history = match history {
+        Ok(axum::Json(h)) => h,
+        Err(e) => return error_page(page, &e),
+    };
+    let events: Vec<Value> = history["events"].as_array().cloned().unwrap_or_default();
+    let at_version = match as_of {
+        None => None,
+        Some(day) => {
+            let day = day.to_string();
+            let last = events
+                .iter()
+                .filter(|e| e["occurred_on"].as_str().is_some_and(|d| d <= day.as_str()))
+                .filter_map(|e| e["version"].as_i64())
+                .max();
+            match last {
+                Some(v) => Some(v),
+                None => {
+                    return message(
+                        StatusCode::NOT_FOUND,
+                        page,
+                        "Chưa có sự kiện",
+                        format!(
+                            "Đến ngày {} sản phẩm chưa có sự kiện nào trong sổ ghi nhận.",
+                            view::date(&day)
+                        ),
+                    );
+                }
+            }
+        }
+    };
+    let params = ProductParams {
+        at_version,
+        ..ProductParams::default()
+    };
+    let state = match queries::get_product(
+        State(app.clone()),
+        Authenticated(actor),
+        Path(id),
+        ApiQuery(params),
+    )
+    .await
+    {
+        Ok(r) => json_of(r).await,
+        Err(e) => Err(e),
+    };
+    let (_, state) = match state {
+        Ok(s) => s,
+        Err(e) => return error_page(page, &e),
+    };
+    let timeline = events
+        .iter()
+        .filter(|e| at_version.is_none_or(|v| e["version"].as_i64().is_some_and(|n| n <= v)))
+        .map(timeline_row)
+        .collect();
+    let p = product_view(product_id, &state);
+    let as_of_note = as_of.map(|d| {
+        format!(
+            "Đang xem sản phẩm như vào ngày {}: sau mọi sự kiện có ngày nghiệp vụ đến hết ngày đó.",
+            d.format("%d/%m/%Y")
+        )
+    });
+    let page = Page::staff(&p.name, &session);
+    render(
+        StatusCode::OK,
+        &StaffProductPage {
+            page,
+            p,
+            as_of: as_of_text,
+            as_of_note,
+            timeline,
+        },
+    )
+}
