@@ -8,6 +8,7 @@
 //! forms carry its CSRF token.
 
 mod docs;
+mod insight;
 mod public;
 mod session;
 mod staff;
@@ -47,6 +48,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/quan-ly/san-pham", get(staff::products))
         .route("/quan-ly/san-pham/{id}", get(staff::product))
+        .route("/quan-ly/san-pham/{id}/kiem-tra", get(insight::product))
+        .route("/quan-ly/kiem-tra", get(insight::decisions))
+        .route("/quan-ly/thong-ke", get(insight::stats))
+        .route("/quan-ly/thong-ke.csv", get(insight::stats_csv))
+        .route("/quan-ly/thong-ke.svg", get(insight::stats_svg))
+        .route("/quan-ly/so-cai", get(insight::ledger))
         .route("/api/docs", get(docs::api_docs))
         .route("/static/site.css", get(stylesheet))
 }
@@ -64,6 +71,10 @@ pub struct StaffBar {
     pub name: String,
     pub role: String,
     pub csrf: String,
+    /// Whether the role may read audits (auditor, admin, inspector).
+    pub audits: bool,
+    /// Whether the role may read the ledger (auditor, admin).
+    pub ledger: bool,
 }
 
 impl Page {
@@ -85,6 +96,11 @@ impl Page {
                     view::scope(&session.account.scope)
                 ),
                 csrf: session.csrf.clone(),
+                audits: matches!(
+                    session.account.role.as_str(),
+                    "auditor" | "admin" | "inspector"
+                ),
+                ledger: matches!(session.account.role.as_str(), "auditor" | "admin"),
             }),
         }
     }

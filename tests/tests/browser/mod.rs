@@ -283,11 +283,17 @@ async fn accounts(server: &TestServer) {
             "province:01",
             "mat-khau-ha-noi",
         ),
+        ("kiemtoan", "Võ Thị Lan", "national", "mat-khau-kiem-toan"),
     ] {
+        let role = if username == "kiemtoan" {
+            "auditor"
+        } else {
+            "provincial_secretary"
+        };
         let new = NewAccount {
             username,
             display_name,
-            role: "provincial_secretary",
+            role,
             scope,
             password,
         };
@@ -513,6 +519,61 @@ async fn a_person_uses_the_web_interface(server: &TestServer, store: &str) {
     b.goto(&format!("{base}/api/docs")).await;
     assert!(b.text().await.contains("/api/v1/products"));
     b.check("tai-lieu-api").await;
+    // A provincial secretary has no audit: no link, and the page says why.
+    assert!(b.client.find(Locator::LinkText("Kiểm tra")).await.is_err());
+    b.goto(&format!("{base}/quan-ly/kiem-tra")).await;
+    assert!(b.text().await.contains("Ngoài phạm vi của bạn"));
+    sign_out(&b).await;
+
+    // The ministry's auditor: the decisions audit, a product's audit, statistics, ledger.
+    sign_in_by_keyboard(&b, &base, "kiemtoan", "mat-khau-kiem-toan").await;
+    let list = b.text().await;
+    assert!(
+        list.contains("Trà sen Tây Hồ") && list.contains("Mật ong hoa cà phê"),
+        "{list}"
+    );
+    b.client
+        .find(Locator::LinkText("Kiểm tra"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let audit = b.text().await;
+    for words in [
+        "Công nhận 156/QĐ-UBND",
+        "Công nhận 157/QĐ-UBND",
+        "Thu hồi 12/QĐ-UBND",
+        "Nhất quán",
+        "3 quyết định đã kiểm tra",
+    ] {
+        assert!(audit.contains(words), "{words}: {audit}");
+    }
+    b.check("kiem-tra").await;
+    b.goto(&format!(
+        "{base}/quan-ly/san-pham/{}/kiem-tra",
+        seeded.coffee
+    ))
+    .await;
+    let one = b.text().await;
+    assert!(
+        one.contains("157/QĐ-UBND") && !one.contains("156/QĐ-UBND"),
+        "{one}"
+    );
+    b.check("kiem-tra-san-pham").await;
+    b.goto(&format!("{base}/quan-ly/thong-ke?group_by=status"))
+        .await;
+    let stats = b.text().await;
+    assert!(
+        stats.contains("Tổng số: 3 sản phẩm") && stats.contains("Đã thu hồi"),
+        "{stats}"
+    );
+    b.check("thong-ke").await;
+    b.goto(&format!("{base}/quan-ly/so-cai?verify=1")).await;
+    let ledger = b.text().await;
+    assert!(ledger.contains("Chuỗi băm nguyên vẹn"), "{ledger}");
+    b.check("so-cai").await;
     b.close().await;
 }
 
