@@ -24,6 +24,7 @@ mod report;
 mod scratch;
 mod server;
 mod store;
+mod web;
 
 /// The allocator of the `ocop` binary, so that figures are the server's.
 #[global_allocator]
@@ -54,6 +55,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         abuse::ratelimit().await.map_err(|e| e.to_string())?;
         ran = true;
     }
+    if groups.iter().any(|g| g == "web") {
+        web::run().await.map_err(|e| e.to_string())?;
+        ran = true;
+    }
     if groups.iter().any(|g| g == "outage") {
         outage::run().await.map_err(|e| e.to_string())?;
         ran = true;
@@ -61,7 +66,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if !ran {
         return Err(format!(
             "unknown benchmark group in {groups:?}; known: store, projections, load, outage, \
-             slowloris, ratelimit"
+             slowloris, ratelimit, web"
         )
         .into());
     }

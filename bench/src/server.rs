@@ -105,6 +105,8 @@ pub fn ocop_binary() -> Result<PathBuf, BoxError> {
 pub struct Server {
     pub base: String,
     pub dir: PathBuf,
+    /// What the server printed before it listened (e.g. the demo's accounts).
+    pub preamble: Vec<String>,
     binary: PathBuf,
     url: String,
     child: Child,
@@ -141,20 +143,23 @@ impl Server {
             .kill_on_drop(true)
             .spawn()?;
         let mut lines = BufReader::new(child.stdout.take().ok_or("no stdout")?).lines();
-        let base = tokio::time::timeout(Duration::from_secs(60), async {
+        let mut preamble = Vec::new();
+        let base = tokio::time::timeout(Duration::from_secs(120), async {
             while let Some(line) = lines.next_line().await? {
                 if let Some(address) = line.strip_prefix("ocop listening on ") {
                     return Ok::<_, BoxError>(address.trim().to_owned());
                 }
+                preamble.push(line);
             }
             Err("ocop serve exited before listening".into())
         })
         .await
-        .map_err(|_| "ocop serve did not listen within a minute")??;
+        .map_err(|_| "ocop serve did not listen within two minutes")??;
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Ok(Server {
             base,
             dir: dir.to_owned(),
+            preamble,
             binary: binary.to_owned(),
             url: url.to_owned(),
             child,

@@ -204,6 +204,15 @@ struct RecognitionView {
     mean: String,
 }
 
+/// One level of a round: its council and, once concluded, its result.
+#[derive(Debug, Clone)]
+struct LevelRow {
+    level: String,
+    council: String,
+    cards: String,
+    result: String,
+}
+
 #[derive(Debug, Clone)]
 struct ProductView {
     id: String,
@@ -217,6 +226,7 @@ struct ProductView {
     registered_on: String,
     recognition: Option<RecognitionView>,
     round: Option<String>,
+    levels: Vec<LevelRow>,
     complaints: usize,
     inspections: usize,
 }
@@ -270,13 +280,19 @@ fn product_view(id: Uuid, v: &Value) -> ProductView {
         format!(
             "Vòng {} ({}), mở ngày {}, theo {}.",
             r.get("round").map(|n| n.to_string()).unwrap_or_default(),
-            r.get("kind").and_then(Value::as_str).unwrap_or_default(),
+            match r.get("kind").and_then(Value::as_str).unwrap_or_default() {
+                "initial" => "đánh giá lần đầu",
+                "re_evaluation" => "đánh giá lại",
+                "upgrade" => "nâng hạng",
+                _ => "đánh giá",
+            },
             view::opt_date(r.get("opened_on").and_then(Value::as_str)),
             r.get("rules_version")
                 .and_then(Value::as_str)
                 .unwrap_or("—"),
         )
     });
+    let levels = level_rows(&v["current_evaluation"]);
     let place = [
         v["province"].as_str().map(|p| format!("tỉnh {p}")),
         v["commune"].as_str().map(|c| format!("xã {c}")),
@@ -301,9 +317,73 @@ fn product_view(id: Uuid, v: &Value) -> ProductView {
         registered_on: view::opt_date(v["registered_on"].as_str()),
         recognition,
         round,
+        levels,
         complaints: v["complaints"].as_array().map_or(0, Vec::len),
         inspections: v["inspections"].as_array().map_or(0, Vec::len),
     }
+}
+
+/// Each level of a round with its council (members, quorum, spread limit) and its
+/// concluded result (members present, exact mean, band, spread, mandatory criteria failed,
+/// outcome).
+fn level_rows(round: &Value) -> Vec<LevelRow> {
+    let empty = Vec::new();
+    let councils = round["councils"].as_array().unwrap_or(&empty);
+    let results = round["results"].as_array().unwrap_or(&empty);
+    councils
+        .iter()
+        .map(|c| {
+            let level = c["level"].as_str().unwrap_or_default();
+            let members = c["members"].as_array().map_or(0, Vec::len);
+            let council = format!(
+                "{} thành viên, triệu tập {}; đủ số khi có {}{} thành viên{}",
+                members,
+                view::opt_date(c["convened_on"].as_str()),
+                c["quorum"]["min_present"],
+                if c["quorum"]["chair_required"] == true {
+                    " (có chủ tịch)"
+                } else {
+                    ""
+                },
+                c["spread_limit"]
+                    .as_i64()
+                    .map(|l| format!("; chênh lệch tối đa {l} điểm"))
+                    .unwrap_or_default()
+            );
+            let cards = c["scorecards"].as_array().map_or(0, Vec::len);
+            let result = results
+                .iter()
+                .rev()
+                .find(|r| r["level"].as_str() == Some(level))
+                .map(|r| {
+                    let failed: Vec<&str> = r["mandatory_failed"]
+                        .as_array()
+                        .map(|f| f.iter().filter_map(Value::as_str).collect())
+                        .unwrap_or_default();
+                    format!(
+                        "{} ngày {}: {} thành viên có mặt, điểm trung bình {} (khung {}), chênh lệch {} điểm{}",
+                        view::outcome(&r["outcome"]),
+                        view::opt_date(r["concluded_on"].as_str()),
+                        r["members_present"],
+                        r["mean"].as_str().map_or_else(|| "—".to_owned(), view::decimal),
+                        view::stars_words(r["band_stars"].as_i64()),
+                        r["spread"],
+                        if failed.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; tiêu chí bắt buộc không đạt: {}", failed.join(", "))
+                        }
+                    )
+                })
+                .unwrap_or_else(|| "Chưa kết luận".to_owned());
+            LevelRow {
+                level: view::level(level).to_owned(),
+                council,
+                cards: cards.to_string(),
+                result,
+            }
+        })
+        .collect()
 }
 
 fn timeline_row(e: &Value) -> TimelineRow {

@@ -122,6 +122,38 @@ pub fn scope(scope: &str) -> String {
         .join(", ")
 }
 
+/// A level in words.
+pub fn level(level: &str) -> &'static str {
+    match level {
+        "commune" => "Cấp xã",
+        "district" => "Cấp huyện",
+        "provincial" => "Cấp tỉnh",
+        "central" => "Cấp trung ương",
+        _ => "Cấp khác",
+    }
+}
+
+/// A scoring outcome (`{"kind": …}`) in words.
+pub fn outcome(outcome: &Value) -> String {
+    match outcome["kind"].as_str().unwrap_or_default() {
+        "award" => {
+            let stars = outcome["stars"].as_i64();
+            if outcome["potential_five_star"] == true {
+                format!("Đạt {}, tiềm năng 5 sao", stars_words(stars))
+            } else {
+                format!("Đạt {}", stars_words(stars))
+            }
+        }
+        "forward" => format!(
+            "Chuyển lên {}",
+            level(outcome["to"].as_str().unwrap_or_default()).to_lowercase()
+        ),
+        "not_recognized" => "Không đạt".to_owned(),
+        "rescore_required" => "Chấm lại (chênh lệch vượt mức cho phép)".to_owned(),
+        _ => "—".to_owned(),
+    }
+}
+
 /// A product group in words.
 pub fn group(group: &str) -> &'static str {
     match group {

@@ -208,6 +208,8 @@ struct Seeded {
     honey: String,
     coffee: String,
     hanoi: String,
+    /// Scored by the provincial council, not yet decided.
+    tea: String,
 }
 
 /// Three products: Lâm Đồng's recognised honey, Lâm Đồng's coffee recognised then revoked,
@@ -258,11 +260,13 @@ async fn seed(server: &TestServer) -> Seeded {
         .as_str()
         .unwrap()
         .to_owned();
+    let tea = scored_in_lam_dong(server, &t, "Trà atiso Đà Lạt", &[80, 82, 81]).await;
     let id = |path: String| path.rsplit('/').next().unwrap().to_owned();
     Seeded {
         honey: id(honey),
         coffee: id(coffee),
         hanoi,
+        tea: id(tea),
     }
 }
 
@@ -494,6 +498,20 @@ async fn a_person_uses_the_web_interface(server: &TestServer, store: &str) {
     );
     assert!(then.contains("Ghi kết quả kiểm tra"), "{then}");
     b.check("san-pham-ngay-15-12-2025").await;
+    // A round under way: each level's council and result.
+    b.goto(&format!("{base}/quan-ly/san-pham/{}", seeded.tea))
+        .await;
+    let round = b.text().await;
+    for words in [
+        "Đang đánh giá",
+        "Vòng đánh giá đang diễn ra",
+        "Cấp tỉnh",
+        "điểm trung bình 81,00",
+        "Đạt 4 sao",
+    ] {
+        assert!(round.contains(words), "{words}: {round}");
+    }
+    b.check("vong-danh-gia").await;
     sign_out(&b).await;
     b.goto(&format!("{base}/quan-ly/san-pham")).await;
     assert!(
@@ -566,7 +584,7 @@ async fn a_person_uses_the_web_interface(server: &TestServer, store: &str) {
         .await;
     let stats = b.text().await;
     assert!(
-        stats.contains("Tổng số: 3 sản phẩm") && stats.contains("Đã thu hồi"),
+        stats.contains("Tổng số: 4 sản phẩm") && stats.contains("Đã thu hồi"),
         "{stats}"
     );
     b.check("thong-ke").await;
