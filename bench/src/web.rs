@@ -93,22 +93,30 @@ async fn measure(server: &Server, users: u64, seconds: u64) -> Result<(), BoxErr
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
     let token = server.token("auditor", "national", "bench").await?;
-    let list = send(
-        client
-            .get(format!("{base}/api/v1/products?limit=50&status=recognized"))
-            .bearer_auth(&token),
-    )
-    .await
-    .map_err(|(_, e)| e)?;
-    let ids: Vec<String> = list.body["items"]
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|p| p["product_id"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    // The read side catches up with the demo's events after the server starts listening.
+    let mut ids: Vec<String> = Vec::new();
+    for _ in 0..120 {
+        let list = send(
+            client
+                .get(format!("{base}/api/v1/products?limit=50&status=recognized"))
+                .bearer_auth(&token),
+        )
+        .await
+        .map_err(|(_, e)| e)?;
+        ids = list.body["items"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|p| p["product_id"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !ids.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
     if ids.is_empty() {
         return Err("the demo has no recognised product".into());
     }

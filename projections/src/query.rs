@@ -332,6 +332,23 @@ impl Conditions {
     }
 }
 
+/// A row of `rm_public` in the column order of [`ReadModels::public_products`].
+fn public_product(r: &[Val]) -> Result<PublicProduct, ProjectionError> {
+    Ok(PublicProduct {
+        product_id: uuid(&r[0])?,
+        certificate_no: r[1].text(),
+        name: text(&r[2]),
+        producer: text(&r[3]),
+        province: text(&r[4]),
+        product_group: text(&r[5]),
+        stars: r[6].i64(),
+        valid_until: r[7].text(),
+        status: text(&r[8]),
+        decision_no: r[9].text(),
+        authority: r[10].text(),
+    })
+}
+
 impl ReadModels {
     /// Queries on `db` only (no history).
     pub fn new(db: ReadDb) -> Self {
@@ -595,23 +612,7 @@ impl ReadModels {
                     .await?
             }
         };
-        rows.iter()
-            .map(|r| {
-                Ok(PublicProduct {
-                    product_id: uuid(&r[0])?,
-                    certificate_no: r[1].text(),
-                    name: text(&r[2]),
-                    producer: text(&r[3]),
-                    province: text(&r[4]),
-                    product_group: text(&r[5]),
-                    stars: r[6].i64(),
-                    valid_until: r[7].text(),
-                    status: text(&r[8]),
-                    decision_no: r[9].text(),
-                    authority: r[10].text(),
-                })
-            })
-            .collect()
+        rows.iter().map(|r| public_product(r)).collect()
     }
 
     /// The public search: products of the public register (those that hold or held a
@@ -645,23 +646,7 @@ impl ReadModels {
             args.len()
         );
         let rows = self.db.fetch(&sql, args).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(PublicProduct {
-                    product_id: uuid(&r[0])?,
-                    certificate_no: r[1].text(),
-                    name: text(&r[2]),
-                    producer: text(&r[3]),
-                    province: text(&r[4]),
-                    product_group: text(&r[5]),
-                    stars: r[6].i64(),
-                    valid_until: r[7].text(),
-                    status: text(&r[8]),
-                    decision_no: r[9].text(),
-                    authority: r[10].text(),
-                })
-            })
-            .collect()
+        rows.iter().map(|r| public_product(r)).collect()
     }
 
     /// The products of `province` other than `except` whose recognition carries the

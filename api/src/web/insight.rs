@@ -106,11 +106,28 @@ fn finding_view(f: &Value) -> FindingView {
     }
 }
 
-/// Counts of findings by severity: errors, warnings, notes.
-fn severities(rows: &[DecisionRow]) -> (usize, usize, usize) {
-    let all = rows.iter().flat_map(|r| &r.findings);
-    let count = |class: &str| all.clone().filter(|f| f.class == class).count();
-    (count("bad"), count("busy"), count("off"))
+impl AuditPage {
+    /// The page of these decisions, with their counts of findings by severity; no filters,
+    /// no link back, one page.
+    fn new(page: Page, heading: &str, rows: Vec<DecisionRow>) -> Self {
+        let all = rows.iter().flat_map(|r| &r.findings);
+        let count = |class: &str| all.clone().filter(|f| f.class == class).count();
+        AuditPage {
+            page,
+            heading: heading.to_owned(),
+            product_link: None,
+            show_filters: false,
+            f: AuditForm::default(),
+            error: None,
+            checked: rows.len(),
+            with_findings: rows.iter().filter(|r| !r.findings.is_empty()).count(),
+            errors: count("bad"),
+            warnings: count("busy"),
+            infos: count("off"),
+            rows,
+            next_page: None,
+        }
+    }
 }
 
 fn audit_params(f: &AuditForm) -> Result<DecisionsParams, String> {
@@ -177,23 +194,15 @@ pub(super) async fn decisions(
             }
         }
     }
-    let (errors, warnings, infos) = severities(&rows);
+    let page = AuditPage::new(page, "Kiểm tra các quyết định", rows);
     render(
         StatusCode::OK,
         &AuditPage {
-            page,
-            heading: "Kiểm tra các quyết định".to_owned(),
-            product_link: None,
             show_filters: true,
             f,
             error,
-            checked: rows.len(),
-            with_findings: rows.iter().filter(|r| !r.findings.is_empty()).count(),
-            errors,
-            warnings,
-            infos,
-            rows,
             next_page,
+            ..page
         },
     )
 }
@@ -224,23 +233,12 @@ pub(super) async fn product(
         .as_array()
         .map(|ds| ds.iter().map(decision_row).collect())
         .unwrap_or_default();
-    let (errors, warnings, infos) = severities(&rows);
+    let page = AuditPage::new(page, "Kiểm tra các quyết định của sản phẩm", rows);
     render(
         StatusCode::OK,
         &AuditPage {
-            page,
-            heading: "Kiểm tra các quyết định của sản phẩm".to_owned(),
             product_link: Some(format!("/quan-ly/san-pham/{id}")),
-            show_filters: false,
-            f: AuditForm::default(),
-            error: None,
-            checked: rows.len(),
-            with_findings: rows.iter().filter(|r| !r.findings.is_empty()).count(),
-            errors,
-            warnings,
-            infos,
-            rows,
-            next_page: None,
+            ..page
         },
     )
 }

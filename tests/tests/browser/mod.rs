@@ -148,6 +148,31 @@ impl Browser {
         assert_eq!(found, json!([]), "{name}: accessibility violations");
     }
 
+    /// Follows the link with this text, as a click would.
+    async fn follow(&self, link: &str) {
+        self.client
+            .find(Locator::LinkText(link))
+            .await
+            .unwrap_or_else(|e| panic!("no link {link:?}: {e}"))
+            .click()
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    /// The page's text, which must hold every one of `words`.
+    async fn shows(&self, words: &[&str]) -> String {
+        let text = self.text().await;
+        for w in words {
+            assert!(
+                text.contains(w),
+                "{w:?} is not on {}: {text}",
+                self.path().await
+            );
+        }
+        text
+    }
+
     /// The id of the element that has the keyboard focus.
     async fn focused(&self) -> String {
         self.client
@@ -465,16 +490,8 @@ async fn a_person_uses_the_web_interface(server: &TestServer, store: &str) {
 
     // The revoked coffee's page: its timeline, and the state as it stood before the
     // revocation.
-    b.client
-        .find(Locator::LinkText("Cà phê Robusta Đắk Song"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let product = b.text().await;
-    for words in [
+    b.follow("Cà phê Robusta Đắk Song").await;
+    b.shows(&[
         "Đã thu hồi",
         "Đăng ký sản phẩm",
         "Quyết định công nhận",
@@ -482,9 +499,8 @@ async fn a_person_uses_the_web_interface(server: &TestServer, store: &str) {
         "157/QĐ-UBND",
         "21/09/2025",
         "Trần Văn Minh",
-    ] {
-        assert!(product.contains(words), "{words}: {product}");
-    }
+    ])
+    .await;
     b.check("san-pham").await;
     b.goto(&format!(
         "{base}/quan-ly/san-pham/{}?as_of=15%2F12%2F2025",
@@ -501,16 +517,14 @@ async fn a_person_uses_the_web_interface(server: &TestServer, store: &str) {
     // A round under way: each level's council and result.
     b.goto(&format!("{base}/quan-ly/san-pham/{}", seeded.tea))
         .await;
-    let round = b.text().await;
-    for words in [
+    b.shows(&[
         "Đang đánh giá",
         "Vòng đánh giá đang diễn ra",
         "Cấp tỉnh",
         "điểm trung bình 81,00",
         "Đạt 4 sao",
-    ] {
-        assert!(round.contains(words), "{words}: {round}");
-    }
+    ])
+    .await;
     b.check("vong-danh-gia").await;
     sign_out(&b).await;
     b.goto(&format!("{base}/quan-ly/san-pham")).await;
@@ -550,24 +564,15 @@ async fn a_person_uses_the_web_interface(server: &TestServer, store: &str) {
         list.contains("Trà sen Tây Hồ") && list.contains("Mật ong hoa cà phê"),
         "{list}"
     );
-    b.client
-        .find(Locator::LinkText("Kiểm tra"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let audit = b.text().await;
-    for words in [
+    b.follow("Kiểm tra").await;
+    b.shows(&[
         "Công nhận 156/QĐ-UBND",
         "Công nhận 157/QĐ-UBND",
         "Thu hồi 12/QĐ-UBND",
         "Nhất quán",
         "3 quyết định đã kiểm tra",
-    ] {
-        assert!(audit.contains(words), "{words}: {audit}");
-    }
+    ])
+    .await;
     b.check("kiem-tra").await;
     b.goto(&format!(
         "{base}/quan-ly/san-pham/{}/kiem-tra",
@@ -582,15 +587,10 @@ async fn a_person_uses_the_web_interface(server: &TestServer, store: &str) {
     b.check("kiem-tra-san-pham").await;
     b.goto(&format!("{base}/quan-ly/thong-ke?group_by=status"))
         .await;
-    let stats = b.text().await;
-    assert!(
-        stats.contains("Tổng số: 4 sản phẩm") && stats.contains("Đã thu hồi"),
-        "{stats}"
-    );
+    b.shows(&["Tổng số: 4 sản phẩm", "Đã thu hồi"]).await;
     b.check("thong-ke").await;
     b.goto(&format!("{base}/quan-ly/so-cai?verify=1")).await;
-    let ledger = b.text().await;
-    assert!(ledger.contains("Chuỗi băm nguyên vẹn"), "{ledger}");
+    b.shows(&["Chuỗi băm nguyên vẹn"]).await;
     b.check("so-cai").await;
     b.close().await;
 }
