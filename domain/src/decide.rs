@@ -686,11 +686,12 @@ impl<'a> Ctx<'a> {
                 })?;
         let cards = &council.scorecards;
         let present = cards.len() as u32;
-        if present < council.quorum.min_present {
-            return Err(DomainError::QuorumNotMet {
-                present,
-                required: council.quorum.min_present,
-            });
+        let required = council
+            .quorum
+            .min_present
+            .max(crate::rules::min_present_floor(council.level));
+        if present < required {
+            return Err(DomainError::QuorumNotMet { present, required });
         }
         let chair_present = cards.iter().any(|card| {
             council
@@ -943,6 +944,17 @@ impl<'a> Ctx<'a> {
         }))
     }
 
+    /// Whether a concluded scoring of any of the product's rounds failed a mandatory
+    /// criterion.
+    fn mandatory_criterion_failed(&self) -> bool {
+        self.s
+            .current_evaluation
+            .iter()
+            .chain(self.s.past_evaluations.iter())
+            .flat_map(|r| &r.results)
+            .any(|r| !r.mandatory_failed.is_empty())
+    }
+
     fn revocable(&self) -> Option<&'a Recognition> {
         self.s
             .recognition
@@ -977,6 +989,27 @@ impl<'a> Ctx<'a> {
             "recognition decision",
             rec.decided_on,
         )?;
+        if let Some((ground, detail)) = crate::rules::unmet_ground(&c.grounds, rec, c.decided_on) {
+            return Err(DomainError::RevocationGroundNotMet { ground, detail });
+        }
+        if c.grounds
+            .contains(&RevocationGround::FailedMandatoryCriteria)
+            && !self.mandatory_criterion_failed()
+        {
+            return Err(DomainError::RevocationGroundNotMet {
+                ground: RevocationGround::FailedMandatoryCriteria,
+                detail: "no concluded scoring of the product's rounds lists a failed mandatory criterion"
+                    .into(),
+            });
+        }
+        if !crate::rules::may_revoke_under_own_name(self.actor.role, rec.level)
+            && !crate::text::same_authority(&c.authority, &rec.authority)
+        {
+            return Err(DomainError::RevokedByOtherAuthority {
+                authority: c.authority.clone(),
+                recognised_by: rec.authority.clone(),
+            });
+        }
         let rv = self
             .rules
             .in_force_on(c.decided_on)

@@ -281,6 +281,26 @@ pub enum DomainError {
     /// No current recognition.
     #[error("the product holds no recognition")]
     NoRecognition,
+    /// A revocation ground whose facts are not on record (rule 10): `not_re_evaluated`
+    /// before the recognition's validity ended, `failed_mandatory_criteria` without a round
+    /// that failed one.
+    #[error("the ground {ground:?} is not met: {detail}")]
+    RevocationGroundNotMet {
+        /// The ground.
+        ground: crate::events::RevocationGround,
+        /// What the record shows instead.
+        detail: String,
+    },
+    /// A revocation signed by another authority than the recognising one (rule 7).
+    #[error(
+        "the recognition was decided by {recognised_by}; only that authority (or the ministry) revokes it, not {authority}"
+    )]
+    RevokedByOtherAuthority {
+        /// The revocation's authority.
+        authority: String,
+        /// The recognition's.
+        recognised_by: String,
+    },
     /// The notice is not due yet.
     #[error("the expiry notice is due on {due_on}, not {today}")]
     NoticeNotDue {
@@ -386,6 +406,8 @@ impl DomainError {
             DomainError::MandatoryCriterionFailed { .. } => "mandatory_criterion_failed",
             DomainError::RefusalContradictsScoring { .. } => "refusal_contradicts_scoring",
             DomainError::NoRecognition => "no_recognition",
+            DomainError::RevocationGroundNotMet { .. } => "revocation_ground_not_met",
+            DomainError::RevokedByOtherAuthority { .. } => "revoked_by_other_authority",
             DomainError::NoticeNotDue { .. } => "notice_not_due",
             DomainError::NoticeAlreadyIssued { .. } => "notice_already_issued",
             DomainError::ExpiryNotDue { .. } => "expiry_not_due",

@@ -43,6 +43,7 @@ mod evolve;
 pub mod rules;
 pub mod score;
 pub mod state;
+pub mod text;
 pub mod timers;
 pub mod upcast;
 pub mod validity;

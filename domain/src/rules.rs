@@ -241,6 +241,50 @@ const fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 /// records; the ministry audit also holds central decisions to this floor.
 pub const CENTRAL_COUNCIL_MIN_PRESENT: u32 = 5;
 
+/// The fewest members present for a council of `level` to conclude, whatever quorum it set
+/// for itself: [`CENTRAL_COUNCIL_MIN_PRESENT`] for the central council, none below it. The
+/// command refuses a conclusion under it; the audit flags a recorded one (`quorum_not_met`).
+pub fn min_present_floor(level: Level) -> u32 {
+    if level == Level::Central {
+        CENTRAL_COUNCIL_MIN_PRESENT
+    } else {
+        0
+    }
+}
+
+/// The first of `grounds` whose facts the recognition `rec` does not bear out on
+/// `decided_on`, with what it shows instead: `not_re_evaluated` only once the validity has
+/// ended (36 months without a re-evaluation). The command refuses it; the audit flags a
+/// recorded one (`revocation_ground_not_met`).
+pub fn unmet_ground(
+    grounds: &[crate::events::RevocationGround],
+    rec: &crate::state::Recognition,
+    decided_on: NaiveDate,
+) -> Option<(crate::events::RevocationGround, String)> {
+    use crate::events::RevocationGround;
+    (grounds.contains(&RevocationGround::NotReEvaluated) && decided_on <= rec.valid_until).then(
+        || {
+            (
+                RevocationGround::NotReEvaluated,
+                format!(
+                    "revoked on {decided_on} as not re-evaluated after 36 months, but the recognition {} was valid until {}",
+                    rec.decision_no, rec.valid_until
+                ),
+            )
+        },
+    )
+}
+
+/// Whether `role` revokes a recognition of `level` under its own name rather than the
+/// recognising authority's: the ministry (central secretary) always; a province a district
+/// award, since the districts were abolished in 2025 and the provinces took over their
+/// records.
+pub fn may_revoke_under_own_name(role: crate::actor::Role, level: Level) -> bool {
+    use crate::actor::Role;
+    role == Role::CentralSecretary
+        || (level == Level::District && role == Role::ProvincialSecretary)
+}
+
 /// The star bands of `ocop-rules.md` §2, the same in all versions so far.
 pub const STAR_BANDS: &[StarBand] = &[
     StarBand { stars: 5, from: 90 },

@@ -1220,7 +1220,7 @@ fn totals_70_70_69_give_a_mean_of_69_67_and_three_stars_only() {
             stars: 3,
             potential_five_star: false,
             mean: "69.67".into(),
-            authority: "UBND tỉnh".into(),
+            authority: "UBND tỉnh Lâm Đồng".into(),
             decision_no: "156/QĐ-UBND".into(),
             decided_on: d("2025-09-20"),
             certificate_no: None,
@@ -1870,6 +1870,99 @@ fn the_province_revokes_a_district_award_after_the_districts_were_abolished() {
         .then_accepted();
     s.when(provincial_secretary("68"), revocation_body("2025-12-01"))
         .then_rejected("forbidden");
+}
+
+fn revocation_on_ground(on: &str, ground: RevocationGround, authority: &str) -> CommandBody {
+    CommandBody::RevokeRecognition(RevokeRecognition {
+        decided_on: d(on),
+        decision_no: "998/QĐ-UBND".into(),
+        authority: authority.into(),
+        grounds: vec![ground],
+        details: String::new(),
+    })
+}
+
+#[test]
+fn not_re_evaluated_is_a_ground_only_once_the_validity_has_ended() {
+    // Recognised 2025-09-20, valid until 2028-09-20.
+    let mut s = Scenario::recognized_4_stars_2025();
+    let body = revocation_on_ground(
+        "2025-12-01",
+        RevocationGround::NotReEvaluated,
+        "UBND tỉnh Lâm Đồng",
+    );
+    let err = s
+        .when(s.province_secretary(), body)
+        .then_rejected("revocation_ground_not_met");
+    assert!(err.to_string().contains("valid until 2028-09-20"), "{err}");
+    let body = revocation_on_ground(
+        "2028-10-01",
+        RevocationGround::NotReEvaluated,
+        "UBND tỉnh Lâm Đồng",
+    );
+    s.when(s.province_secretary(), body).then_accepted();
+}
+
+#[test]
+fn failed_mandatory_criteria_is_a_ground_only_after_a_round_that_failed_one() {
+    let mut s = Scenario::recognized_4_stars_2025();
+    let body = revocation_on_ground(
+        "2025-12-01",
+        RevocationGround::FailedMandatoryCriteria,
+        "UBND tỉnh Lâm Đồng",
+    );
+    s.when(s.province_secretary(), body)
+        .then_rejected("revocation_ground_not_met");
+}
+
+#[test]
+fn only_the_recognising_authority_revokes_whatever_its_spelling() {
+    let mut s = Scenario::recognized_4_stars_2025();
+    let other = revocation_on_ground(
+        "2025-12-01",
+        RevocationGround::FoodSafetyViolation,
+        "UBND tỉnh Đắk Lắk",
+    );
+    s.when(s.province_secretary(), other)
+        .then_error(DomainError::RevokedByOtherAuthority {
+            authority: "UBND tỉnh Đắk Lắk".into(),
+            recognised_by: "UBND tỉnh Lâm Đồng".into(),
+        });
+    let spelled_out = revocation_on_ground(
+        "2025-12-01",
+        RevocationGround::FoodSafetyViolation,
+        "Ủy ban nhân dân tỉnh Lâm Đồng",
+    );
+    s.when(s.province_secretary(), spelled_out).then_accepted();
+    // The ministry revokes under its own name.
+    let ministry = revocation_on_ground(
+        "2025-12-01",
+        RevocationGround::FoodSafetyViolation,
+        "Bộ Nông nghiệp và Môi trường",
+    );
+    s.when(central_secretary(), ministry).then_accepted();
+}
+
+#[test]
+fn the_central_council_concludes_only_with_five_members_present_whatever_quorum_it_set() {
+    let mut s = Scenario::provincial_council_2025();
+    s.cards(&[90, 90, 90], "2025-09-10")
+        .conclude("2025-09-12")
+        .decide(4, "2025-09-20");
+    // A council of 7 that sets its own quorum at 3, and 4 cards.
+    s.convene(Level::Central, 7, 3, None, "2025-11-01")
+        .cards(&[92, 91, 90, 93], "2025-11-01");
+    s.when(central_secretary(), Scenario::conclude_body("2025-11-02"))
+        .then_error(DomainError::QuorumNotMet {
+            present: 4,
+            required: 5,
+        });
+    let fifth = s.card_body(5, 90, &[], "2025-11-01");
+    s.run(central_secretary(), fifth).conclude("2025-11-02");
+    assert_eq!(
+        s.state.current_evaluation.as_ref().unwrap().results.len(),
+        2
+    );
 }
 
 #[test]

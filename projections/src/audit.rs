@@ -27,12 +27,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use ocop_domain::authorization::{Grant, Place};
 use ocop_domain::events::{
     EventBody, LegacyRecognitionImported, MemberRole, RecognitionDecided, RecognitionRefused,
-    RecognitionRevoked, RevocationGround, ScoringOutcome,
+    RecognitionRevoked, ScoringOutcome,
 };
-use ocop_domain::rules::{
-    CENTRAL_COUNCIL_MIN_PRESENT, Level, LevelResult, LevelRule, RuleBook, RuleVersion,
-    RulesVersionId,
-};
+use ocop_domain::rules::{Level, LevelResult, LevelRule, RuleBook, RuleVersion, RulesVersionId};
 use ocop_domain::score::{Mean, band_stars, spread};
 use ocop_domain::state::{ConcludedResult, Council, EvaluationRound, Recognition};
 use ocop_domain::{Actor, CommuneCode, DistrictCode, ProvinceCode, Role, Scope, validity};
@@ -720,11 +717,7 @@ impl<'a> Judge<'a> {
             });
             let q = council.quorum;
             // The regulation's floor for the central council, whatever quorum it recorded.
-            let floor = if level == Level::Central {
-                CENTRAL_COUNCIL_MIN_PRESENT
-            } else {
-                0
-            };
+            let floor = ocop_domain::rules::min_present_floor(level);
             let quorum_met =
                 present >= q.min_present.max(floor) && (!q.chair_required || chair_present);
             self.derived.quorum_met = Some(quorum_met);
@@ -1173,28 +1166,16 @@ impl<'a> Judge<'a> {
                 ),
             );
         }
-        if e.grounds.contains(&RevocationGround::NotReEvaluated)
-            && e.decided_on <= target.valid_until
+        if let Some((_, detail)) =
+            ocop_domain::rules::unmet_ground(&e.grounds, &target, e.decided_on)
         {
-            self.flag(
-                FindingCode::RevocationGroundNotMet,
-                format!(
-                    "revoked on {} as not re-evaluated after 36 months, but the recognition {} was valid until {}",
-                    e.decided_on, target.decision_no, target.valid_until
-                ),
-            );
+            self.flag(FindingCode::RevocationGroundNotMet, detail);
         }
-        let actor = self.actor();
-        let by_ministry = actor
+        let own_name = self
+            .actor()
             .as_ref()
-            .is_some_and(|a| a.role == Role::CentralSecretary && a.scope == Scope::National);
-        // The districts were abolished in 2025 and the province took over their records: the
-        // province revokes a district award under its own name.
-        let by_successor = target.level == Level::District
-            && actor
-                .as_ref()
-                .is_some_and(|a| a.role == Role::ProvincialSecretary);
-        if !by_ministry && !by_successor && fold(&e.authority) != fold(&target.authority) {
+            .is_some_and(|a| ocop_domain::rules::may_revoke_under_own_name(a.role, target.level));
+        if !own_name && !ocop_domain::text::same_authority(&e.authority, &target.authority) {
             self.flag(
                 FindingCode::RevokedByOtherAuthority,
                 format!(

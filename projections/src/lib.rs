@@ -24,7 +24,10 @@ pub mod codec;
 mod db;
 pub mod demo;
 pub mod error;
-pub mod fold;
+/// Text folding for search, from the domain ([`ocop_domain::text`]).
+pub mod fold {
+    pub use ocop_domain::text::fold;
+}
 mod history;
 pub mod legacy_import;
 mod products;

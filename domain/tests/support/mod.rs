@@ -428,7 +428,7 @@ impl Scenario {
             recognized: true,
             stars: Some(stars),
             decision_no: Some("156/QĐ-UBND".into()),
-            authority: "UBND tỉnh".into(),
+            authority: "UBND tỉnh Lâm Đồng".into(),
             certificate_no: None,
             reason: None,
         })

@@ -299,10 +299,37 @@ async fn district_three_stars_decided_after_the_district_level_ended(fx: &Fx) {
 
 /// The central council recorded a quorum of 3 of its 3 members and met it; the regulation
 /// wants at least 5 present.
+/// A central council of 3 that set its own quorum at 3 and concluded on 3 cards: the command
+/// refuses that conclusion (rule 10), so it is planted, as a record from elsewhere would be.
 async fn central_quorum_below_five(fx: &Fx) {
     let id = Uuid::now_v7();
     awaiting_the_central_council(fx, id).await;
-    five_stars_from_the_central_council(fx, id, 3, 3, &[92, 93, 94]).await;
+    let ministry = central();
+    council(
+        fx,
+        id,
+        &ministry,
+        Level::Central,
+        3,
+        3,
+        &[92, 93, 94],
+        &[],
+        "2025-11-10",
+    )
+    .await;
+    let c = honest_conclusion(&fx.state(id).await, "2025-11-11");
+    fx.plant(id, &ministry, EventBody::ScoringConcluded(c))
+        .await;
+    decide(
+        fx,
+        id,
+        &ministry,
+        Some(5),
+        "2361/QĐ-BNNMT",
+        "Bộ Nông nghiệp và Môi trường",
+        "2025-12-01",
+    )
+    .await;
     let at = fx.backend.store.head().await.unwrap().global_position;
     expect_only(fx, id, "quorum_not_met", at).await;
 }

@@ -734,3 +734,111 @@ async fn today_is_the_servers_day_in_vietnam_on_postgres() {
     today_is_the_servers_day_in_vietnam(TestServer::postgres_at("2025-09-20T17:30:00Z").await)
         .await;
 }
+
+/// Rule 10 over HTTP: what the ministry's audit would flag as an error is refused first —
+/// a central council of 7 that set its quorum at 3 concluding on 4 cards; a province
+/// revoking a 4★ valid until 2028 as `not_re_evaluated`; a revocation signed by another
+/// province. The recognising authority is compared by identity: "Ủy ban nhân dân tỉnh Lâm
+/// Đồng" revokes what "UBND tỉnh Lâm Đồng" recognised. Nothing is recorded when refused.
+async fn the_engine_refuses_what_the_audit_would_flag(server: &TestServer) {
+    let t = LamDong::tokens(server);
+    let path = scored_in_lam_dong(server, &t, "Mật ong hoa cà phê", &[90, 90, 90]).await;
+    let decision = format!("{path}/evaluations/current/decision");
+    server
+        .post(
+            &t.province,
+            &decision,
+            &recognition(4, "2025-09-20", "156/QĐ-UBND", "UBND tỉnh Lâm Đồng"),
+        )
+        .await
+        .expect(201);
+    let at = |step: &str| format!("{path}/evaluations/current/{step}");
+    let mut central = council("central", 7, "2025-11-01");
+    central["quorum"] = json!({"min_present": 3, "chair_required": true});
+    server
+        .post(&t.central, &at("council"), &central)
+        .await
+        .expect(201);
+    for (i, total) in [92, 91, 90, 93].iter().enumerate() {
+        server
+            .post(
+                &t.central,
+                &at("scorecards"),
+                &card(i + 1, *total, "2025-11-01"),
+            )
+            .await
+            .expect(201);
+    }
+    let refused = server
+        .post(
+            &t.central,
+            &at("conclude"),
+            &json!({"concluded_on": "2025-11-02"}),
+        )
+        .await
+        .problem(422, "rule_violation");
+    let v = &refused.body["violations"][0];
+    assert_eq!(v["code"], "quorum_not_met", "{}", refused.body);
+    assert_eq!(
+        (v["present"].as_i64(), v["required"].as_i64()),
+        (Some(4), Some(5))
+    );
+    server
+        .post(&t.central, &at("scorecards"), &card(5, 90, "2025-11-01"))
+        .await
+        .expect(201);
+    server
+        .post(
+            &t.central,
+            &at("conclude"),
+            &json!({"concluded_on": "2025-11-02"}),
+        )
+        .await
+        .expect(201);
+
+    let revocation = |ground: &str, authority: &str| {
+        json!({"decided_on": "2026-01-10", "decision_no": "12/QĐ-UBND", "authority": authority,
+               "grounds": [ground], "details": ""})
+    };
+    let version = |body: &Value| body["version"].as_i64().unwrap();
+    let before = version(&server.get(Some(&t.auditor), &path).await.expect(200).body);
+    let refused = server
+        .post(
+            &t.province,
+            &format!("{path}/revocation"),
+            &revocation("not_re_evaluated", "UBND tỉnh Lâm Đồng"),
+        )
+        .await
+        .problem(422, "rule_violation");
+    assert_eq!(
+        refused.body["violations"][0]["code"],
+        "revocation_ground_not_met"
+    );
+    let refused = server
+        .post(
+            &t.province,
+            &format!("{path}/revocation"),
+            &revocation("food_safety_violation", "UBND tỉnh Đắk Lắk"),
+        )
+        .await
+        .problem(422, "rule_violation");
+    assert_eq!(
+        refused.body["violations"][0]["code"],
+        "revoked_by_other_authority"
+    );
+    let after = version(&server.get(Some(&t.auditor), &path).await.expect(200).body);
+    assert_eq!(after, before, "nothing recorded");
+    server
+        .post(
+            &t.province,
+            &format!("{path}/revocation"),
+            &revocation("food_safety_violation", "Ủy ban nhân dân tỉnh Lâm Đồng"),
+        )
+        .await
+        .expect(201);
+}
+http_on_both_stores!(
+    the_engine_refuses_what_the_audit_would_flag_on_sqlite,
+    the_engine_refuses_what_the_audit_would_flag_on_postgres,
+    the_engine_refuses_what_the_audit_would_flag
+);
