@@ -873,10 +873,13 @@ impl<'a> Ctx<'a> {
             }))
         } else {
             if let ScoringOutcome::Award { stars, .. } = result.outcome {
-                return Err(DomainError::RefusalContradictsScoring {
-                    mean: result.mean.clone(),
-                    stars,
-                });
+                let standing = self.s.recognition.as_ref().map(|r| r.stars);
+                if !crate::rules::refusal_allowed(round.kind, stars, standing) {
+                    return Err(DomainError::RefusalContradictsScoring {
+                        mean: result.mean.clone(),
+                        stars,
+                    });
+                }
             }
             let reason = opt_text(&c.reason).ok_or_else(|| DomainError::required("reason"))?;
             Ok(EventBody::RecognitionRefused(RecognitionRefused {

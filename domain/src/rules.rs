@@ -275,6 +275,15 @@ pub fn unmet_ground(
     )
 }
 
+/// Whether a refusal may close a round whose scoring awards `award` stars (rule 11): never
+/// in an initial round or a re-evaluation — the scoring decides — except that an upgrade
+/// round (nâng hạng) fails, and may be refused, when its award does not exceed the stars of
+/// the recognition standing: that recognition then stays as it was. The command allows
+/// exactly these refusals; the audit flags any other (`refusal_contradicts_scoring`).
+pub fn refusal_allowed(kind: crate::events::RoundKind, award: u8, standing: Option<u8>) -> bool {
+    kind == crate::events::RoundKind::Upgrade && standing.is_some_and(|stars| award <= stars)
+}
+
 /// Whether `role` revokes a recognition of `level` under its own name rather than the
 /// recognising authority's: the ministry (central secretary) always; a province a district
 /// award, since the districts were abolished in 2025 and the provinces took over their

@@ -1508,6 +1508,34 @@ fn a_failed_re_evaluation_keeps_the_current_recognition_until_it_ends() {
 }
 
 #[test]
+fn a_failed_upgrade_may_be_refused_and_leaves_the_standing_recognition_as_it_was() {
+    let mut s = Scenario::recognized_4_stars_2025();
+    let before = s.state.recognition.clone().unwrap();
+    s.open(RoundKind::Upgrade, "2026-03-01")
+        .assess(true, "2026-03-05");
+    // 65 points award 3★: no upgrade of a 4★.
+    s.convene(Level::Provincial, 3, 3, None, "2026-03-10")
+        .cards(&[65, 65, 65], "2026-03-10")
+        .conclude("2026-03-12")
+        .refuse("2026-03-20");
+    assert_eq!(s.state.status, Status::Recognized);
+    assert_eq!(
+        s.state.recognition.as_ref(),
+        Some(&before),
+        "stars, decision, valid until"
+    );
+    assert!(s.state.current_evaluation.is_none());
+}
+
+#[test]
+fn an_initial_round_whose_scoring_awards_cannot_be_refused() {
+    let mut s = Scenario::provincial_council_2025();
+    s.cards(&[65, 65, 65], "2025-09-10").conclude("2025-09-12");
+    s.when(s.province_secretary(), Scenario::refusal_body("2025-09-20"))
+        .then_rejected("refusal_contradicts_scoring");
+}
+
+#[test]
 fn a_round_waiting_for_the_central_council_may_give_way_to_a_new_round() {
     let mut s = Scenario::provincial_council_2025();
     s.cards(&[90, 90, 90], "2025-09-10")

@@ -980,7 +980,14 @@ impl<'a> Judge<'a> {
         if !self.level_exists(&s, e.level, e.decided_on) {
             return;
         }
+        let standing: Option<Recognition> = self.input("previous_recognition");
         match self.derived.outcome {
+            Some(ScoringOutcome::Award { stars, .. })
+                if ocop_domain::rules::refusal_allowed(
+                    round.kind,
+                    stars,
+                    standing.as_ref().map(|r| r.stars),
+                ) => {}
             Some(ScoringOutcome::Award { stars, .. }) => self.flag(
                 FindingCode::RefusalContradictsScoring,
                 format!(

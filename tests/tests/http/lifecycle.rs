@@ -842,3 +842,69 @@ http_on_both_stores!(
     the_engine_refuses_what_the_audit_would_flag_on_postgres,
     the_engine_refuses_what_the_audit_would_flag
 );
+
+/// Rule 11 over HTTP: an upgrade round of a 4★ whose provincial council scores 65 (3★) is
+/// refused, and the standing 4★ stays as it was — stars, decision, valid until; the audit
+/// finds nothing wrong with that refusal.
+async fn a_failed_upgrade_keeps_the_standing_recognition(server: &TestServer) {
+    let t = LamDong::tokens(server);
+    let path = scored_in_lam_dong(server, &t, "Mật ong hoa cà phê", &[80, 80, 80]).await;
+    server
+        .post(
+            &t.province,
+            &format!("{path}/evaluations/current/decision"),
+            &recognition(4, "2025-09-20", "156/QĐ-UBND", "UBND tỉnh Lâm Đồng"),
+        )
+        .await
+        .expect(201);
+    let before = server.get(Some(&t.auditor), &path).await.expect(200).body;
+    let mut upgrade = dossier("2026-03-01");
+    upgrade["kind"] = json!("upgrade");
+    server
+        .post(&t.officer, &format!("{path}/evaluations"), &upgrade)
+        .await
+        .expect(201);
+    server
+        .post(
+            &t.officer,
+            &format!("{path}/evaluations/current/local-assessment"),
+            &json!({"assessed_on": "2026-03-05", "forward": true, "local_origin": true,
+                    "notes": "Đề nghị nâng hạng", "report_ref": "30/TTr-UBND"}),
+        )
+        .await
+        .expect(201);
+    score(
+        server,
+        &t.province,
+        &path,
+        "provincial",
+        &[65, 65, 65],
+        ("2026-03-10", "2026-03-12"),
+    )
+    .await;
+    let refused = server
+        .post(
+            &t.province,
+            &format!("{path}/evaluations/current/decision"),
+            &json!({"decided_on": "2026-03-20", "recognized": false, "stars": null,
+                    "decision_no": "40/QĐ-UBND", "authority": "UBND tỉnh Lâm Đồng",
+                    "certificate_no": null, "reason": "Chưa đạt hạng cao hơn"}),
+        )
+        .await
+        .expect(201);
+    let after = read_after(server, &t.auditor, &path, &refused).await.body;
+    assert_eq!(after["status"], "recognized");
+    assert_eq!(after["recognition"], before["recognition"], "{after}");
+    assert_eq!(after["current_evaluation"], Value::Null);
+    let audit = server
+        .get(Some(&t.auditor), &format!("{path}/audit"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(audit["findings"], json!([]), "{audit}");
+}
+http_on_both_stores!(
+    a_failed_upgrade_keeps_the_standing_recognition_on_sqlite,
+    a_failed_upgrade_keeps_the_standing_recognition_on_postgres,
+    a_failed_upgrade_keeps_the_standing_recognition
+);
