@@ -28,6 +28,8 @@ use crate::error::ApiError;
 
 /// The stylesheet, embedded.
 const SITE_CSS: &str = include_str!("../../assets/site.css");
+/// The one script: search as you type in the staff list (every page works without it).
+const SITE_JS: &str = include_str!("../../assets/site.js");
 
 /// The web routes (merged into the API's router, before its fallback).
 pub fn routes() -> Router<AppState> {
@@ -56,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/quan-ly/so-cai", get(insight::ledger))
         .route("/api/docs", get(docs::api_docs))
         .route("/static/site.css", get(stylesheet))
+        .route("/static/site.js", get(script))
 }
 
 /// What the layout needs: the title and, on staff pages, who is signed in.
@@ -174,6 +177,17 @@ async fn json_of(response: Response) -> Result<(StatusCode, Value), ApiError> {
     let value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::Internal(format!("an answer is not JSON: {e}")))?;
     Ok((status, value))
+}
+
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        SITE_JS,
+    )
+        .into_response()
 }
 
 async fn stylesheet() -> Response {

@@ -227,8 +227,18 @@ struct ProductView {
     recognition: Option<RecognitionView>,
     round: Option<String>,
     levels: Vec<LevelRow>,
-    complaints: usize,
-    inspections: usize,
+    complaints: Vec<(String, String, String)>,
+    inspections: Vec<(String, String, String, String)>,
+}
+
+fn complaint_source(source: &str) -> &'static str {
+    match source {
+        "consumer" => "Người tiêu dùng",
+        "community" => "Cộng đồng",
+        "press" => "Báo chí",
+        "distributor" => "Nhà phân phối",
+        _ => "Nguồn khác",
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -318,8 +328,40 @@ fn product_view(id: Uuid, v: &Value) -> ProductView {
         recognition,
         round,
         levels,
-        complaints: v["complaints"].as_array().map_or(0, Vec::len),
-        inspections: v["inspections"].as_array().map_or(0, Vec::len),
+        complaints: v["complaints"]
+            .as_array()
+            .map(|cs| {
+                cs.iter()
+                    .map(|c| {
+                        (
+                            view::opt_date(c["received_on"].as_str()),
+                            complaint_source(c["source"].as_str().unwrap_or_default()).to_owned(),
+                            view::text(c, "summary"),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        inspections: v["inspections"]
+            .as_array()
+            .map(|is| {
+                is.iter()
+                    .map(|i| {
+                        (
+                            view::opt_date(i["inspected_on"].as_str()),
+                            view::text(i, "authority"),
+                            if i["compliant"] == true {
+                                "Đạt"
+                            } else {
+                                "Không đạt"
+                            }
+                            .to_owned(),
+                            view::text(i, "findings"),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 

@@ -476,12 +476,24 @@ async fn a_person_uses_the_web_interface(server: &TestServer, store: &str) {
         .find(Locator::Css("input[type=search]"))
         .await
         .unwrap();
+    // Search as you type: no Enter, the list follows the box.
     search.send_keys("robusta dak song").await.unwrap();
-    search
-        .send_keys(&char::from(fantoccini::key::Key::Enter).to_string())
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    for _ in 0..50 {
+        if b.path().await.contains("q=robusta") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        b.path().await.contains("q=robusta+dak+song"),
+        "{}",
+        b.path().await
+    );
+    assert_eq!(
+        b.focused().await,
+        "q",
+        "the focus comes back to the search box"
+    );
     let filtered = b.text().await;
     assert!(
         filtered.contains("Cà phê Robusta") && !filtered.contains("Mật ong hoa cà phê"),
@@ -492,6 +504,8 @@ async fn a_person_uses_the_web_interface(server: &TestServer, store: &str) {
     // revocation.
     b.follow("Cà phê Robusta Đắk Song").await;
     b.shows(&[
+        "Chi cục QLCL tỉnh Lâm Đồng",
+        "Không đạt",
         "Đã thu hồi",
         "Đăng ký sản phẩm",
         "Quyết định công nhận",
