@@ -200,19 +200,13 @@ fn import(
     let score = match opt_text(&c.score) {
         None => None,
         Some(text) => {
+            // Rule 12: a list's stars above its score's band are a fact of law as written;
+            // the audit flags them (`stars_above_band`) on the record, never a refusal.
             let mean = Mean::parse_decimal(text.trim())
                 .filter(|m| !m.at_least(101) && m.cmp_points(100).is_le())
                 .ok_or(DomainError::InvalidScore {
                     value: text.clone(),
                 })?;
-            let band = crate::score::band_stars(&mean, crate::rules::STAR_BANDS);
-            if c.stars > band {
-                return Err(DomainError::StarsAboveBand {
-                    stars: c.stars,
-                    mean: mean.display(),
-                    allowed: band,
-                });
-            }
             Some(mean)
         }
     };

@@ -1608,14 +1608,19 @@ fn only_an_admin_imports_legacy_recognitions() {
 }
 
 #[test]
-fn a_legacy_recognition_above_its_recorded_score_band_is_rejected() {
+fn a_legacy_recognition_above_its_recorded_score_band_is_imported_as_written() {
+    // Rule 12: the decision exists in law; the audit flags it, the import records it.
     let mut s = Scenario::lam_dong();
-    s.when(admin(), legacy_body(4, Some("69.99"), "2024-02-29"))
-        .then_error(DomainError::StarsAboveBand {
-            stars: 4,
-            mean: "69.99".into(),
-            allowed: 3,
-        });
+    let EventBody::LegacyRecognitionImported(e) = s
+        .when(admin(), legacy_body(4, Some("68.00"), "2024-02-29"))
+        .then_accepted()
+    else {
+        panic!("a legacy import")
+    };
+    assert_eq!(
+        (e.stars, e.score.map(|m| m.display())),
+        (4, Some("68.00".to_owned()))
+    );
 }
 
 #[test]

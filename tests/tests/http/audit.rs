@@ -13,6 +13,7 @@ province,district,commune,local_code,product_name,producer_name,producer_kind,pr
 22,,06733,QN-2022-02,Ngán Vân Đồn,HTX Ngán Vân Đồn,cooperative,food,3,,1022/QĐ-UBND,2022-05-10,UBND tỉnh Quảng Ninh,2025-05-10
 22,,06733,QN-2022-03,Rượu Ba Kích,HTX Ba Kích,cooperative,drinks,6,75,1023/QĐ-UBND,2022-05-10,UBND tỉnh Quảng Ninh,
 22,,06733,QN-2022-04,Trà hoa vàng,HTX Trà hoa vàng Ba Chẽ,cooperative,drinks,4,80,1024/QĐ-UBND,2022-05-10,UBND tỉnh Quảng Ninh,2026-01-01
+31,,11311,HP-2022-01,Nước mắm Cát Hải,HTX Nước mắm Cát Hải,cooperative,food,4,68,311/QĐ-UBND,2022-06-01,UBND thành phố Hải Phòng,2025-06-01
 ";
 
 async fn import_then_audit(server: &TestServer) {
@@ -66,8 +67,8 @@ async fn import_then_audit(server: &TestServer) {
         .body;
     assert_eq!(
         after_first["global_position"].as_i64().unwrap(),
-        digest["global_position"].as_i64().unwrap() + 3,
-        "three good rows, one rejected"
+        digest["global_position"].as_i64().unwrap() + 4,
+        "four rows imported as written, one rejected (6 stars)"
     );
     // Importing the same file again records nothing.
     server.ocop(&["import", "--file", file]).await.unwrap();
@@ -94,6 +95,17 @@ async fn import_then_audit(server: &TestServer) {
     let codes = &report["findings_by_code"];
     assert_eq!(codes["legacy_without_scores"], 1, "{report}");
     assert_eq!(codes["legacy_valid_until_mismatch"], 1, "{report}");
+    // Rule 12: a 4★ listed with 68 points is imported as written, and flagged.
+    let hai_phong = server
+        .get(Some(&t.auditor), "/api/v1/audits/decisions?province=31")
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(hai_phong["decisions_checked"], 1, "{hai_phong}");
+    assert_eq!(
+        hai_phong["findings_by_code"]["stars_above_band"], 1,
+        "{hai_phong}"
+    );
     let lam_dong = server
         .get(Some(&t.auditor), "/api/v1/audits/decisions?province=68")
         .await
