@@ -254,7 +254,7 @@ pub async fn add(
             "--name: the person's name, 1 to 200 characters".into(),
         ));
     }
-    let parsed_role = Role::parse(role)
+    Role::parse(role)
         .filter(|r| *r != Role::System)
         .ok_or_else(|| {
             AccountError::Invalid(format!(
@@ -262,9 +262,7 @@ pub async fn add(
                  provincial_secretary, central_secretary, inspector, auditor, admin"
             ))
         })?;
-    let parsed_scope =
-        Scope::parse(scope).map_err(|e| AccountError::Invalid(format!("scope: {e}")))?;
-    let _ = Actor::new(username, parsed_role, parsed_scope);
+    Scope::parse(scope).map_err(|e| AccountError::Invalid(format!("scope: {e}")))?;
     check_password(password)?;
     let hash = hash_password(password)?;
     let mut tx = db.begin().await?;

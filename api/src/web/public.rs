@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::Query as ApiQuery;
 use crate::routes::queries::{self, ReadParams, RevocationsParams};
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {

@@ -8,17 +8,17 @@ use axum::response::{IntoResponse, Redirect, Response};
 use ocop_domain::Actor;
 use ocop_projections::accounts::{self, Session, SignIn};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::{Page, message, render, view};
 use crate::app::AppState;
-/// Whether the request came through a TLS proxy (`X-Forwarded-Proto: https`): then cookies
-/// are `Secure`.
+
 /// The session cookie's name.
 const SESSION_COOKIE: &str = "ocop_session";
 /// The cookie that carries the sign-in form's CSRF token before there is a session.
 const SIGN_IN_COOKIE: &str = "ocop_dang_nhap";
 
+/// Whether the request came through a TLS proxy (`X-Forwarded-Proto: https`): then cookies
+/// are `Secure`.
 pub(super) fn behind_tls(headers: &HeaderMap) -> bool {
     headers
         .get("x-forwarded-proto")
@@ -92,9 +92,14 @@ pub(super) struct SignInQuery {
     next: String,
 }
 
-/// Only a path of this site is a place to come back to after sign-in.
+/// Only a staff path of this site, in plain visible ASCII, is a place to come back to after
+/// sign-in (never another site, never a header-breaking character).
 fn safe_next(next: &str) -> String {
-    if next.starts_with("/quan-ly") && !next.contains("//") && !next.contains('\\') {
+    if next.starts_with("/quan-ly")
+        && !next.contains("//")
+        && !next.contains('\\')
+        && next.chars().all(|c| c.is_ascii_graphic())
+    {
         next.to_owned()
     } else {
         "/quan-ly/san-pham".to_owned()
@@ -108,7 +113,7 @@ fn sign_in_page(
     username: &str,
     error: Option<String>,
 ) -> Response {
-    let csrf = hex::encode(uuid_bytes());
+    let csrf = hex::encode(random_bytes());
     let mut response = render(
         status,
         &SignInPage {
@@ -126,11 +131,10 @@ fn sign_in_page(
     response
 }
 
-/// 32 random bytes.
-fn uuid_bytes() -> [u8; 32] {
+/// 32 bytes from the operating system's random source.
+fn random_bytes() -> [u8; 32] {
     let mut b = [0_u8; 32];
-    b[..16].copy_from_slice(Uuid::new_v4().as_bytes());
-    b[16..].copy_from_slice(Uuid::new_v4().as_bytes());
+    getrandom::fill(&mut b).expect("the operating system's random source");
     b
 }
 
