@@ -266,3 +266,23 @@ pub(super) async fn sign_out(
     );
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn a_sign_in_returns_only_to_the_staff_area_of_this_site() {
+        assert_eq!(safe_next("/quan-ly/san-pham/abc"), "/quan-ly/san-pham/abc");
+        for hostile in [
+            "https://example.com/quan-ly",
+            "//example.com",
+            "/quan-ly//example.com",
+            "/quan-ly\\x",
+            "/quan-ly/\r\nSet-Cookie: x=1",
+            "/thu-hoi",
+        ] {
+            assert_eq!(safe_next(hostile), "/quan-ly/san-pham", "{hostile:?}");
+        }
+    }
+}
