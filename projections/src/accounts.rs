@@ -27,6 +27,8 @@ pub const LOCK_FOR: Duration = Duration::minutes(5);
 pub const IDLE_FOR: Duration = Duration::minutes(30);
 /// A session ends this long after sign-in, however busy.
 pub const LIVES_FOR: Duration = Duration::hours(12);
+/// How often a live session's `last_seen` is written at most.
+const TOUCH_EVERY: Duration = Duration::minutes(1);
 /// The shortest password accepted.
 pub const MIN_PASSWORD: usize = 10;
 
@@ -534,14 +536,19 @@ pub async fn session(
     let live = !account.disabled
         && created.is_some_and(|t| now - t < LIVES_FOR)
         && last_seen.is_some_and(|t| now - t < IDLE_FOR);
-    let mut tx = db.begin().await?;
-    let column = if live { "last_seen" } else { "ended_at" };
-    tx.execute(
-        &format!("UPDATE web_sessions SET {column} = $1 WHERE id_hash = $2"),
-        vec![stamp(now).into(), id.into()],
-    )
-    .await?;
-    tx.commit().await?;
+    // A live session is marked used at most once a minute (the idle limit is 30): a page
+    // view then rarely writes, and on SQLite rarely takes the write lock.
+    let recently_marked = last_seen.is_some_and(|t| now - t < TOUCH_EVERY);
+    if !(live && recently_marked) {
+        let mut tx = db.begin().await?;
+        let column = if live { "last_seen" } else { "ended_at" };
+        tx.execute(
+            &format!("UPDATE web_sessions SET {column} = $1 WHERE id_hash = $2"),
+            vec![stamp(now).into(), id.into()],
+        )
+        .await?;
+        tx.commit().await?;
+    }
     Ok(live.then(|| Session {
         account,
         csrf: row[0].text().unwrap_or_default(),

@@ -693,6 +693,25 @@ async fn sessions_are_shared_and_end_when_the_account_is_disabled(a: &TestServer
         matches!(locked, ocop_projections::accounts::SignIn::Locked { .. }),
         "{locked:?}"
     );
+    // A session unused for 30 minutes ends; one used within them goes on.
+    let kiemtoan = ocop_projections::accounts::sign_in(db, "kiemtoan", "mat-khau-kiem-toan", now)
+        .await
+        .unwrap();
+    let ocop_projections::accounts::SignIn::Accepted { secret, .. } = kiemtoan else {
+        panic!("{kiemtoan:?}")
+    };
+    let at = |minutes: i64| now + chrono::Duration::minutes(minutes);
+    let session = |t| ocop_projections::accounts::session(db, &secret, t);
+    assert!(session(at(20)).await.unwrap().is_some());
+    assert!(
+        session(at(45)).await.unwrap().is_some(),
+        "used at 20, so not idle at 45"
+    );
+    assert!(session(at(80)).await.unwrap().is_none(), "idle since 45");
+    assert!(
+        session(at(81)).await.unwrap().is_none(),
+        "and it stays ended"
+    );
     // A sign-in form posted without its CSRF cookie is refused.
     let refused = client
         .post(format!("{}/dang-nhap", a.base))
