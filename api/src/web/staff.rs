@@ -22,6 +22,10 @@ pub(super) struct ListForm {
     #[serde(default)]
     province: String,
     #[serde(default)]
+    commune: String,
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
     status: String,
     #[serde(default)]
     stars: String,
@@ -54,6 +58,7 @@ struct StaffProductsPage {
     f: ListForm,
     error: Option<String>,
     statuses: Vec<(String, String)>,
+    groups: Vec<(String, String)>,
     star_options: Vec<(String, String)>,
     rows: Vec<StaffRow>,
     next_page: Option<String>,
@@ -92,6 +97,8 @@ fn list_params(f: &ListForm) -> Result<ListParams, String> {
     };
     Ok(ListParams {
         province: non_empty(&f.province),
+        commune: non_empty(&f.commune),
+        group: non_empty(&f.group),
         status: non_empty(&f.status),
         stars,
         year,
@@ -158,6 +165,22 @@ pub(super) async fn products(
         .iter()
         .map(|(v, w)| ((*v).to_owned(), (*w).to_owned()))
         .collect();
+    let groups = std::iter::once((String::new(), "Tất cả".to_owned()))
+        .chain(
+            [
+                "food",
+                "drinks",
+                "medicinal_herbs",
+                "handicrafts",
+                "ornamental",
+                "tourism",
+                "textiles",
+                "souvenirs_decoration",
+            ]
+            .into_iter()
+            .map(|g| (g.to_owned(), view::group(g).to_owned())),
+        )
+        .collect();
     let star_options = std::iter::once((String::new(), "Tất cả".to_owned()))
         .chain((3..=5).map(|n| (n.to_string(), format!("{n} sao"))))
         .collect();
@@ -169,6 +192,7 @@ pub(super) async fn products(
             f,
             error,
             statuses,
+            groups,
             star_options,
             rows,
             next_page,
@@ -181,6 +205,8 @@ fn list_query(f: &ListForm) -> String {
     for (k, v) in [
         ("q", &f.q),
         ("province", &f.province),
+        ("commune", &f.commune),
+        ("group", &f.group),
         ("status", &f.status),
         ("stars", &f.stars),
         ("year", &f.year),

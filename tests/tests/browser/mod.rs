@@ -328,7 +328,30 @@ async fn accounts(server: &TestServer) {
         };
         add(&backend.db, &new, "test", now).await.unwrap();
     }
+    for (username, role, scope) in OTHER_ROLES {
+        let new = NewAccount {
+            username,
+            display_name: "Cán bộ thử",
+            role,
+            scope,
+            password: "mat-khau-du-dai",
+        };
+        add(&backend.db, &new, "test", now).await.unwrap();
+    }
 }
+
+/// One account of each other role, with whether it sees Lâm Đồng's and Hà Nội's products.
+const OTHER_ROLES: [(&str, &str, &str); 5] = [
+    ("xa.daksong", "commune_officer", "province:68/commune:24730"),
+    (
+        "huyen.bavi",
+        "district_secretary",
+        "province:01/district:271",
+    ),
+    ("thanhtra.lamdong", "inspector", "province:68"),
+    ("trunguong", "central_secretary", "national"),
+    ("quantri", "admin", "national"),
+];
 
 /// Signs in through the form with the keyboard alone.
 async fn sign_in_by_keyboard(b: &Browser, base: &str, username: &str, password: &str) {
@@ -571,6 +594,26 @@ async fn a_person_uses_the_web_interface(server: &TestServer, store: &str) {
     assert!(b.text().await.contains("Ngoài phạm vi của bạn"));
     sign_out(&b).await;
 
+    // Every other role signs in and sees its scope only.
+    for (username, role, scope) in OTHER_ROLES {
+        sign_in_by_keyboard(&b, &base, username, "mat-khau-du-dai").await;
+        let list = b.text().await;
+        let lam_dong = scope == "national" || scope.starts_with("province:68");
+        let ha_noi = scope == "national" || scope == "province:01";
+        assert_eq!(
+            list.contains("Mật ong hoa cà phê"),
+            lam_dong,
+            "{role} {scope}: {list}"
+        );
+        assert_eq!(
+            list.contains("Trà sen Tây Hồ"),
+            ha_noi,
+            "{role} {scope}: {list}"
+        );
+        b.check(&format!("danh-sach-{role}")).await;
+        sign_out(&b).await;
+    }
+
     // The ministry's auditor: the decisions audit, a product's audit, statistics, ledger.
     sign_in_by_keyboard(&b, &base, "kiemtoan", "mat-khau-kiem-toan").await;
     let list = b.text().await;
@@ -578,6 +621,15 @@ async fn a_person_uses_the_web_interface(server: &TestServer, store: &str) {
         list.contains("Trà sen Tây Hồ") && list.contains("Mật ong hoa cà phê"),
         "{list}"
     );
+    b.goto(&format!("{base}/quan-ly/san-pham?group=drinks"))
+        .await;
+    b.shows(&["0 sản phẩm trên trang này"]).await;
+    b.goto(&format!("{base}/quan-ly/san-pham?group=food&commune=00004"))
+        .await;
+    let one = b
+        .shows(&["1 sản phẩm trên trang này", "Trà sen Tây Hồ"])
+        .await;
+    assert!(!one.contains("Mật ong hoa cà phê"), "{one}");
     b.follow("Kiểm tra").await;
     b.shows(&[
         "Công nhận 156/QĐ-UBND",
