@@ -120,6 +120,26 @@ pub async fn scored_in_lam_dong(
     path
 }
 
+/// [`scored_in_lam_dong`], then recognised 4★ by the province on 2025-09-20
+/// (156/QĐ-UBND, UBND tỉnh Lâm Đồng, valid until 2028-09-20); returns its path.
+pub async fn recognised_in_lam_dong(
+    server: &TestServer,
+    t: &LamDong,
+    name: &str,
+    totals: &[u32],
+) -> String {
+    let path = scored_in_lam_dong(server, t, name, totals).await;
+    server
+        .post(
+            &t.province,
+            &format!("{path}/evaluations/current/decision"),
+            &recognition(4, "2025-09-20", "156/QĐ-UBND", "UBND tỉnh Lâm Đồng"),
+        )
+        .await
+        .expect(201);
+    path
+}
+
 /// Convenes a council of `totals.len()` members at `level` on `dates.0`, records one card a
 /// member with these totals and concludes on `dates.1`, as `token`.
 pub async fn score(
@@ -742,16 +762,7 @@ async fn today_is_the_servers_day_in_vietnam_on_postgres() {
 /// Đồng" revokes what "UBND tỉnh Lâm Đồng" recognised. Nothing is recorded when refused.
 async fn the_engine_refuses_what_the_audit_would_flag(server: &TestServer) {
     let t = LamDong::tokens(server);
-    let path = scored_in_lam_dong(server, &t, "Mật ong hoa cà phê", &[90, 90, 90]).await;
-    let decision = format!("{path}/evaluations/current/decision");
-    server
-        .post(
-            &t.province,
-            &decision,
-            &recognition(4, "2025-09-20", "156/QĐ-UBND", "UBND tỉnh Lâm Đồng"),
-        )
-        .await
-        .expect(201);
+    let path = recognised_in_lam_dong(server, &t, "Mật ong hoa cà phê", &[90, 90, 90]).await;
     let at = |step: &str| format!("{path}/evaluations/current/{step}");
     let mut central = council("central", 7, "2025-11-01");
     central["quorum"] = json!({"min_present": 3, "chair_required": true});
@@ -848,15 +859,7 @@ http_on_both_stores!(
 /// finds nothing wrong with that refusal.
 async fn a_failed_upgrade_keeps_the_standing_recognition(server: &TestServer) {
     let t = LamDong::tokens(server);
-    let path = scored_in_lam_dong(server, &t, "Mật ong hoa cà phê", &[80, 80, 80]).await;
-    server
-        .post(
-            &t.province,
-            &format!("{path}/evaluations/current/decision"),
-            &recognition(4, "2025-09-20", "156/QĐ-UBND", "UBND tỉnh Lâm Đồng"),
-        )
-        .await
-        .expect(201);
+    let path = recognised_in_lam_dong(server, &t, "Mật ong hoa cà phê", &[80, 80, 80]).await;
     let before = server.get(Some(&t.auditor), &path).await.expect(200).body;
     let mut upgrade = dossier("2026-03-01");
     upgrade["kind"] = json!("upgrade");
