@@ -508,8 +508,8 @@ pub(super) async fn product(
             }
         }
     };
-    // The whole history first: "as it stood on" a date is the state after the last event
-    // whose business date is on or before it (read at that version, as the API would).
+    // The whole history first: "as it stood on" a date is the state after the events up to
+    // the first one dated after it (read at that version, as the API would).
     let history = queries::product_history(
         State(app.clone()),
         Authenticated(actor.clone()),
@@ -528,10 +528,12 @@ pub(super) async fn product(
     let at_version = match as_of {
         None => None,
         Some(day) => {
+            // The log's prefix up to the first event dated after the day: a later event
+            // dated earlier (a complaint entered late) is not taken out of its order.
             let day = day.to_string();
             let last = events
                 .iter()
-                .filter(|e| e["occurred_on"].as_str().is_some_and(|d| d <= day.as_str()))
+                .take_while(|e| e["occurred_on"].as_str().is_none_or(|d| d <= day.as_str()))
                 .filter_map(|e| e["version"].as_i64())
                 .max();
             match last {
