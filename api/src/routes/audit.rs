@@ -17,7 +17,10 @@ use crate::error::ApiError;
 use crate::extract::{Authenticated, Query};
 
 /// Who may read the ledger and the audits.
-const AUDIT_ROLES: [Role; 2] = [Role::Auditor, Role::Admin];
+/// Who reads the ledger (digest, verification, checkpoints, key).
+pub const AUDIT_ROLES: [Role; 2] = [Role::Auditor, Role::Admin];
+/// Who reads the decision audits (the ministry's and a product's).
+pub const DECISION_AUDIT_ROLES: [Role; 3] = [Role::Auditor, Role::Admin, Role::Inspector];
 
 /// The head of the ledger, `{"global_position", "hash"}`, for auditors to keep.
 #[utoipa::path(
@@ -193,11 +196,7 @@ pub async fn product_audit(
     Path(id): Path<String>,
     Query(params): Query<ReadParams>,
 ) -> Result<Json<Value>, ApiError> {
-    require_role(
-        &actor,
-        &[Role::Auditor, Role::Admin, Role::Inspector],
-        "read audits",
-    )?;
+    require_role(&actor, &DECISION_AUDIT_ROLES, "read audits")?;
     let id = super::product_id(&id)?;
     wait_for(&app, params.min_position).await?;
     let view = app
@@ -265,11 +264,7 @@ pub async fn decisions_audit(
     Authenticated(actor): Authenticated,
     Query(params): Query<DecisionsParams>,
 ) -> Result<Json<Value>, ApiError> {
-    require_role(
-        &actor,
-        &[Role::Auditor, Role::Admin, Role::Inspector],
-        "read audits",
-    )?;
+    require_role(&actor, &DECISION_AUDIT_ROLES, "read audits")?;
     if let (Some(from), Some(to)) = (params.from, params.to) {
         if from > to {
             return Err(ApiError::InvalidRequest(format!(

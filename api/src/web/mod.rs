@@ -25,6 +25,7 @@ use serde_json::Value;
 
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::routes::audit::{AUDIT_ROLES, DECISION_AUDIT_ROLES};
 
 /// The stylesheet, embedded.
 const SITE_CSS: &str = include_str!("../../assets/site.css");
@@ -89,6 +90,7 @@ impl Page {
     }
 
     fn staff(title: &str, session: &Session) -> Self {
+        let role = ocop_domain::Role::parse(&session.account.role);
         Page {
             title: title.to_owned(),
             staff: Some(StaffBar {
@@ -99,11 +101,8 @@ impl Page {
                     view::scope(&session.account.scope)
                 ),
                 csrf: session.csrf.clone(),
-                audits: matches!(
-                    session.account.role.as_str(),
-                    "auditor" | "admin" | "inspector"
-                ),
-                ledger: matches!(session.account.role.as_str(), "auditor" | "admin"),
+                audits: role.is_some_and(|r| DECISION_AUDIT_ROLES.contains(&r)),
+                ledger: role.is_some_and(|r| AUDIT_ROLES.contains(&r)),
             }),
         }
     }

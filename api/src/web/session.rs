@@ -52,7 +52,7 @@ fn set_cookie(headers: &HeaderMap, name: &str, value: &str, max_age: Option<i64>
 /// The signed-in session of a request, if any.
 pub(super) async fn current_session(app: &AppState, headers: &HeaderMap) -> Option<Session> {
     let secret = cookie(headers, SESSION_COOKIE)?;
-    match accounts::session(&app.runner.db().clone(), &secret, app.clock.now()).await {
+    match accounts::session(app.runner.db(), &secret, app.clock.now()).await {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(error = %e, "session look-up failed");
@@ -186,8 +186,8 @@ pub(super) async fn sign_in(
             Some("Hãy nhập tên đăng nhập và mật khẩu.".into()),
         );
     }
-    let db = app.runner.db().clone();
-    match accounts::sign_in(&db, &username, &form.password, app.clock.now()).await {
+    let db = app.runner.db();
+    match accounts::sign_in(db, &username, &form.password, app.clock.now()).await {
         Ok(SignIn::Accepted { secret, session }) => {
             tracing::info!(user = %session.account.username, "signed in");
             let mut response = Redirect::to(&safe_next(&form.next)).into_response();
@@ -256,7 +256,7 @@ pub(super) async fn sign_out(
             );
         }
     }
-    if let Err(e) = accounts::sign_out(&app.runner.db().clone(), &secret, app.clock.now()).await {
+    if let Err(e) = accounts::sign_out(app.runner.db(), &secret, app.clock.now()).await {
         tracing::error!(error = %e, "sign-out failed");
     }
     let mut response = Redirect::to("/").into_response();

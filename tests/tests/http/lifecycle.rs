@@ -91,23 +91,7 @@ pub async fn scored_in_lam_dong(
     );
     assert_eq!(registered.header("location"), Some(path.as_str()));
     assert_eq!(registered.header("etag"), Some("\"1\""));
-    server
-        .post(
-            &t.officer,
-            &format!("{path}/evaluations"),
-            &dossier("2025-09-01"),
-        )
-        .await
-        .expect(201);
-    server
-        .post(
-            &t.officer,
-            &format!("{path}/evaluations/current/local-assessment"),
-            &json!({"assessed_on": "2025-09-05", "forward": true, "local_origin": true,
-                      "notes": "Nguyên liệu tại địa phương", "report_ref": "12/TTr-UBND"}),
-        )
-        .await
-        .expect(201);
+    open_and_assess(server, t, &path, "initial", ("2025-09-01", "2025-09-05")).await;
     score(
         server,
         &t.province,
@@ -118,6 +102,32 @@ pub async fn scored_in_lam_dong(
     )
     .await;
     path
+}
+
+/// Opens a round of `kind` on `dates.0` and records the commune's assessment forwarding it
+/// on `dates.1`, as Lâm Đồng's commune officer.
+pub async fn open_and_assess(
+    server: &TestServer,
+    t: &LamDong,
+    path: &str,
+    kind: &str,
+    dates: (&str, &str),
+) {
+    let mut round = dossier(dates.0);
+    round["kind"] = json!(kind);
+    server
+        .post(&t.officer, &format!("{path}/evaluations"), &round)
+        .await
+        .expect(201);
+    server
+        .post(
+            &t.officer,
+            &format!("{path}/evaluations/current/local-assessment"),
+            &json!({"assessed_on": dates.1, "forward": true, "local_origin": true,
+                    "notes": "Nguyên liệu tại địa phương", "report_ref": "12/TTr-UBND"}),
+        )
+        .await
+        .expect(201);
 }
 
 /// [`scored_in_lam_dong`], then recognised 4★ by the province on 2025-09-20
@@ -861,21 +871,7 @@ async fn a_failed_upgrade_keeps_the_standing_recognition(server: &TestServer) {
     let t = LamDong::tokens(server);
     let path = recognised_in_lam_dong(server, &t, "Mật ong hoa cà phê", &[80, 80, 80]).await;
     let before = server.get(Some(&t.auditor), &path).await.expect(200).body;
-    let mut upgrade = dossier("2026-03-01");
-    upgrade["kind"] = json!("upgrade");
-    server
-        .post(&t.officer, &format!("{path}/evaluations"), &upgrade)
-        .await
-        .expect(201);
-    server
-        .post(
-            &t.officer,
-            &format!("{path}/evaluations/current/local-assessment"),
-            &json!({"assessed_on": "2026-03-05", "forward": true, "local_origin": true,
-                    "notes": "Đề nghị nâng hạng", "report_ref": "30/TTr-UBND"}),
-        )
-        .await
-        .expect(201);
+    open_and_assess(server, &t, &path, "upgrade", ("2026-03-01", "2026-03-05")).await;
     score(
         server,
         &t.province,
