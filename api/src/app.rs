@@ -22,7 +22,7 @@ use crate::checkpoint::{CheckpointKey, Checkpoints};
 use crate::error::Problem;
 use crate::metrics::Metrics;
 use crate::routes::commands::CommandAnswer;
-use crate::routes::{audit, commands, ops, queries, tokens};
+use crate::routes::{audit, commands, decisions, ops, producers, queries, tokens, units};
 use crate::server;
 
 /// How often a server looks for due expiry notices and expiries.
@@ -111,6 +111,12 @@ impl AppState {
             public_base_url: None,
             caught_up: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// Today's business date in Vietnam by the server's clock: the day commands are judged
+    /// on, and the administrative units in force.
+    pub fn today(&self) -> chrono::NaiveDate {
+        ocop_domain::units::vietnam_date(self.clock.now())
     }
 
     /// Whether the read side has caught up once since start.
@@ -246,13 +252,18 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(commands::revoke_recognition))
         .routes(routes!(commands::withdraw_product))
         .routes(routes!(commands::correct_entry))
+        .routes(routes!(decisions::record_decision))
+        .routes(routes!(decisions::get_decision))
         .routes(routes!(queries::list_products))
         .routes(routes!(queries::get_product))
         .routes(routes!(queries::product_history))
         .routes(routes!(queries::stats))
+        .routes(routes!(producers::list_producers))
+        .routes(routes!(producers::get_producer))
         .routes(routes!(queries::events))
         .routes(routes!(queries::public_product))
         .routes(routes!(queries::public_revocations))
+        .routes(routes!(units::provinces))
         .routes(routes!(audit::product_audit))
         .routes(routes!(audit::decisions_audit))
         .routes(routes!(audit::ledger_digest))

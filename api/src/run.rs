@@ -159,8 +159,7 @@ pub fn vietnam_time(t: DateTime<Utc>) -> String {
 
 /// Today's business date in Vietnam (UTC+7).
 pub fn today_in_vietnam(now: DateTime<Utc>) -> NaiveDate {
-    let ict = FixedOffset::east_opt(7 * 3600).expect("utc+7 is a valid offset");
-    now.with_timezone(&ict).date_naive()
+    ocop_domain::units::vietnam_date(now)
 }
 
 async fn serve(cli: &Cli, args: &ServeArgs) -> Result<ExitCode, CliError> {

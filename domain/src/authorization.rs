@@ -12,6 +12,13 @@
 //! | admin | `admin` | `national` |
 //! | system | `system` | any |
 //!
+//! "Of the product" follows the 2025 merger ([`crate::units`]): from 1 Jul 2025 a
+//! province's scope covers the records of the provinces it succeeded (`province:08`,
+//! Tuyên Quang, covers a product recorded under `02`, Hà Giang), judged on the day the
+//! command is issued. The districts were abolished that day and their records passed to
+//! their province: from then on, a product recorded with a district and no commune has its
+//! commune officer's work done by the provincial secretary of its province.
+//!
 //! Who may do what (the http-api role table, and decisions where it is silent):
 //!
 //! - **Register a product**: commune officer of its commune; district secretary of its
@@ -46,14 +53,20 @@
 //! - **Import a legacy recognition**: admin.
 //! - `auditor` writes nothing.
 
+use chrono::NaiveDate;
+
 use crate::actor::{Actor, Role, Scope};
 use crate::codes::{CommuneCode, DistrictCode, ProvinceCode};
 use crate::error::DomainError;
 use crate::rules::Level;
+use crate::units;
 
-/// Where a product is, for scope checks.
+/// Where a product is, for scope checks, and the day the check is made on (which decides
+/// the administrative units in force).
 #[derive(Debug, Clone, Copy)]
 pub struct Place<'a> {
+    /// The day of the command (its issue date in Vietnam).
+    pub on: NaiveDate,
     /// Province.
     pub province: &'a ProvinceCode,
     /// Commune.
@@ -108,17 +121,29 @@ impl Grant {
     pub fn holder(self, place: &Place<'_>) -> Option<String> {
         let province = place.province;
         match self {
-            Grant::CommuneOfficer => place
-                .commune
-                .map(|c| format!("commune_officer of province:{province}/commune:{c}")),
+            Grant::CommuneOfficer => match place.commune {
+                Some(c) => Some(format!(
+                    "commune_officer of province:{province}/commune:{c}"
+                )),
+                None if place.on >= units::MERGER_2025 => Some(format!(
+                    "provincial_secretary of province:{} (the district's records passed to \
+                     the province)",
+                    units::province_on(province.as_str(), place.on)
+                )),
+                None => None,
+            },
             Grant::DistrictSecretary => place
                 .district
                 .map(|d| format!("district_secretary of province:{province}/district:{d}")),
-            Grant::ProvincialSecretary => {
-                Some(format!("provincial_secretary of province:{province}"))
-            }
+            Grant::ProvincialSecretary => Some(format!(
+                "provincial_secretary of province:{}",
+                units::province_on(province.as_str(), place.on)
+            )),
             Grant::CentralSecretary => Some("central_secretary (national)".to_owned()),
-            Grant::Inspector => Some(format!("inspector of province:{province} or national")),
+            Grant::Inspector => Some(format!(
+                "inspector of province:{} or national",
+                units::province_on(province.as_str(), place.on)
+            )),
             Grant::Admin => Some("admin (national)".to_owned()),
             Grant::System => None,
         }
@@ -126,9 +151,16 @@ impl Grant {
 
     /// Whether `actor` holds this grant for a product at `place`.
     pub fn allows(self, actor: &Actor, place: &Place<'_>) -> bool {
+        let covers = |province: &ProvinceCode| {
+            units::province_covers(province.as_str(), place.province.as_str(), place.on)
+        };
         match (self, actor.role, &actor.scope) {
             (Grant::CommuneOfficer, Role::CommuneOfficer, Scope::Commune { province, commune }) => {
-                province == place.province && place.commune == Some(commune)
+                covers(province) && place.commune == Some(commune)
+            }
+            // A district's records passed to its province with the merger.
+            (Grant::CommuneOfficer, Role::ProvincialSecretary, Scope::Province { province }) => {
+                place.commune.is_none() && place.on >= units::MERGER_2025 && covers(province)
             }
             (
                 Grant::DistrictSecretary,
@@ -139,12 +171,10 @@ impl Grant {
                 Grant::ProvincialSecretary,
                 Role::ProvincialSecretary,
                 Scope::Province { province },
-            ) => province == place.province,
+            ) => covers(province),
             (Grant::CentralSecretary, Role::CentralSecretary, Scope::National) => true,
             (Grant::Inspector, Role::Inspector, Scope::National) => true,
-            (Grant::Inspector, Role::Inspector, Scope::Province { province }) => {
-                province == place.province
-            }
+            (Grant::Inspector, Role::Inspector, Scope::Province { province }) => covers(province),
             (Grant::Admin, Role::Admin, Scope::National) => true,
             (Grant::System, Role::System, _) => true,
             _ => false,
@@ -172,7 +202,12 @@ pub fn require(
         let who = if grants == Grant::ALL {
             "this role and scope hold no grant for it".to_owned()
         } else {
-            let holders: Vec<String> = grants.iter().filter_map(|g| g.holder(place)).collect();
+            let mut holders: Vec<String> = Vec::new();
+            for holder in grants.iter().filter_map(|g| g.holder(place)) {
+                if !holders.contains(&holder) {
+                    holders.push(holder);
+                }
+            }
             format!("it may be sent by {}", holders.join(" or "))
         };
         Err(DomainError::Forbidden {
@@ -180,6 +215,22 @@ pub fn require(
             scope: actor.scope.clone(),
             reason: format!("{what}: the product is in {location}; {who}"),
         })
+    }
+}
+
+/// Whether `actor` may read a product at `place`: a national scope reads everything, the
+/// others what lies in their scope — a province's scope covering, from the merger, the
+/// records of the provinces it succeeded, as for commands.
+pub fn may_read(actor: &Actor, place: &Place<'_>) -> bool {
+    let covers =
+        |p: &ProvinceCode| units::province_covers(p.as_str(), place.province.as_str(), place.on);
+    match &actor.scope {
+        Scope::National => true,
+        Scope::Province { province } => covers(province),
+        Scope::Commune { province, commune } => covers(province) && place.commune == Some(commune),
+        Scope::District { province, district } => {
+            province == place.province && place.district == Some(district)
+        }
     }
 }
 

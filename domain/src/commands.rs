@@ -7,7 +7,7 @@
 //! Bodies follow the http-api JSON bodies field for field and reject unknown fields, so
 //! the API may deserialize them directly (it still owns its HTTP DTOs and OpenAPI).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -65,8 +65,7 @@ impl CommandMeta {
 
     /// The business date of `issued_at` in Vietnam (UTC+7).
     pub fn issued_on(&self) -> NaiveDate {
-        let ict = FixedOffset::east_opt(7 * 3600).expect("utc+7 is a valid offset");
-        self.issued_at.with_timezone(&ict).date_naive()
+        crate::units::vietnam_date(self.issued_at)
     }
 }
 
@@ -238,6 +237,14 @@ pub struct DecideRecognition {
     /// Reason (refusal only).
     #[serde(default)]
     pub reason: Option<String>,
+    /// The decision document this decision is an item of (`POST /api/v1/decisions`); set
+    /// by the engine, never read from a body.
+    #[serde(skip)]
+    pub decision_id: Option<Uuid>,
+    /// The level the document decides at: the round must be awaiting that level's
+    /// decision. `None`: whatever level the round is at. Set by the engine.
+    #[serde(skip)]
+    pub level: Option<Level>,
 }
 
 /// `POST …/complaints`.

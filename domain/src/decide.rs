@@ -87,6 +87,7 @@ pub(crate) fn decide_with(
                 s,
                 actor: &meta.actor,
                 place: Place {
+                    on: meta.issued_on(),
                     province,
                     commune: s.commune.as_ref(),
                     district: s.district.as_ref(),
@@ -151,6 +152,7 @@ fn register(
         return Err(DomainError::LocationMissing);
     }
     let place = Place {
+        on: meta.issued_on(),
         province: &c.province,
         commune: c.commune.as_ref(),
         district: c.district.as_ref(),
@@ -781,6 +783,12 @@ impl<'a> Ctx<'a> {
     fn decide_recognition(&self, c: &DecideRecognition) -> Result<EventBody, DomainError> {
         let round = self.round()?;
         self.require(&[Grant::secretary_of(round.level)])?;
+        if let Some(level) = c.level.filter(|l| *l != round.level) {
+            return Err(DomainError::DecisionAtOtherLevel {
+                level,
+                round_level: round.level,
+            });
+        }
         let result = round.current_result();
         if round.stage == Stage::Council {
             if let Some(r) = result.filter(|r| r.outcome == ScoringOutcome::RescoreRequired) {
@@ -853,6 +861,7 @@ impl<'a> Ctx<'a> {
                 });
             }
             Ok(EventBody::RecognitionDecided(RecognitionDecided {
+                decision_id: c.decision_id,
                 round: round.round,
                 rules_version: round.rules_version.clone(),
                 level: round.level,
@@ -877,6 +886,7 @@ impl<'a> Ctx<'a> {
             }
             let reason = opt_text(&c.reason).ok_or_else(|| DomainError::required("reason"))?;
             Ok(EventBody::RecognitionRefused(RecognitionRefused {
+                decision_id: c.decision_id,
                 round: round.round,
                 rules_version: round.rules_version.clone(),
                 level: round.level,
@@ -999,7 +1009,9 @@ impl<'a> Ctx<'a> {
                     .into(),
             });
         }
-        if !crate::rules::may_revoke_under_own_name(self.actor.role, rec.level)
+        let recorded = self.place.province.as_str();
+        let succeeded = crate::units::province_on(recorded, self.place.on) != recorded;
+        if !crate::rules::may_revoke_under_own_name(self.actor.role, rec.level, succeeded)
             && !crate::text::same_authority(&c.authority, &rec.authority)
         {
             return Err(DomainError::RevokedByOtherAuthority {

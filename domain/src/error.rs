@@ -177,6 +177,17 @@ pub enum DomainError {
         /// The round's level.
         expected_level: Level,
     },
+    /// A decision document at one level names a product whose round awaits another
+    /// level's decision.
+    #[error(
+        "a {level} decision cannot decide this product: its round is at the {round_level} level"
+    )]
+    DecisionAtOtherLevel {
+        /// The document's level.
+        level: Level,
+        /// The level the round is at.
+        round_level: Level,
+    },
     /// Two members with one id.
     #[error("member {member_id} is listed twice")]
     DuplicateMember {
@@ -392,6 +403,7 @@ impl DomainError {
             DomainError::DistrictRequired { .. } => "district_required",
             DomainError::LevelNotInRulesVersion { .. } => "level_not_in_rules_version",
             DomainError::CouncilOutOfTurn { .. } => "council_out_of_turn",
+            DomainError::DecisionAtOtherLevel { .. } => "decision_at_other_level",
             DomainError::DuplicateMember { .. } => "duplicate_member",
             DomainError::NoChairInCouncil => "no_chair_in_council",
             DomainError::QuorumUnreachable { .. } => "quorum_unreachable",

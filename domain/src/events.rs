@@ -455,6 +455,10 @@ pub struct RecognitionDecided {
     pub certificate_no: Option<String>,
     /// `decided_on` + 36 months (computed).
     pub valid_until: NaiveDate,
+    /// The decision document this is an item of, when one decision covered many products
+    /// (absent from events recorded one product at a time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_id: Option<Uuid>,
 }
 
 /// `RecognitionRefused`: a level decides not to recognise.
@@ -478,6 +482,9 @@ pub struct RecognitionRefused {
     pub decided_on: NaiveDate,
     /// Reason.
     pub reason: String,
+    /// The decision document this is an item of (see [`RecognitionDecided::decision_id`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_id: Option<Uuid>,
 }
 
 /// `LegacyRecognitionImported`: a recognition made before the product was in this system.

@@ -45,6 +45,7 @@ pub mod score;
 pub mod state;
 pub mod text;
 pub mod timers;
+pub mod units;
 pub mod upcast;
 pub mod validity;
 

@@ -287,11 +287,12 @@ pub fn refusal_allowed(kind: crate::events::RoundKind, award: u8, standing: Opti
 /// Whether `role` revokes a recognition of `level` under its own name rather than the
 /// recognising authority's: the ministry (central secretary) always; a province a district
 /// award, since the districts were abolished in 2025 and the provinces took over their
-/// records.
-pub fn may_revoke_under_own_name(role: crate::actor::Role, level: Level) -> bool {
+/// records; and a province an award of a province it succeeded in the 2025 merger
+/// (`succeeded`: the product's recorded province is no longer in force on the day).
+pub fn may_revoke_under_own_name(role: crate::actor::Role, level: Level, succeeded: bool) -> bool {
     use crate::actor::Role;
     role == Role::CentralSecretary
-        || (level == Level::District && role == Role::ProvincialSecretary)
+        || (role == Role::ProvincialSecretary && (level == Level::District || succeeded))
 }
 
 /// The star bands of `ocop-rules.md` §2, the same in all versions so far.

@@ -165,6 +165,7 @@ fn fixtures() -> Vec<EventBody> {
             },
         }),
         EventBody::RecognitionDecided(RecognitionDecided {
+            decision_id: None,
             round: 1,
             rules_version: v.clone(),
             level: Level::Provincial,
@@ -178,6 +179,7 @@ fn fixtures() -> Vec<EventBody> {
             valid_until: d("2028-09-20"),
         }),
         EventBody::RecognitionRefused(RecognitionRefused {
+            decision_id: None,
             round: 1,
             rules_version: v.clone(),
             level: Level::Central,

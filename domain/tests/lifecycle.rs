@@ -1214,6 +1214,7 @@ fn totals_70_70_69_give_a_mean_of_69_67_and_three_stars_only() {
     assert_eq!(
         event,
         EventBody::RecognitionDecided(RecognitionDecided {
+            decision_id: None,
             round: 1,
             rules_version: qd1489(),
             level: Level::Provincial,

@@ -218,6 +218,8 @@ impl Driver {
             }),
             Step::Conclude => CommandBody::ConcludeScoring(ConcludeScoring { concluded_on: on }),
             Step::Decide(recognized, stars) => CommandBody::DecideRecognition(DecideRecognition {
+                decision_id: None,
+                level: None,
                 decided_on: on,
                 // Stars 0 mean what the council's outcome allows, 1 one star more (which
                 // must be rejected), others as given.

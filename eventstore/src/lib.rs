@@ -249,6 +249,10 @@ pub enum StoreError {
     /// The request itself is malformed (no events, a float in a payload, a duplicate id).
     #[error("invalid append: {0}")]
     Invalid(String),
+    /// Not recorded: another request of the same all-or-nothing group (on `stream_id`) was
+    /// refused ([`EventStore::append_all`]).
+    #[error("not recorded: the request for stream {stream_id} of the same group was refused")]
+    GroupAborted { stream_id: Uuid },
     /// The database's schema is behind this build and this connection's role may not bring
     /// it up to date (a serving role, which owns no table of the log).
     #[error(
@@ -325,6 +329,28 @@ pub fn default_upcaster() -> Upcaster {
     no_upcast
 }
 
+/// The most requests one [`EventStore::append_all`] takes.
+pub const MAX_GROUP: usize = 1000;
+
+/// Checks an all-or-nothing group before it reaches a writer: not empty, not too large, one
+/// request per stream.
+pub(crate) fn check_group(requests: &[AppendRequest]) -> Result<(), StoreError> {
+    if requests.is_empty() || requests.len() > MAX_GROUP {
+        return Err(StoreError::Invalid(format!(
+            "a group holds 1 to {MAX_GROUP} requests, not {}",
+            requests.len()
+        )));
+    }
+    let mut streams = std::collections::HashSet::with_capacity(requests.len());
+    match requests.iter().find(|r| !streams.insert(r.stream_id)) {
+        Some(twice) => Err(StoreError::Invalid(format!(
+            "stream {} appears twice in one group",
+            twice.stream_id
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The event log.
 #[async_trait]
 pub trait EventStore: Send + Sync + 'static {
@@ -332,6 +358,16 @@ pub trait EventStore: Send + Sync + 'static {
     /// command key already recorded, returns the recorded outcome (`replayed`) or
     /// [`StoreError::IdempotencyKeyReused`]. Acknowledged only after commit.
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError>;
+
+    /// Appends several commands, each to its own stream, in one transaction: every one is
+    /// recorded or none is. Each request is checked as [`EventStore::append`] checks it; the
+    /// first refusal is the answer ([`StoreError::GroupAborted`] names none: it is what the
+    /// others get). A group whose every key was already recorded answers the recorded
+    /// outcomes (`replayed`). At most [`MAX_GROUP`] requests, on distinct streams.
+    async fn append_all(
+        &self,
+        requests: Vec<AppendRequest>,
+    ) -> Result<Vec<AppendOutcome>, StoreError>;
 
     /// The fingerprint and outcome recorded for a command key (`replayed` = true), if any.
     async fn find_command(

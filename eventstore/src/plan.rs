@@ -145,8 +145,44 @@ pub(crate) fn batch_time(now: DateTime<Utc>, head: &Head) -> DateTime<Utc> {
 }
 
 /// Plans a batch against the locked `head`, the streams' current versions (`versions`;
-/// missing = 0) and the fingerprints of already recorded command keys (`known`).
+/// missing = 0) and the fingerprints of already recorded command keys (`known`). With
+/// `atomic`, the batch is one all-or-nothing group: when any request fails, nothing is
+/// written and every other request that would have been recorded fails with
+/// [`StoreError::GroupAborted`].
 pub(crate) fn plan(
+    batch: &[&Prepared],
+    head: Head,
+    versions: &HashMap<Uuid, i64>,
+    known: &HashMap<Uuid, String>,
+    recorded_at: DateTime<Utc>,
+    atomic: bool,
+) -> Plan {
+    let before = head.clone();
+    let planned = plan_each(batch, head, versions, known, recorded_at);
+    let failed = planned
+        .replies
+        .iter()
+        .zip(batch)
+        .find_map(|(r, p)| matches!(r, Reply::Failed(_)).then_some(p.request.stream_id));
+    match failed {
+        Some(stream_id) if atomic => Plan {
+            events: Vec::new(),
+            commands: Vec::new(),
+            replies: planned
+                .replies
+                .into_iter()
+                .map(|r| match r {
+                    Reply::Failed(e) => Reply::Failed(e),
+                    _ => Reply::Failed(StoreError::GroupAborted { stream_id }),
+                })
+                .collect(),
+            head: before,
+        },
+        _ => planned,
+    }
+}
+
+fn plan_each(
     batch: &[&Prepared],
     head: Head,
     versions: &HashMap<Uuid, i64>,
@@ -340,6 +376,7 @@ mod tests {
             &versions,
             &HashMap::new(),
             Utc::now(),
+            false,
         );
         assert!(matches!(plan.replies[0], Reply::Recorded(ref o) if o.last_version == 2));
         assert!(matches!(plan.replies[1], Reply::Recorded(ref o) if o.first_version == 3));
@@ -372,6 +409,7 @@ mod tests {
             &HashMap::new(),
             &known,
             Utc::now(),
+            false,
         );
         assert!(matches!(plan.replies[1], Reply::SameAs(0)));
         assert!(matches!(
@@ -380,5 +418,46 @@ mod tests {
         ));
         assert!(matches!(plan.replies[3], Reply::AlreadyRecorded(_)));
         assert_eq!(plan.events.len(), 1);
+    }
+
+    #[test]
+    fn an_atomic_group_with_one_failing_request_writes_nothing() {
+        let a = request(1, ExpectedVersion::NoStream, 10, 1);
+        let b = request(2, ExpectedVersion::Exact(4), 11, 1);
+        let c = request(3, ExpectedVersion::NoStream, 12, 1);
+        let head = genesis();
+        let plan = plan(
+            &[&a, &b, &c],
+            head,
+            &HashMap::new(),
+            &HashMap::new(),
+            Utc::now(),
+            true,
+        );
+        assert!(!plan.writes());
+        assert!(plan.commands.is_empty());
+        assert_eq!(plan.head.position, 0);
+        assert!(matches!(
+            plan.replies[0],
+            Reply::Failed(StoreError::GroupAborted { stream_id }) if stream_id == Uuid::from_u128(2)
+        ));
+        assert!(matches!(
+            plan.replies[1],
+            Reply::Failed(StoreError::Conflict { .. })
+        ));
+        assert!(matches!(
+            plan.replies[2],
+            Reply::Failed(StoreError::GroupAborted { .. })
+        ));
+        // The same group without the failing request records all of it.
+        let plan = super::plan(
+            &[&a, &c],
+            genesis(),
+            &HashMap::new(),
+            &HashMap::new(),
+            Utc::now(),
+            true,
+        );
+        assert_eq!(plan.events.len(), 2);
     }
 }

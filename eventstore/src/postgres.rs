@@ -469,9 +469,17 @@ impl KnownVersions {
         batch: &[&Prepared],
         head: &Head,
         now: DateTime<Utc>,
+        atomic: bool,
     ) -> Option<(Plan, Assumed)> {
         let assumed = self.basis(batch)?;
-        let plan = plan::plan(batch, head.clone(), &assumed.versions, &HashMap::new(), now);
+        let plan = plan::plan(
+            batch,
+            head.clone(),
+            &assumed.versions,
+            &HashMap::new(),
+            now,
+            atomic,
+        );
         let refuses_a_version = plan
             .replies
             .iter()
@@ -503,10 +511,11 @@ async fn run_batch(
     batch: &[&Prepared],
     last_head: Option<Head>,
     known: &mut KnownVersions,
+    atomic: bool,
 ) -> Result<Plan, StoreError> {
     if let Some(head) = last_head {
         let now = plan::batch_time(Utc::now(), &head);
-        if let Some((plan, Assumed { versions, check })) = known.plan(batch, &head, now) {
+        if let Some((plan, Assumed { versions, check })) = known.plan(batch, &head, now, atomic) {
             let basis = Basis {
                 head: &head,
                 check: &check,
@@ -570,7 +579,7 @@ async fn run_batch(
     }
 
     let now = plan::batch_time(Utc::now(), &head);
-    let plan = plan::plan(batch, head.clone(), &versions, &recorded, now);
+    let plan = plan::plan(batch, head.clone(), &versions, &recorded, now, atomic);
     if plan.writes() {
         // Under the lock just taken the basis holds: nothing to check but the head.
         let basis = Basis {
@@ -661,12 +670,23 @@ fn uuid_array<'a>(sql: &mut String, ids: impl Iterator<Item = &'a Uuid>) {
 
 #[async_trait]
 impl Backend for PgWriter {
-    async fn commit_batch(&mut self, batch: &[&Prepared]) -> Result<Plan, StoreError> {
+    async fn commit_batch(
+        &mut self,
+        batch: &[&Prepared],
+        atomic: bool,
+    ) -> Result<Plan, StoreError> {
         let last_head = self.last_head.take();
         let result = async {
             self.listener().await?;
             let listener = self.listener.as_mut().expect("listener opened above");
-            run_batch(listener.acquire().await?, batch, last_head, &mut self.known).await
+            run_batch(
+                listener.acquire().await?,
+                batch,
+                last_head,
+                &mut self.known,
+                atomic,
+            )
+            .await
         }
         .await;
         match &result {
@@ -764,6 +784,18 @@ impl EventStore for PgStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
         let prepared = plan::prepare(request)?;
         self.shared.writer.append(prepared).await
+    }
+
+    async fn append_all(
+        &self,
+        requests: Vec<AppendRequest>,
+    ) -> Result<Vec<AppendOutcome>, StoreError> {
+        crate::check_group(&requests)?;
+        let prepared = requests
+            .into_iter()
+            .map(plan::prepare)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.shared.writer.append_all(prepared).await
     }
 
     async fn find_command(
@@ -922,7 +954,7 @@ mod tests {
             prepared(new_stream, ExpectedVersion::NoStream),
         );
         let (plan, assumed) = known
-            .plan(&[&a, &b], &head, Utc::now())
+            .plan(&[&a, &b], &head, Utc::now(), false)
             .expect("planned without the lock");
         assert_eq!(plan.events.len(), 2);
         // Only the stream the writer did not know is checked by the statement.
@@ -938,16 +970,20 @@ mod tests {
         let sent_again = prepared(stream, ExpectedVersion::NoStream);
         assert!(
             known
-                .plan(&[&new, &sent_again], &head, Utc::now())
+                .plan(&[&new, &sent_again], &head, Utc::now(), false)
                 .is_none()
         );
-        assert!(known.plan(&[&sent_again], &head, Utc::now()).is_none());
+        assert!(
+            known
+                .plan(&[&sent_again], &head, Utc::now(), false)
+                .is_none()
+        );
     }
 
     #[test]
     fn a_request_on_a_stream_not_known_at_any_version_sends_the_batch_to_the_lock() {
         let (_, known, head) = writer_state();
         let any = prepared(fresh(), ExpectedVersion::Any);
-        assert!(known.plan(&[&any], &head, Utc::now()).is_none());
+        assert!(known.plan(&[&any], &head, Utc::now(), false).is_none());
     }
 }

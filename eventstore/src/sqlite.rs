@@ -425,7 +425,11 @@ struct SqliteWriter {
 
 #[async_trait]
 impl Backend for SqliteWriter {
-    async fn commit_batch(&mut self, batch: &[&Prepared]) -> Result<Plan, StoreError> {
+    async fn commit_batch(
+        &mut self,
+        batch: &[&Prepared],
+        atomic: bool,
+    ) -> Result<Plan, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let row = sqlx::query("SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1")
             .fetch_one(&mut *tx)
@@ -467,7 +471,7 @@ impl Backend for SqliteWriter {
         }
 
         let now = plan::batch_time(Utc::now(), &head);
-        let plan = plan::plan(batch, head, &versions, &known, now);
+        let plan = plan::plan(batch, head, &versions, &known, now, atomic);
         if !plan.writes() {
             tx.commit().await?;
             return Ok(plan);
@@ -574,6 +578,18 @@ impl EventStore for SqliteStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
         let prepared = plan::prepare(request)?;
         self.shared.writer.append(prepared).await
+    }
+
+    async fn append_all(
+        &self,
+        requests: Vec<AppendRequest>,
+    ) -> Result<Vec<AppendOutcome>, StoreError> {
+        crate::check_group(&requests)?;
+        let prepared = requests
+            .into_iter()
+            .map(plan::prepare)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.shared.writer.append_all(prepared).await
     }
 
     async fn find_command(

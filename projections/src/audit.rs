@@ -23,7 +23,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, NaiveDate};
 use ocop_domain::authorization::{Grant, Place};
 use ocop_domain::events::{
     EventBody, LegacyRecognitionImported, MemberRole, RecognitionDecided, RecognitionRefused,
@@ -223,6 +223,9 @@ pub struct AuditedDecision {
     pub commune: Option<String>,
     pub decided_on: Option<String>,
     pub decision_no: Option<String>,
+    /// The decision document this decision is an item of (one decision over many
+    /// products), or null.
+    pub decision_id: Option<Uuid>,
     pub authority: Option<String>,
     pub stars: Option<i64>,
     pub level: Option<String>,
@@ -325,6 +328,7 @@ pub async fn audit_decisions_page(
             rules_version: filter.rules_version.clone(),
             after_position,
             limit: Some(limit),
+            decision_id: None,
         })
         .await?;
     let next_after = (page.len() == limit)
@@ -421,6 +425,7 @@ pub fn audit_record(rules: &RuleBook, record: &DecisionRecord) -> AuditedDecisio
         commune: record.commune.clone(),
         decided_on: record.decided_on.clone(),
         decision_no: record.decision_no.clone(),
+        decision_id: record.decision_id,
         authority: record.authority.clone(),
         stars: record.stars,
         level: record.level.clone(),
@@ -499,6 +504,7 @@ impl<'a> Judge<'a> {
         let allowed = match (self.actor(), &province) {
             (Some(actor), Some(province)) => {
                 let place = Place {
+                    on: self.units_day(),
                     province,
                     commune: commune.as_ref(),
                     district: place.district.as_ref(),
@@ -526,12 +532,17 @@ impl<'a> Judge<'a> {
         }
     }
 
-    /// The recording day in Vietnam (UTC+7).
+    /// The recording day in Vietnam (UTC+7): the administrative units a decision is judged
+    /// with are those in force then.
     fn recorded_on(&self) -> Option<NaiveDate> {
-        let ict = FixedOffset::east_opt(7 * 3600)?;
         DateTime::parse_from_rfc3339(&self.record.recorded_at)
             .ok()
-            .map(|t| t.with_timezone(&ict).date_naive())
+            .map(|t| ocop_domain::units::vietnam_date(t.to_utc()))
+    }
+
+    /// [`Judge::recorded_on`], or the record's own units when it has no readable time.
+    fn units_day(&self) -> NaiveDate {
+        self.recorded_on().unwrap_or(NaiveDate::MIN)
     }
 
     fn not_after_recording(&mut self, decided_on: NaiveDate) {
@@ -1178,10 +1189,11 @@ impl<'a> Judge<'a> {
         {
             self.flag(FindingCode::RevocationGroundNotMet, detail);
         }
-        let own_name = self
-            .actor()
-            .as_ref()
-            .is_some_and(|a| ocop_domain::rules::may_revoke_under_own_name(a.role, target.level));
+        let recorded = self.record.province.as_str();
+        let succeeded = ocop_domain::units::province_on(recorded, self.units_day()) != recorded;
+        let own_name = self.actor().as_ref().is_some_and(|a| {
+            ocop_domain::rules::may_revoke_under_own_name(a.role, target.level, succeeded)
+        });
         if !own_name && !ocop_domain::text::same_authority(&e.authority, &target.authority) {
             self.flag(
                 FindingCode::RevokedByOtherAuthority,

@@ -1607,6 +1607,8 @@ impl Story {
             on,
             actor,
             CommandBody::DecideRecognition(DecideRecognition {
+                decision_id: None,
+                level: None,
                 decided_on: on,
                 recognized: true,
                 stars: Some(stars),
@@ -1647,6 +1649,8 @@ impl Story {
             on,
             actor,
             CommandBody::DecideRecognition(DecideRecognition {
+                decision_id: None,
+                level: None,
                 decided_on: on,
                 recognized: false,
                 stars: None,

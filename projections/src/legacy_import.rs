@@ -41,7 +41,6 @@ use ocop_domain::{
 };
 use ocop_eventstore::StreamRange;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 
@@ -302,21 +301,7 @@ fn normalise(s: &str) -> String {
         .join(" ")
 }
 
-fn v8(domain: &[u8], parts: &[&[u8]]) -> (Uuid, String) {
-    let mut h = Sha256::new();
-    h.update(domain);
-    for p in parts {
-        h.update((p.len() as u64).to_be_bytes());
-        h.update(p);
-    }
-    let digest = h.finalize();
-    let mut bytes = [0_u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    (
-        uuid::Builder::from_custom_bytes(bytes).into_uuid(),
-        digest.iter().map(|b| format!("{b:02x}")).collect(),
-    )
-}
+use crate::ids::v8;
 
 /// The product id of a legacy row: a UUID (version 8) from SHA-256 over the province, the
 /// decision number and the product name.

@@ -29,6 +29,7 @@ pub mod fold {
     pub use ocop_domain::text::fold;
 }
 mod history;
+pub mod ids;
 pub mod legacy_import;
 mod products;
 pub mod query;

@@ -39,6 +39,10 @@ const PRODUCT_COLUMNS: &[(&str, ColType)] = &[
     ("certificate_no", ColType::Text),
     ("valid_until", ColType::Text),
     ("state", ColType::Text),
+    ("producer_id", ColType::Text),
+    ("producer_kind", ColType::Text),
+    ("producer_tax_code", ColType::Text),
+    ("producer_search", ColType::Text),
 ];
 
 const RECOGNITION_COLUMNS: &[(&str, ColType)] = &[
@@ -121,6 +125,7 @@ const DECISION_COLUMNS: &[(&str, ColType)] = &[
     ("recorded_at", ColType::Text),
     ("payload", ColType::Text),
     ("inputs", ColType::Text),
+    ("decision_id", ColType::Text),
 ];
 
 /// The wire name of a serde enum (`"food"`, `"cooperative"`…).
@@ -129,6 +134,34 @@ fn wire<T: Serialize>(value: &T) -> String {
         Ok(Value::String(s)) => s,
         Ok(other) => other.to_string(),
         Err(_) => String::new(),
+    }
+}
+
+/// A producer's id: a UUID (version 8) over its identity — its tax code where it has one,
+/// else its folded name and the province in force that holds its record (so that one
+/// cooperative of Hà Giang and of Tuyên Quang is one producer after the merger). Computed
+/// from the product's current state, so a correction of the name or tax code moves the
+/// product to the producer it names.
+pub(crate) fn producer_id(state: &ProductState) -> Uuid {
+    let Some(p) = &state.producer else {
+        return Uuid::nil();
+    };
+    let province = state.province.as_ref().map_or("", |c| c.as_str());
+    match p
+        .tax_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        Some(tax) => crate::ids::v8(b"ocop-producer\0", &[b"tax", tax.as_bytes()]).0,
+        None => {
+            let current = ocop_domain::units::current_province(province);
+            crate::ids::v8(
+                b"ocop-producer\0",
+                &[b"name", fold(&p.name).as_bytes(), current.as_bytes()],
+            )
+            .0
+        }
     }
 }
 
@@ -543,6 +576,15 @@ impl Rows {
             c.certificate_no.clone().into(),
             c.valid_until.clone().into(),
             json.into(),
+            producer_id(state).to_string().into(),
+            state
+                .producer
+                .as_ref()
+                .map(|p| wire(&p.kind))
+                .unwrap_or_default()
+                .into(),
+            Arg::Text(state.producer.as_ref().and_then(|p| p.tax_code.clone())),
+            fold(&c.producer_name).into(),
         ]);
         for (seq, (from, through, stars, decision_no, ended_by)) in
             periods(state).into_iter().enumerate()
@@ -677,6 +719,11 @@ fn decision_row(
     event: &Event,
     before: &ProductState,
 ) -> Option<Vec<Arg>> {
+    let decision_id = match &event.body {
+        EventBody::RecognitionDecided(e) => e.decision_id,
+        EventBody::RecognitionRefused(e) => e.decision_id,
+        _ => None,
+    };
     let (kind, decided_on, decision_no, authority, stars, level, round_no, inputs) =
         match &event.body {
             EventBody::RecognitionDecided(e) => (
@@ -771,6 +818,7 @@ fn decision_row(
         // The payload as recorded (canonical JSON).
         recorded.payload.clone().into(),
         inputs.into(),
+        Arg::Text(decision_id.map(|d| d.to_string())),
     ])
 }
 

@@ -195,6 +195,8 @@ pub struct DecisionFilter {
     pub rules_version: Option<String>,
     /// Only decisions recorded after this global position (for paging).
     pub after_position: Option<i64>,
+    /// Only the items of this decision document (`POST /api/v1/decisions`).
+    pub decision_id: Option<Uuid>,
     pub limit: Option<usize>,
 }
 
@@ -226,6 +228,8 @@ pub struct DecisionRecord {
     pub recorded_at: String,
     pub payload: Value,
     pub inputs: Value,
+    /// The decision document this decision is an item of, if it was recorded as one.
+    pub decision_id: Option<Uuid>,
 }
 
 /// A timer that is due: an expiry notice or an expiry.
@@ -323,6 +327,17 @@ impl Conditions {
         self.sql.push(sql);
     }
 
+    /// `column` holds a record of the province in force `code` or of one it succeeded
+    /// (`province=` means the province in force, its predecessors included).
+    fn add_province(&mut self, column: &str, code: &str) {
+        let codes = ocop_domain::units::recorded_codes(code);
+        let marks = vec!["?"; codes.len()].join(", ");
+        self.add_all(
+            &format!("{column} IN ({marks})"),
+            codes.into_iter().map(Arg::from).collect(),
+        );
+    }
+
     fn where_clause(&self) -> String {
         if self.sql.is_empty() {
             String::new()
@@ -330,6 +345,46 @@ impl Conditions {
             format!("WHERE {}", self.sql.join(" AND "))
         }
     }
+}
+
+/// Which producers to list: those with a product in this place (the province in force,
+/// its predecessors included), whose name contains `q` (diacritics ignored).
+#[derive(Debug, Clone, Default)]
+pub struct ProducerQuery {
+    pub province: Option<String>,
+    pub commune: Option<String>,
+    pub district: Option<String>,
+    pub q: Option<String>,
+    /// The previous page's `next_cursor` (a producer id).
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// A producer (chủ thể) as listed: identity from its most recently recorded product, and
+/// how many products it holds (in the query's place) and how many are recognised.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProducerRow {
+    pub producer_id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub tax_code: Option<String>,
+    /// The province in force that holds its most recent product's record.
+    pub province: String,
+    pub products: i64,
+    pub recognized: i64,
+}
+
+/// One product of a producer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProducerProduct {
+    pub product_id: Uuid,
+    pub name: String,
+    pub status: String,
+    pub stars: Option<i64>,
+    pub valid_until: Option<String>,
+    pub province: String,
+    pub commune: Option<String>,
+    pub district: Option<String>,
 }
 
 /// A row of `rm_public` in the column order of [`ReadModels::public_products`].
@@ -373,7 +428,7 @@ impl ReadModels {
         let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
         let mut c = Conditions::new();
         if let Some(v) = &query.province {
-            c.add("p.province = ?", v.clone().into());
+            c.add_province("p.province", v);
         }
         if let Some(v) = &query.commune {
             c.add("p.commune = ?", v.clone().into());
@@ -425,6 +480,112 @@ impl ReadModels {
             items,
             next_cursor: if more { last } else { None },
         })
+    }
+
+    /// The producers with a product matching `query`, by producer id, one page.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn producers(
+        &self,
+        query: &ProducerQuery,
+    ) -> Result<(Vec<ProducerRow>, Option<String>), ProjectionError> {
+        let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+        let mut c = Conditions::new();
+        if let Some(v) = &query.province {
+            c.add_province("province", v);
+        }
+        if let Some(v) = &query.commune {
+            c.add("commune = ?", v.clone().into());
+        }
+        if let Some(v) = &query.district {
+            c.add("district = ?", v.clone().into());
+        }
+        if let Some(q) = query.q.as_deref().map(fold).filter(|q| !q.is_empty()) {
+            c.add(
+                "producer_search LIKE ? ESCAPE '\\'",
+                like_pattern(&q).into(),
+            );
+        }
+        if let Some(cursor) = &query.cursor {
+            c.add("producer_id > ?", cursor.clone().into());
+        }
+        c.args.push(((limit + 1) as i64).into());
+        let sql = format!(
+            "SELECT g.producer_id, p.producer_name, p.producer_kind, p.producer_tax_code, \
+             p.province, g.n, g.recognized \
+             FROM (SELECT producer_id, COUNT(*) AS n, \
+                   CAST(SUM(CASE WHEN status = 'recognized' THEN 1 ELSE 0 END) AS BIGINT) \
+                   AS recognized, MAX(last_position) AS last \
+                   FROM rm_products {} GROUP BY producer_id \
+                   ORDER BY producer_id LIMIT ${}) g \
+             JOIN rm_products p ON p.last_position = g.last ORDER BY g.producer_id",
+            c.where_clause(),
+            c.args.len()
+        );
+        let rows = self.db.fetch(&sql, c.args).await?;
+        let more = rows.len() > limit;
+        let mut items = Vec::with_capacity(limit);
+        for r in rows.iter().take(limit) {
+            items.push(ProducerRow {
+                producer_id: uuid(&r[0])?,
+                name: text(&r[1]),
+                kind: text(&r[2]),
+                tax_code: r[3].text(),
+                province: ocop_domain::units::current_province(&text(&r[4])).to_owned(),
+                products: r[5].i64().unwrap_or(0),
+                recognized: r[6].i64().unwrap_or(0),
+            });
+        }
+        let next = if more {
+            items.last().map(|p| p.producer_id.to_string())
+        } else {
+            None
+        };
+        Ok((items, next))
+    }
+
+    /// A producer's identity and every product it holds, oldest record first (`None` for
+    /// an unknown producer).
+    pub async fn producer(
+        &self,
+        producer_id: Uuid,
+    ) -> Result<Option<(ProducerRow, Vec<ProducerProduct>)>, ProjectionError> {
+        let rows = self
+            .db
+            .fetch(
+                "SELECT product_id, name, status, stars, valid_until, province, commune, \
+                 district, producer_name, producer_kind, producer_tax_code \
+                 FROM rm_products WHERE producer_id = $1 ORDER BY last_position",
+                vec![producer_id.to_string().into()],
+            )
+            .await?;
+        let Some(latest) = rows.last() else {
+            return Ok(None);
+        };
+        let products = rows
+            .iter()
+            .map(|r| {
+                Ok(ProducerProduct {
+                    product_id: uuid(&r[0])?,
+                    name: text(&r[1]),
+                    status: text(&r[2]),
+                    stars: r[3].i64(),
+                    valid_until: r[4].text(),
+                    province: text(&r[5]),
+                    commune: r[6].text(),
+                    district: r[7].text(),
+                })
+            })
+            .collect::<Result<Vec<_>, ProjectionError>>()?;
+        let producer = ProducerRow {
+            producer_id,
+            name: text(&latest[8]),
+            kind: text(&latest[9]),
+            tax_code: latest[10].text(),
+            province: ocop_domain::units::current_province(&text(&latest[5])).to_owned(),
+            products: products.len() as i64,
+            recognized: products.iter().filter(|p| p.status == "recognized").count() as i64,
+        };
+        Ok(Some((producer, products)))
     }
 
     /// One product's current state, or `None` when the read side has never seen it.
@@ -537,10 +698,13 @@ impl ReadModels {
     }
 
     /// Product counts grouped by `group_by` (any subset, in the given order; empty gives
-    /// the total).
+    /// the total). With `current_on`, `province` is the province in force on that day (the
+    /// records of merged provinces counted under their successor); without, the province
+    /// recorded.
     pub async fn stats(
         &self,
         group_by: &[StatsDimension],
+        current_on: Option<NaiveDate>,
     ) -> Result<Vec<StatsRow>, ProjectionError> {
         let mut dims: Vec<StatsDimension> = Vec::new();
         for d in group_by {
@@ -559,26 +723,40 @@ impl ReadModels {
             )
         };
         let rows = self.db.fetch(&sql, vec![]).await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                let mut key = serde_json::Map::new();
-                for (i, d) in dims.iter().enumerate() {
-                    let v = match d {
-                        StatsDimension::Stars | StatsDimension::Year => match r[i].i64() {
-                            Some(0) | None => Value::Null,
-                            Some(n) => Value::from(n),
-                        },
-                        _ => Value::from(text(&r[i])),
-                    };
-                    key.insert(d.name().to_owned(), v);
-                }
-                StatsRow {
-                    key,
-                    count: r[dims.len()].i64().unwrap_or(0),
-                }
-            })
-            .collect())
+        // Keyed by the values in `dims`' order, so that merged provinces add up and the
+        // rows stay ordered as the SQL ordered them.
+        let mut merged: std::collections::BTreeMap<Vec<String>, StatsRow> = Default::default();
+        for r in &rows {
+            let mut key = serde_json::Map::new();
+            let mut order = Vec::with_capacity(dims.len());
+            for (i, d) in dims.iter().enumerate() {
+                let v = match d {
+                    StatsDimension::Stars | StatsDimension::Year => match r[i].i64() {
+                        Some(0) | None => Value::Null,
+                        Some(n) => Value::from(n),
+                    },
+                    StatsDimension::Province => {
+                        let recorded = text(&r[i]);
+                        Value::from(match current_on {
+                            Some(on) => ocop_domain::units::province_on(&recorded, on).to_owned(),
+                            None => recorded,
+                        })
+                    }
+                    _ => Value::from(text(&r[i])),
+                };
+                order.push(match &v {
+                    Value::Number(n) => format!("{:020}", n.as_i64().unwrap_or(0)),
+                    other => other.as_str().unwrap_or_default().to_owned(),
+                });
+                key.insert(d.name().to_owned(), v);
+            }
+            let count = r[dims.len()].i64().unwrap_or(0);
+            merged
+                .entry(order)
+                .and_modify(|row| row.count += count)
+                .or_insert(StatsRow { key, count });
+        }
+        Ok(merged.into_values().collect())
     }
 
     /// The consumer look-up: by product id, or by certificate number. A certificate number
@@ -718,7 +896,7 @@ impl ReadModels {
     ) -> Result<Vec<DecisionRecord>, ProjectionError> {
         let mut c = Conditions::new();
         if let Some(v) = &filter.province {
-            c.add("province = ?", v.clone().into());
+            c.add_province("province", v);
         }
         if let Some(v) = filter.product_id {
             c.add("product_id = ?", v.to_string().into());
@@ -735,12 +913,15 @@ impl ReadModels {
         if let Some(v) = filter.after_position {
             c.add("global_position > ?", v.into());
         }
+        if let Some(v) = filter.decision_id {
+            c.add("decision_id = ?", v.to_string().into());
+        }
         c.args
             .push((filter.limit.unwrap_or(1_000).clamp(1, 100_000) as i64).into());
         let sql = format!(
             "SELECT global_position, product_id, version, event_id, event_type, kind, province, \
              commune, decided_on, decision_no, authority, stars, level, rules_version, round, \
-             actor_user, actor_role, actor_scope, recorded_at, payload, inputs \
+             actor_user, actor_role, actor_scope, recorded_at, payload, inputs, decision_id \
              FROM rm_decisions {} ORDER BY global_position LIMIT ${}",
             c.where_clause(),
             c.args.len()
@@ -772,6 +953,7 @@ impl ReadModels {
                     recorded_at: text(&r[18]),
                     payload: json(&r[19])?,
                     inputs: json(&r[20])?,
+                    decision_id: r[21].text().and_then(|d| Uuid::parse_str(&d).ok()),
                 })
             })
             .collect()

@@ -249,6 +249,8 @@ impl Lifecycle {
             s.push((
                 secretary.clone(),
                 CommandBody::DecideRecognition(DecideRecognition {
+                    decision_id: None,
+                    level: None,
                     decided_on: at(30),
                     recognized: stars.is_some(),
                     stars,

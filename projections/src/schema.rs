@@ -15,8 +15,9 @@ use crate::error::ProjectionError;
 
 /// The version of the read-model schema below; bump it on any change, including a change of
 /// what a column holds (4: a decision's `inputs` carry the product's `place` and, for a
-/// revocation, the `expired_recognition` it may end; 5: no `rm_history` copy of the log).
-pub const SCHEMA_VERSION: i64 = 5;
+/// revocation, the `expired_recognition` it may end; 5: no `rm_history` copy of the log;
+/// 6: products carry their producer's identity, decisions their document's id).
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Tables of earlier schema versions, dropped when the schema changes.
 const RETIRED_TABLES: &[&str] = &["rm_history", "rm_history__rebuild"];
@@ -89,7 +90,11 @@ impl Projection {
                     registered_on TEXT NOT NULL,
                     certificate_no TEXT,
                     valid_until TEXT,
-                    state TEXT NOT NULL
+                    state TEXT NOT NULL,
+                    producer_id TEXT NOT NULL,
+                    producer_kind TEXT NOT NULL,
+                    producer_tax_code TEXT,
+                    producer_search TEXT NOT NULL
                 );
                 CREATE TABLE rm_recognitions{s} (
                     product_id TEXT NOT NULL,
@@ -168,7 +173,8 @@ impl Projection {
                     actor_scope TEXT NOT NULL,
                     recorded_at TEXT NOT NULL,
                     payload TEXT NOT NULL,
-                    inputs TEXT NOT NULL
+                    inputs TEXT NOT NULL,
+                    decision_id TEXT
                 );"
             ),
         }
@@ -194,7 +200,9 @@ impl Projection {
                  CREATE INDEX rm_revocations_date_g{g} ON rm_revocations{s} (decided_on, global_position);
                  CREATE INDEX rm_decisions_province_g{g} ON rm_decisions{s} (province, decided_on);
                  CREATE INDEX rm_decisions_date_g{g} ON rm_decisions{s} (decided_on);
-                 CREATE INDEX rm_decisions_product_g{g} ON rm_decisions{s} (product_id, version);"
+                 CREATE INDEX rm_decisions_product_g{g} ON rm_decisions{s} (product_id, version);
+                 CREATE INDEX rm_decisions_document_g{g} ON rm_decisions{s} (decision_id);
+                 CREATE INDEX rm_products_producer_g{g} ON rm_products{s} (producer_id, last_position);"
             ),
         }
     }

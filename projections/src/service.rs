@@ -33,6 +33,18 @@ pub fn is_server_key(key: Uuid) -> bool {
     key.get_version_num() == SERVER_KEY_VERSION
 }
 
+/// The products of a group whose commands broke a rule, each with its refusal.
+pub type Rejections = Vec<(Uuid, DomainError)>;
+
+/// The key under which the command for `product_id` of a group sent with `key` is recorded.
+pub fn group_item_key(key: Uuid, product_id: Uuid) -> Uuid {
+    crate::ids::v8(
+        b"ocop-group-item\0",
+        &[key.as_bytes(), product_id.as_bytes()],
+    )
+    .0
+}
+
 /// What comes with a command from the caller besides the command itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecuteOptions {
@@ -356,6 +368,158 @@ impl CommandService {
             product_id,
             attempts: self.max_attempts,
         })
+    }
+
+    /// Executes one command per product as one all-or-nothing group (a decision document
+    /// over many products): each is decided on its product's own state and rules, and
+    /// either every product's events are recorded in one transaction or none is. The
+    /// idempotency key covers the whole group (each product's command is recorded under a
+    /// key derived from it and the product, [`group_item_key`]); a group sent again with the
+    /// same key and fingerprint answers its recorded outcomes. The inner `Err` lists every
+    /// product whose command broke a rule, in the order given; nothing was recorded.
+    #[tracing::instrument(skip_all, fields(products = commands.len(), key = %options.idempotency_key))]
+    pub async fn execute_all(
+        &self,
+        commands: Vec<Command>,
+        options: ExecuteOptions,
+    ) -> Result<Result<Vec<CommandOutcome>, Rejections>, ServiceError> {
+        let keys: Vec<Uuid> = commands
+            .iter()
+            .map(|c| group_item_key(options.idempotency_key, c.meta.product_id))
+            .collect();
+        for attempt in 0..self.max_attempts {
+            if let Some(known) = self.replay_group(&keys, &options).await? {
+                return Ok(Ok(known));
+            }
+            let loaded = self
+                .load_many(commands.iter().map(|c| c.meta.product_id).collect())
+                .await?;
+            let mut rejected = Vec::new();
+            let mut decided = Vec::with_capacity(commands.len());
+            for (command, loaded) in commands.iter().zip(&loaded) {
+                let verdict = match &self.rules {
+                    Some(rules) => ocop_domain::decide_with(rules, &loaded.state, command),
+                    None => ocop_domain::decide(&loaded.state, command),
+                };
+                match verdict {
+                    Ok(events) => decided.push(events),
+                    Err(e) => rejected.push((command.meta.product_id, e)),
+                }
+            }
+            if !rejected.is_empty() {
+                return Ok(Err(rejected));
+            }
+            let mut requests = Vec::with_capacity(commands.len());
+            for (((command, loaded), events), key) in
+                commands.iter().zip(&loaded).zip(&decided).zip(&keys)
+            {
+                let product_id = command.meta.product_id;
+                self.check_certificate(&loaded.state, events, product_id)
+                    .await?;
+                requests.push(AppendRequest {
+                    stream_id: product_id,
+                    expected: ExpectedVersion::Exact(loaded.version),
+                    command_id: *key,
+                    request_hash: options.request_hash.clone(),
+                    correlation_id: options.correlation_id,
+                    causation_id: options.causation_id,
+                    events: events
+                        .iter()
+                        .map(codec::to_new_event)
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|e| ServiceError::Encode(e.to_string()))?,
+                });
+            }
+            match self.store.append_all(requests).await {
+                Ok(outcomes) => {
+                    return Ok(Ok(outcomes
+                        .into_iter()
+                        .zip(decided)
+                        .map(|(o, events)| {
+                            let mut outcome = CommandOutcome::from(o);
+                            if !outcome.replayed {
+                                outcome.recorded = events;
+                            }
+                            outcome
+                        })
+                        .collect()));
+                }
+                Err(StoreError::Conflict { actual, .. }) => {
+                    tracing::debug!(
+                        actual,
+                        attempt,
+                        "a product of the group moved; deciding again"
+                    );
+                    let spread = 2 * (attempt as u64 + 1);
+                    let pause = (Uuid::new_v4().as_u128() % u128::from(spread)) as u64;
+                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Contention {
+            product_id: commands
+                .first()
+                .map(|c| c.meta.product_id)
+                .unwrap_or_default(),
+            attempts: self.max_attempts,
+        })
+    }
+
+    /// The recorded outcomes of a group whose first key is already recorded with the same
+    /// fingerprint; a first key recorded with another is refused as reused.
+    async fn replay_group(
+        &self,
+        keys: &[Uuid],
+        options: &ExecuteOptions,
+    ) -> Result<Option<Vec<CommandOutcome>>, ServiceError> {
+        let Some(first) = keys.first() else {
+            return Ok(Some(Vec::new()));
+        };
+        match self.store.find_command(*first).await? {
+            None => return Ok(None),
+            Some((hash, _)) if hash != options.request_hash => {
+                return Err(ServiceError::IdempotencyKeyReused(options.idempotency_key));
+            }
+            Some(_) => {}
+        }
+        let mut outcomes = Vec::with_capacity(keys.len());
+        for key in keys {
+            match self.store.find_command(*key).await? {
+                Some((hash, outcome)) if hash == options.request_hash => {
+                    let mut outcome = CommandOutcome::from(outcome);
+                    outcome.replayed = true;
+                    outcomes.push(outcome);
+                }
+                // The group was recorded whole: a key missing or recorded with another
+                // fingerprint means the group sent again is not the one recorded.
+                _ => return Err(ServiceError::IdempotencyKeyReused(options.idempotency_key)),
+            }
+        }
+        Ok(Some(outcomes))
+    }
+
+    /// The states of `ids`, loaded a few at a time, in the order given.
+    async fn load_many(&self, ids: Vec<Uuid>) -> Result<Vec<LoadedState>, ServiceError> {
+        const IN_FLIGHT: usize = 8;
+        let mut loaded = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IN_FLIGHT) {
+            let mut set = tokio::task::JoinSet::new();
+            for (i, id) in chunk.iter().enumerate() {
+                let service = self.clone();
+                let id = *id;
+                set.spawn(async move { (i, service.load(id).await) });
+            }
+            let mut part: Vec<Option<LoadedState>> = vec![None; chunk.len()];
+            while let Some(joined) = set.join_next().await {
+                let (i, state) = joined.map_err(|e| {
+                    ServiceError::Store(StoreError::Unavailable(format!("a load failed: {e}")))
+                })?;
+                part[i] = Some(state?);
+            }
+            loaded.extend(part.into_iter().flatten());
+        }
+        Ok(loaded)
     }
 
     /// Refuses `events` when they give the product a certificate number another product of

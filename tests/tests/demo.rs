@@ -333,7 +333,7 @@ async fn the_read_models_show_every_status_and_keep_vietnamese_text(db: &Db) {
     assert!(expected.len() >= 2);
     assert_eq!(hits.keys().copied().collect::<BTreeSet<_>>(), expected);
 
-    let total = reads.stats(&[]).await.unwrap();
+    let total = reads.stats(&[], None).await.unwrap();
     assert_eq!(total[0].count, plan.len() as i64);
 }
 

@@ -204,13 +204,7 @@ pub async fn product_audit(
         .product(id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no such product: {id}")))?;
-    let place = |name: &str| view.state.get(name).and_then(Value::as_str);
-    if !super::may_read(
-        &actor,
-        place("province").unwrap_or_default(),
-        place("commune"),
-        place("district"),
-    ) {
+    if !super::may_read(&actor, &view.state, app.today()) {
         return Err(ApiError::Forbidden(format!(
             "{} in scope {} may not audit a product outside it",
             actor.role.as_str(),

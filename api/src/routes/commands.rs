@@ -237,7 +237,7 @@ pub async fn execute(
 /// see [`JsonCommand`]) with its caller's user, role and scope. A key belongs to the caller
 /// who first sent it: anyone else sending it is refused (403 when the command is not theirs
 /// to send, else 422 `idempotency_key_reused`), never answered with that caller's outcome.
-fn caller_fingerprint(request: &str, actor: &Actor) -> String {
+pub(crate) fn caller_fingerprint(request: &str, actor: &Actor) -> String {
     let named = serde_json::json!([
         request,
         actor.user,

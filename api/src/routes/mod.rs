@@ -6,9 +6,12 @@
 
 pub mod audit;
 pub mod commands;
+pub mod decisions;
 pub mod ops;
+pub mod producers;
 pub mod queries;
 pub mod tokens;
+pub mod units;
 
 use std::collections::BTreeMap;
 
@@ -212,26 +215,28 @@ impl utoipa::IntoResponses for PublicLookupResponses {
     }
 }
 
-/// Whether `actor` may read products at this place: national roles read everything,
-/// others what lies in their scope.
-pub fn may_read(
-    actor: &Actor,
-    province: &str,
-    commune: Option<&str>,
-    district: Option<&str>,
-) -> bool {
-    match &actor.scope {
-        Scope::National => true,
-        Scope::Province { province: p } => p.as_str() == province,
-        Scope::Commune {
-            province: p,
-            commune: c,
-        } => p.as_str() == province && commune == Some(c.as_str()),
-        Scope::District {
-            province: p,
-            district: d,
-        } => p.as_str() == province && district == Some(d.as_str()),
+/// Whether `actor` may read the product whose state is `state` on the day `on`
+/// ([`ocop_domain::authorization::may_read`]: the one scope model of commands and reads).
+pub fn may_read(actor: &Actor, state: &serde_json::Value, on: chrono::NaiveDate) -> bool {
+    use ocop_domain::{CommuneCode, DistrictCode, ProvinceCode};
+    let field = |name: &str| state.get(name).and_then(serde_json::Value::as_str);
+    if actor.scope == Scope::National {
+        return true;
     }
+    let Some(province) = field("province").and_then(|p| ProvinceCode::parse(p).ok()) else {
+        return false;
+    };
+    let commune = field("commune").and_then(|c| CommuneCode::parse(c).ok());
+    let district = field("district").and_then(|d| DistrictCode::parse(d).ok());
+    ocop_domain::authorization::may_read(
+        actor,
+        &ocop_domain::authorization::Place {
+            on,
+            province: &province,
+            commune: commune.as_ref(),
+            district: district.as_ref(),
+        },
+    )
 }
 
 /// Refuses roles not in `roles`.

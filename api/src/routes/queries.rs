@@ -137,20 +137,48 @@ pub async fn list_products(
         cursor: params.cursor,
         limit: params.limit,
     };
-    confine_to_scope(&actor, &mut query)?;
+    confine_to_scope(
+        &actor,
+        PlaceFilter {
+            listing: "products",
+            province: &mut query.province,
+            commune: &mut query.commune,
+            district: &mut query.district,
+        },
+        app.today(),
+    )?;
     wait_for(&app, params.min_position).await?;
     let page = app.read.products(&query).await?;
+    let today = app.today();
+    let items: Vec<Value> = page
+        .items
+        .into_iter()
+        .map(|state| with_current_place(state, today))
+        .collect();
     Ok(Json(
-        json!({ "items": page.items, "next_cursor": page.next_cursor }),
+        json!({ "items": items, "next_cursor": page.next_cursor }),
     ))
 }
 
-/// Narrows a list query to the token's scope; a filter naming another place is refused.
-fn confine_to_scope(actor: &ocop_domain::Actor, query: &mut ProductQuery) -> Result<(), ApiError> {
+/// Narrows a list query to the token's scope; a filter naming another place is refused. A
+/// province's scope lists the records of the provinces it succeeded too, and may be
+/// narrowed to one of them (`province:08` with `?province=02`).
+pub(crate) fn confine_to_scope(
+    actor: &ocop_domain::Actor,
+    place: PlaceFilter<'_>,
+    on: NaiveDate,
+) -> Result<(), ApiError> {
     use ocop_domain::Scope;
+    use ocop_domain::units::province_covers;
+    let PlaceFilter {
+        listing,
+        province: province_slot,
+        commune: commune_slot,
+        district: district_slot,
+    } = place;
     let refuse = |what: &str| {
         ApiError::Forbidden(format!(
-            "{} in scope {} may not list products of {what}",
+            "{} in scope {} may not list {listing} of {what}",
             actor.role.as_str(),
             actor.scope
         ))
@@ -162,19 +190,33 @@ fn confine_to_scope(actor: &ocop_domain::Actor, query: &mut ProductQuery) -> Res
         }
         Ok(())
     };
+    let pin_province = |slot: &mut Option<String>, scope: &str| match slot {
+        Some(given) if province_covers(scope, given, on) => Ok(()),
+        _ => pin(slot, scope, "province"),
+    };
     match &actor.scope {
         Scope::National => {}
-        Scope::Province { province } => pin(&mut query.province, province.as_str(), "province")?,
+        Scope::Province { province } => pin_province(province_slot, province.as_str())?,
         Scope::Commune { province, commune } => {
-            pin(&mut query.province, province.as_str(), "province")?;
-            pin(&mut query.commune, commune.as_str(), "commune")?;
+            pin_province(province_slot, province.as_str())?;
+            pin(commune_slot, commune.as_str(), "commune")?;
         }
         Scope::District { province, district } => {
-            pin(&mut query.province, province.as_str(), "province")?;
-            pin(&mut query.district, district.as_str(), "district")?;
+            pin(province_slot, province.as_str(), "province")?;
+            pin(district_slot, district.as_str(), "district")?;
         }
     }
     Ok(())
+}
+
+/// The place filters of a list, to be narrowed to a token's scope.
+#[derive(Debug)]
+pub(crate) struct PlaceFilter<'a> {
+    /// What is listed, for the refusal: `products`, `producers`.
+    pub listing: &'static str,
+    pub province: &'a mut Option<String>,
+    pub commune: &'a mut Option<String>,
+    pub district: &'a mut Option<String>,
 }
 
 /// Parameters of one product.
@@ -231,7 +273,7 @@ pub async fn get_product(
 
     // The current state, to check the scope (a product's place never changes).
     let current = current_state(&app, id).await?;
-    require_read(&actor, &current)?;
+    require_read(&actor, &current, app.today())?;
 
     if let Some(date) = params.valid_on {
         let answer = app
@@ -265,7 +307,7 @@ pub async fn get_product(
     } else {
         current
     };
-    let mut response = Json(state).into_response();
+    let mut response = Json(with_current_place(state, app.today())).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
         response.headers_mut().insert(header::ETAG, v);
     }
@@ -291,19 +333,42 @@ async fn current_state(app: &AppState, id: uuid::Uuid) -> Result<(i64, Value), A
     Ok((loaded.version, to_json(&loaded.state)?))
 }
 
-/// Refuses a read of a product outside the token's scope.
-fn require_read(actor: &ocop_domain::Actor, (_, state): &(i64, Value)) -> Result<(), ApiError> {
-    let field = |name: &str| state.get(name).and_then(Value::as_str);
-    let province = field("province").unwrap_or_default();
-    if may_read(actor, province, field("commune"), field("district")) {
+/// Refuses a read of a product outside the token's scope, judged with the units in
+/// force `on`.
+fn require_read(
+    actor: &ocop_domain::Actor,
+    (_, state): &(i64, Value),
+    on: NaiveDate,
+) -> Result<(), ApiError> {
+    if may_read(actor, state, on) {
         Ok(())
     } else {
+        let province = state.get("province").and_then(Value::as_str).unwrap_or("?");
         Err(ApiError::Forbidden(format!(
             "{} in scope {} may not read a product of province {province}",
             actor.role.as_str(),
             actor.scope
         )))
     }
+}
+
+/// `state` with its `current_place`: the province (and its name) in force `on` that holds
+/// the record, beside the place it was recorded with (`province`, `commune`, `district`).
+pub fn with_current_place(mut state: Value, on: NaiveDate) -> Value {
+    use ocop_domain::units;
+    let Some(recorded) = state.get("province").and_then(Value::as_str) else {
+        return state;
+    };
+    let province = units::province_on(recorded, on).to_owned();
+    let place = json!({
+        "province": province,
+        "province_name": units::province_name(&province, on),
+        "commune": state.get("commune").cloned().unwrap_or(Value::Null),
+    });
+    if let Some(object) = state.as_object_mut() {
+        object.insert("current_place".into(), place);
+    }
+    state
 }
 
 /// Parameters of the history.
@@ -354,7 +419,7 @@ pub async fn product_history(
     }
     wait_for(&app, params.min_position).await?;
     let current = current_state(&app, id).await?;
-    require_read(&actor, &current)?;
+    require_read(&actor, &current, app.today())?;
     let events = app.read.history(id, after, limit).await?;
     // The events are read from the log after the state: a command recorded in between is
     // in the list, and the version is the list's.
@@ -380,6 +445,10 @@ pub async fn product_history(
 pub struct StatsParams {
     /// Comma-separated dimensions: `province`, `stars`, `group`, `year`, `status`.
     pub group_by: Option<String>,
+    /// `current` (default): `province` is the province in force today, the records of
+    /// provinces merged in 2025 counted under their successor; `recorded`: the province
+    /// each record was made with.
+    pub place: Option<String>,
     /// Wait until the read side has applied this global position.
     pub min_position: Option<i64>,
 }
@@ -416,8 +485,17 @@ pub async fn stats(
             dims.push(dim);
         }
     }
+    let current_on = match params.place.as_deref() {
+        None | Some("current") => Some(app.today()),
+        Some("recorded") => None,
+        Some(other) => {
+            return Err(ApiError::InvalidRequest(format!(
+                "place: {other:?} is not one of current, recorded"
+            )));
+        }
+    };
     wait_for(&app, params.min_position).await?;
-    let rows = app.read.stats(&dims).await?;
+    let rows = app.read.stats(&dims, current_on).await?;
     let total: i64 = rows.iter().map(|r| r.count).sum();
     let counts: Vec<Value> = rows
         .into_iter()

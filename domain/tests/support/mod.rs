@@ -424,6 +424,8 @@ impl Scenario {
 
     pub fn decision_body(stars: u8, on: &str) -> CommandBody {
         CommandBody::DecideRecognition(DecideRecognition {
+            decision_id: None,
+            level: None,
             decided_on: d(on),
             recognized: true,
             stars: Some(stars),
@@ -436,6 +438,8 @@ impl Scenario {
 
     pub fn refusal_body(on: &str) -> CommandBody {
         CommandBody::DecideRecognition(DecideRecognition {
+            decision_id: None,
+            level: None,
             decided_on: d(on),
             recognized: false,
             stars: None,

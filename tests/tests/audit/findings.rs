@@ -481,6 +481,7 @@ async fn refusal_contradicts_scoring(fx: &Fx) {
             id,
             &secretary(),
             EventBody::RecognitionRefused(RecognitionRefused {
+                decision_id: None,
                 round: 1,
                 rules_version: RulesVersionId::QD1489_2025,
                 level: Level::Provincial,
@@ -507,6 +508,7 @@ async fn refusal_of_a_forward(fx: &Fx) {
             id,
             &ds,
             EventBody::RecognitionRefused(RecognitionRefused {
+                decision_id: None,
                 round: 1,
                 rules_version: RulesVersionId::QD148_2023,
                 level: Level::District,
@@ -536,6 +538,7 @@ async fn no_concluded_scoring(fx: &Fx) {
             id,
             &secretary(),
             EventBody::RecognitionDecided(ocop_domain::events::RecognitionDecided {
+                decision_id: None,
                 round: 1,
                 rules_version: RulesVersionId::QD1489_2025,
                 level: Level::Provincial,

@@ -354,6 +354,8 @@ pub async fn decide(
         product_id,
         actor,
         CommandBody::DecideRecognition(DecideRecognition {
+            decision_id: None,
+            level: None,
             decided_on: d(on),
             recognized: stars.is_some(),
             stars,
@@ -533,6 +535,7 @@ pub fn honest_recognition(state: &ProductState, stars: u8, decided_on: &str) -> 
         ScoringOutcome::Award { stars: s, potential_five_star: true } if s == stars
     );
     RecognitionDecided {
+        decision_id: None,
         round: round.round,
         rules_version: round.rules_version.clone(),
         level: result.level,

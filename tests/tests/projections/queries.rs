@@ -142,25 +142,28 @@ async fn filters_pages_stats_public_register_and_decisions(db: &TestDb) {
     assert_eq!(in_province.len(), expected);
 
     // Statistics: any subset of dimensions, totals agree.
-    let total = reads.stats(&[]).await.unwrap();
+    let total = reads.stats(&[], None).await.unwrap();
     assert_eq!(total[0].count, 30);
     let by = reads
-        .stats(&[
-            StatsDimension::Province,
-            StatsDimension::Status,
-            StatsDimension::Stars,
-        ])
+        .stats(
+            &[
+                StatsDimension::Province,
+                StatsDimension::Status,
+                StatsDimension::Stars,
+            ],
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(by.iter().map(|r| r.count).sum::<i64>(), 30);
-    let by_status = reads.stats(&[StatsDimension::Status]).await.unwrap();
+    let by_status = reads.stats(&[StatsDimension::Status], None).await.unwrap();
     let revoked_row = by_status
         .iter()
         .find(|r| r.key["status"] == "revoked")
         .unwrap();
     assert_eq!(revoked_row.count as usize, expected_revoked);
     let by_year = reads
-        .stats(&[StatsDimension::Year, StatsDimension::Group])
+        .stats(&[StatsDimension::Year, StatsDimension::Group], None)
         .await
         .unwrap();
     assert!(by_year.iter().all(|r| r.key["year"].is_i64()));

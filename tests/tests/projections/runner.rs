@@ -202,7 +202,7 @@ async fn followers_under_concurrent_writers_apply_every_event_once(db: &TestDb) 
 
     assert_eq!(db.assert_every_event_applied_once().await, 24);
     let live = db.reads().dump().await.unwrap();
-    let stats = db.reads().stats(&[]).await.unwrap();
+    let stats = db.reads().stats(&[], None).await.unwrap();
     assert_eq!(stats[0].count, 24, "each product counted once");
     r1.rebuild("all", |_| {}).await.unwrap();
     assert_eq!(db.reads().dump().await.unwrap(), live);

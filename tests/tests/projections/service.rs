@@ -35,6 +35,12 @@ impl EventStore for RacingStore {
         }
         self.inner.append(request).await
     }
+    async fn append_all(
+        &self,
+        requests: Vec<AppendRequest>,
+    ) -> Result<Vec<AppendOutcome>, StoreError> {
+        self.inner.append_all(requests).await
+    }
     async fn find_command(
         &self,
         command_id: Uuid,

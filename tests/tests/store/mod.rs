@@ -140,6 +140,7 @@ conformance! {
     what_a_writer_remembers_is_not_trusted_after_another_process_commits,
     a_stream_the_writer_has_not_read_is_checked_whatever_it_is_expected_at,
     an_export_verifies_with_the_python_script_and_tampering_is_found,
+    a_group_is_recorded_whole_or_not_at_all_even_across_processes,
 }
 
 /// Cases about a database server, which only PostgreSQL has.

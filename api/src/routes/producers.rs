@@ -1,0 +1,132 @@
+//! Producers (chủ thể): who holds the products, identified by tax code (else by name and
+//! province, folded).
+
+// utoipa's `path` macro expands `params(SomeParams)` into fully qualified calls.
+#![allow(unused_qualifications)]
+
+use axum::Json;
+use axum::extract::{Path, State};
+use ocop_projections::query::{MAX_LIMIT, ProducerQuery};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::queries::{PlaceFilter, ReadParams, confine_to_scope, wait_for};
+use super::{ReadResponses, may_read};
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::{Authenticated, Query};
+
+/// Parameters of the producer list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ProducersParams {
+    /// Producers with a product in this province in force (its predecessors included).
+    pub province: Option<String>,
+    /// Producers whose name contains this text (diacritics and case ignored).
+    pub q: Option<String>,
+    /// The previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<usize>,
+    /// Wait until the read side has applied this global position.
+    pub min_position: Option<i64>,
+}
+
+/// The producers, by producer id: `{"items": [{"producer_id", "name", "kind", "tax_code",
+/// "province", "products", "recognized"}], "next_cursor"}`. `products` and `recognized`
+/// count the producer's products in the list's place (and the token's scope); `province`
+/// is the province in force that holds its most recent product.
+#[utoipa::path(
+    get,
+    path = "/api/v1/producers",
+    tag = "queries",
+    params(ProducersParams),
+    responses(ReadResponses),
+    security(("bearer" = []))
+)]
+pub async fn list_producers(
+    State(app): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Query(params): Query<ProducersParams>,
+) -> Result<Json<Value>, ApiError> {
+    if let Some(limit) = params.limit {
+        if limit == 0 || limit > MAX_LIMIT {
+            return Err(ApiError::InvalidRequest(format!(
+                "limit must be between 1 and {MAX_LIMIT}, not {limit}"
+            )));
+        }
+    }
+    if let Some(cursor) = &params.cursor {
+        Uuid::parse_str(cursor).map_err(|_| {
+            ApiError::InvalidRequest("cursor is not a next_cursor of this list".into())
+        })?;
+    }
+    let mut query = ProducerQuery {
+        province: params.province,
+        q: params.q,
+        cursor: params.cursor,
+        limit: params.limit,
+        ..ProducerQuery::default()
+    };
+    confine_to_scope(
+        &actor,
+        PlaceFilter {
+            listing: "producers",
+            province: &mut query.province,
+            commune: &mut query.commune,
+            district: &mut query.district,
+        },
+        app.today(),
+    )?;
+    wait_for(&app, params.min_position).await?;
+    let (items, next_cursor) = app.read.producers(&query).await?;
+    Ok(Json(json!({ "items": items, "next_cursor": next_cursor })))
+}
+
+/// One producer and its products (id, name, status, stars, valid until, place), oldest
+/// record first; outside the national scope, its products in the token's scope (404 when
+/// there are none).
+#[utoipa::path(
+    get,
+    path = "/api/v1/producers/{producer_id}",
+    tag = "queries",
+    params(("producer_id" = Uuid, Path, description = "The producer id"), ReadParams),
+    responses(ReadResponses),
+    security(("bearer" = []))
+)]
+pub async fn get_producer(
+    State(app): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    Query(params): Query<ReadParams>,
+) -> Result<Json<Value>, ApiError> {
+    let not_found = || ApiError::NotFound(format!("no such producer: {id}"));
+    let producer_id = Uuid::parse_str(&id).map_err(|_| not_found())?;
+    wait_for(&app, params.min_position).await?;
+    let (mut producer, products) = app
+        .read
+        .producer(producer_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let today = app.today();
+    let products: Vec<_> = products
+        .into_iter()
+        .filter(|p| {
+            let place =
+                json!({"province": p.province, "commune": p.commune, "district": p.district});
+            may_read(&actor, &place, today)
+        })
+        .collect();
+    if products.is_empty() {
+        return Err(not_found());
+    }
+    producer.products = products.len() as i64;
+    producer.recognized = products.iter().filter(|p| p.status == "recognized").count() as i64;
+    let mut answer = json!(producer);
+    answer["products"] = json!(products);
+    answer["product_count"] = json!(producer.products);
+    Ok(Json(answer))
+}
