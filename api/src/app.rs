@@ -22,7 +22,7 @@ use crate::checkpoint::{CheckpointKey, Checkpoints};
 use crate::error::Problem;
 use crate::metrics::Metrics;
 use crate::routes::commands::CommandAnswer;
-use crate::routes::{audit, commands, decisions, ops, producers, queries, tokens, units};
+use crate::routes::{audit, commands, decisions, exports, ops, producers, queries, tokens, units};
 use crate::server;
 
 /// How often a server looks for due expiry notices and expiries.
@@ -260,6 +260,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(queries::stats))
         .routes(routes!(producers::list_producers))
         .routes(routes!(producers::get_producer))
+        .routes(routes!(exports::export_products))
+        .routes(routes!(exports::export_decisions))
         .routes(routes!(queries::events))
         .routes(routes!(queries::public_product))
         .routes(routes!(queries::public_revocations))

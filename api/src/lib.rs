@@ -6,6 +6,7 @@ pub mod auth;
 pub mod checkpoint;
 pub mod cli;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod metrics;
 pub mod routes;

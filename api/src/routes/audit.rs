@@ -238,6 +238,47 @@ pub struct DecisionsParams {
     pub min_position: Option<i64>,
 }
 
+/// Checks an audit's filter and narrows it to the actor's scope: a province's scope audits
+/// its province (and, from the 2025 merger, the provinces it succeeded).
+pub(crate) fn audit_filter(
+    actor: &ocop_domain::Actor,
+    mut filter: audit::AuditFilter,
+    today: NaiveDate,
+) -> Result<audit::AuditFilter, ApiError> {
+    require_role(actor, &DECISION_AUDIT_ROLES, "read audits")?;
+    if let (Some(from), Some(to)) = (filter.from, filter.to) {
+        if from > to {
+            return Err(ApiError::InvalidRequest(format!(
+                "from {from} is after to {to}"
+            )));
+        }
+    }
+    if let Some(asked) = &filter.rules_version {
+        let book = ocop_domain::RuleBook::standard();
+        if !book.versions().iter().any(|v| v.id.as_str() == asked) {
+            let known: Vec<&str> = book.versions().iter().map(|v| v.id.as_str()).collect();
+            return Err(ApiError::InvalidRequest(format!(
+                "rules_version {asked:?} is not a rule version; the versions are {}",
+                known.join(", ")
+            )));
+        }
+    }
+    if let Some(own) = actor.scope.province() {
+        match &filter.province {
+            Some(p) if ocop_domain::units::province_covers(own.as_str(), p, today) => {}
+            Some(p) => {
+                return Err(ApiError::Forbidden(format!(
+                    "{} in scope {} may not audit province {p}",
+                    actor.role.as_str(),
+                    actor.scope
+                )));
+            }
+            None => filter.province = Some(own.as_str().to_owned()),
+        }
+    }
+    Ok(filter)
+}
+
 /// The most decisions one page of the audit holds, and how many without `limit`.
 const DECISIONS_MAX: usize = 10_000;
 const DECISIONS_DEFAULT: usize = 1_000;
@@ -258,44 +299,17 @@ pub async fn decisions_audit(
     Authenticated(actor): Authenticated,
     Query(params): Query<DecisionsParams>,
 ) -> Result<Json<Value>, ApiError> {
-    require_role(&actor, &DECISION_AUDIT_ROLES, "read audits")?;
-    if let (Some(from), Some(to)) = (params.from, params.to) {
-        if from > to {
-            return Err(ApiError::InvalidRequest(format!(
-                "from {from} is after to {to}"
-            )));
-        }
-    }
-    if let Some(asked) = &params.rules_version {
-        let book = ocop_domain::RuleBook::standard();
-        if !book.versions().iter().any(|v| v.id.as_str() == asked) {
-            let known: Vec<&str> = book.versions().iter().map(|v| v.id.as_str()).collect();
-            return Err(ApiError::InvalidRequest(format!(
-                "rules_version {asked:?} is not a rule version; the versions are {}",
-                known.join(", ")
-            )));
-        }
-    }
-    let mut province = params.province;
-    if let Some(own) = actor.scope.province() {
-        match &province {
-            Some(p) if p != own.as_str() => {
-                return Err(ApiError::Forbidden(format!(
-                    "{} in scope {} may not audit province {p}",
-                    actor.role.as_str(),
-                    actor.scope
-                )));
-            }
-            _ => province = Some(own.as_str().to_owned()),
-        }
-    }
+    let filter = audit_filter(
+        &actor,
+        audit::AuditFilter {
+            province: params.province,
+            from: params.from,
+            to: params.to,
+            rules_version: params.rules_version,
+        },
+        app.today(),
+    )?;
     wait_for(&app, params.min_position).await?;
-    let filter = audit::AuditFilter {
-        province,
-        from: params.from,
-        to: params.to,
-        rules_version: params.rules_version,
-    };
     // A page at a time, always: the whole country at once would be held in memory.
     let limit = params.limit.unwrap_or(DECISIONS_DEFAULT);
     if !(1..=DECISIONS_MAX).contains(&limit) {

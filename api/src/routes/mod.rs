@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod commands;
 pub mod decisions;
+pub mod exports;
 pub mod ops;
 pub mod producers;
 pub mod queries;

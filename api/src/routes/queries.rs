@@ -93,6 +93,27 @@ pub async fn list_products(
     Authenticated(actor): Authenticated,
     Query(params): Query<ListParams>,
 ) -> Result<Json<Value>, ApiError> {
+    let min_position = params.min_position;
+    let query = product_query(&actor, params, app.today())?;
+    wait_for(&app, min_position).await?;
+    let page = app.read.products(&query).await?;
+    let today = app.today();
+    let items: Vec<Value> = page
+        .items
+        .into_iter()
+        .map(|state| with_current_place(state, today))
+        .collect();
+    Ok(Json(
+        json!({ "items": items, "next_cursor": page.next_cursor }),
+    ))
+}
+
+/// The list's query from its parameters, checked and narrowed to the actor's scope.
+pub(crate) fn product_query(
+    actor: &ocop_domain::Actor,
+    params: ListParams,
+    today: NaiveDate,
+) -> Result<ProductQuery, ApiError> {
     if let Some(status) = &params.status {
         serde_json::from_value::<Status>(json!(status)).map_err(|_| {
             ApiError::InvalidRequest(format!(
@@ -138,26 +159,16 @@ pub async fn list_products(
         limit: params.limit,
     };
     confine_to_scope(
-        &actor,
+        actor,
         PlaceFilter {
             listing: "products",
             province: &mut query.province,
             commune: &mut query.commune,
             district: &mut query.district,
         },
-        app.today(),
+        today,
     )?;
-    wait_for(&app, params.min_position).await?;
-    let page = app.read.products(&query).await?;
-    let today = app.today();
-    let items: Vec<Value> = page
-        .items
-        .into_iter()
-        .map(|state| with_current_place(state, today))
-        .collect();
-    Ok(Json(
-        json!({ "items": items, "next_cursor": page.next_cursor }),
-    ))
+    Ok(query)
 }
 
 /// Narrows a list query to the token's scope; a filter naming another place is refused. A

@@ -7,6 +7,7 @@ mod bounds;
 mod concurrency;
 mod contract;
 mod decisions;
+mod exports;
 mod hostile;
 mod keys_and_tokens;
 pub mod lifecycle;

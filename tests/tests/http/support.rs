@@ -250,6 +250,24 @@ impl TestServer {
         Self::answer(request.send().await.expect("send")).await
     }
 
+    /// The status, headers and raw bytes of `GET path` with a token (for file exports).
+    pub async fn get_bytes(&self, token: &str, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("send");
+        let status = response.status();
+        let headers = response.headers().clone();
+        (
+            status,
+            headers,
+            response.bytes().await.expect("body").to_vec(),
+        )
+    }
+
     /// The raw text of `GET path` (for `/metrics`).
     pub async fn get_text(&self, path: &str) -> (StatusCode, String) {
         let response = self
