@@ -13,10 +13,12 @@
 //! clients, reads, commands and a mix: throughput and p50/p99 per endpoint against the
 //! targets) and `outage` (stops and starts the machine's PostgreSQL cluster under load; see
 //! `docs/reliability.md`), `slowloris` and `ratelimit` (slow senders and a greedy public
-//! client; see `docs/security.md`). Each exits non-zero when an expectation or a target is
+//! client; see `docs/security.md`), `catalog` (producers, exports and a decision over 500
+//! products at the programme's size; see `docs/performance.md`). Each exits non-zero when an expectation or a target is
 //! missed.
 
 mod abuse;
+mod catalog;
 mod load;
 mod outage;
 mod projections;
@@ -55,6 +57,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         abuse::ratelimit().await.map_err(|e| e.to_string())?;
         ran = true;
     }
+    if groups.iter().any(|g| g == "catalog") {
+        catalog::run().await.map_err(|e| e.to_string())?;
+        ran = true;
+    }
     if groups.iter().any(|g| g == "web") {
         web::run().await.map_err(|e| e.to_string())?;
         ran = true;
@@ -66,7 +72,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if !ran {
         return Err(format!(
             "unknown benchmark group in {groups:?}; known: store, projections, load, outage, \
-             slowloris, ratelimit, web"
+             slowloris, ratelimit, web, catalog"
         )
         .into());
     }

@@ -271,28 +271,16 @@ fn tail(life: &Lifecycle) -> usize {
     life.steps.len() - first_decision - 1
 }
 
-fn proc_status_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 fn vm_hwm_kib() -> u64 {
-    proc_status_kib("VmHWM:")
+    crate::report::status_kib("self", "VmHWM:")
 }
 
 fn vm_rss_kib() -> u64 {
-    proc_status_kib("VmRSS:")
+    crate::report::status_kib("self", "VmRSS:")
 }
 
 /// Resets the peak RSS (`VmHWM`) to the current RSS (Linux ≥ 4.0), so the next reading is
 /// the peak of what follows.
 fn reset_peak_memory() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    crate::report::reset_peak("self");
 }

@@ -52,3 +52,23 @@ pub fn measure(
     println!("{line}");
     line
 }
+
+/// A field of `/proc/<process>/status` in KiB (`VmRSS:`, `VmHWM:`); `process` is a pid or
+/// `self`.
+pub fn status_kib(process: &str, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{process}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Resets the peak RSS (`VmHWM`) of `process` to its current RSS (Linux ≥ 4.0), so the
+/// next reading is the peak of what follows.
+pub fn reset_peak(process: &str) {
+    let _ = std::fs::write(format!("/proc/{process}/clear_refs"), "5");
+}

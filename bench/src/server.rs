@@ -182,6 +182,11 @@ impl Server {
         Ok(String::from_utf8(out.stdout)?.trim().to_owned())
     }
 
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// Stops the process (SIGKILL) and waits for it.
     pub async fn stop(mut self) {
         let _ = self.child.start_kill();

@@ -306,6 +306,14 @@ pub enum DemoError {
         #[source]
         error: DomainError,
     },
+    /// A product's story reaches two decision documents (the loader records one per
+    /// product): the data set is wrong.
+    #[error("demo product {slug} belongs to two decision documents, {first} and {second}")]
+    TwoDocuments {
+        slug: &'static str,
+        first: Uuid,
+        second: Uuid,
+    },
     /// The store holds records that are not the demo's: the demo is never mixed into them.
     #[error(
         "the store already holds records that are not the demo data set (product {product_id} at \
@@ -420,10 +428,91 @@ pub async fn load_demo(
     let products = plan(today)?;
     refuse_other_records(service, &products).await?;
     let mut report = summary(&products, today);
+    // Products whose story reaches a decision document wait until every product of the
+    // document has reached it: the document is then recorded all or nothing.
+    let mut documents: BTreeMap<Uuid, Vec<(&DemoProduct, usize)>> = BTreeMap::new();
     for product in &products {
-        load_product(service, product, today, &mut report).await?;
+        match load_steps(service, product, 0, &mut report).await? {
+            Some((document, i)) => documents.entry(document).or_default().push((product, i)),
+            None => catch_up_timers(service, product, today, &mut report).await?,
+        }
+    }
+    for (document, annex) in documents {
+        load_document(service, document, &annex, &mut report).await?;
+        for (product, i) in annex {
+            if let Some((other, _)) = load_steps(service, product, i + 1, &mut report).await? {
+                return Err(DemoError::TwoDocuments {
+                    slug: product.slug,
+                    first: document,
+                    second: other,
+                });
+            }
+            catch_up_timers(service, product, today, &mut report).await?;
+        }
     }
     Ok(report)
+}
+
+/// The decision document step `i` of `product` belongs to, if it is one.
+fn document_of(product: &DemoProduct, i: usize) -> Option<Uuid> {
+    match &product.steps[i].body {
+        CommandBody::DecideRecognition(d) => d.decision_id,
+        _ => None,
+    }
+}
+
+/// Records one decision document over the products of `annex` (each at the step of its
+/// story that decides it) in one all-or-nothing command, as `POST /api/v1/decisions` does.
+async fn load_document(
+    service: &CommandService,
+    document: Uuid,
+    annex: &[(&DemoProduct, usize)],
+    report: &mut DemoReport,
+) -> Result<(), DemoError> {
+    let commands: Vec<Command> = annex.iter().map(|(p, i)| p.command(*i)).collect();
+    let key = name_uuid(&["decision-document", &document.to_string()]);
+    let json = serde_json::to_vec(&commands).unwrap_or_default();
+    let options = ExecuteOptions {
+        correlation_id: Some(document),
+        ..ExecuteOptions::new(key, hex(&Sha256::digest(&json)))
+    };
+    match service.execute_all(commands, options).await {
+        Ok(Ok(outcomes)) => {
+            for outcome in outcomes {
+                report.last_position = report.last_position.max(outcome.global_position);
+                if outcome.replayed {
+                    report.already_present += 1;
+                } else {
+                    report.events_recorded += outcome.events.len();
+                }
+            }
+            Ok(())
+        }
+        Ok(Err(rejected)) => {
+            // A refused document names at least one product; nothing of it was recorded.
+            let Some((product_id, error)) = rejected.into_iter().next() else {
+                return Ok(());
+            };
+            let (product, i) = annex
+                .iter()
+                .find(|(p, _)| p.product_id == product_id)
+                .copied()
+                .unwrap_or(annex[0]);
+            Err(DemoError::Rejected {
+                slug: product.slug,
+                step: i,
+                command: product.steps[i].body.describe(),
+                error,
+            })
+        }
+        Err(ServiceError::IdempotencyKeyReused(_)) => {
+            // An earlier load recorded the document with other content (another day's
+            // dates): keep those timelines whole.
+            report.products_kept += annex.len();
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Refuses a store holding any event of a product outside the data set: real records must
@@ -476,14 +565,20 @@ fn summary(products: &[DemoProduct], today: NaiveDate) -> DemoReport {
     report
 }
 
-async fn load_product(
+/// Runs `product`'s steps from `from` (replaying those already recorded) until its story
+/// ends, or until a step that belongs to a decision document: then answers the document
+/// and the step, which [`load_document`] records.
+async fn load_steps(
     service: &CommandService,
     product: &DemoProduct,
-    today: NaiveDate,
+    from: usize,
     report: &mut DemoReport,
-) -> Result<(), DemoError> {
-    let mut causation = None;
-    for i in 0..product.steps.len() {
+) -> Result<Option<(Uuid, usize)>, DemoError> {
+    let mut causation = from.checked_sub(1).map(|i| product.steps[i].event_id);
+    for i in from..product.steps.len() {
+        if let Some(document) = document_of(product, i) {
+            return Ok(Some((document, i)));
+        }
         let (key, hash) = product.idempotency(i);
         let options = ExecuteOptions {
             correlation_id: Some(product.product_id),
@@ -526,7 +621,7 @@ async fn load_product(
         }
         causation = Some(product.steps[i].event_id);
     }
-    catch_up_timers(service, product, today, report).await
+    Ok(None)
 }
 
 /// Runs the timers due on `today` for one product, with the engine timer's keys.
@@ -892,6 +987,48 @@ static AN_GIANG: Province = province(
     "Chi cục Quản lý chất lượng nông lâm sản và thủy sản An Giang",
 );
 
+// Merged into Lâm Đồng (68) on 1 Jul 2025 (Resolution 202/2025/QH15).
+static DAK_NONG: Province = province(
+    "67",
+    "Đắk Nông (nay thuộc Lâm Đồng)",
+    "daknong",
+    "UBND tỉnh Đắk Nông",
+    "ho.thi.lan@daknong",
+    "y.blang@daknong",
+    "Chi cục Quản lý chất lượng nông lâm sản và thủy sản Đắk Nông",
+);
+static BINH_THUAN: Province = province(
+    "60",
+    "Bình Thuận (nay thuộc Lâm Đồng)",
+    "binhthuan",
+    "UBND tỉnh Bình Thuận",
+    "nguyen.van.hai@binhthuan",
+    "tran.thi.thu@binhthuan",
+    "Chi cục Quản lý chất lượng nông lâm sản và thủy sản Bình Thuận",
+);
+
+/// One decision document over several products of the demo, as `POST /api/v1/decisions`
+/// records it: one number, one date, one authority, all or nothing.
+#[derive(Debug)]
+struct DemoDocument {
+    slug: &'static str,
+    level: Level,
+    decided_on: &'static str,
+}
+
+impl DemoDocument {
+    fn id(&self) -> Uuid {
+        name_uuid(&["decision-document", self.slug])
+    }
+}
+
+/// Lâm Đồng's decision of June 2026 over three products of its provincial council.
+static LAM_DONG_JUNE_2026: DemoDocument = DemoDocument {
+    slug: "lam-dong-2026-06",
+    level: Level::Provincial,
+    decided_on: "2026-06-16",
+};
+
 /// A district (before 1 Jul 2025) with its People's Committee.
 #[derive(Debug)]
 struct District {
@@ -918,6 +1055,8 @@ static HUONG_THUY: District = district("479", "UBND thị xã Hương Thủy");
 static BUON_MA_THUOT: District = district("643", "UBND thành phố Buôn Ma Thuột");
 static CU_MGAR: District = district("648", "UBND huyện Cư M'gar");
 static DA_LAT: District = district("672", "UBND thành phố Đà Lạt");
+static DAK_MIL: District = district("663", "UBND huyện Đắk Mil");
+static HAM_THUAN_NAM: District = district("598", "UBND huyện Hàm Thuận Nam");
 static BAO_LOC: District = district("673", "UBND thành phố Bảo Lộc");
 
 /// Where a product is: its province, its district (for records before 1 Jul 2025) and
@@ -1585,6 +1724,18 @@ impl Story {
         self.decide_on(level, d(on), stars, None)
     }
 
+    /// The decision of `document`, this product one of its annex: the loader records it
+    /// with the annex's other products in one all-or-nothing command.
+    fn decide_in(&mut self, document: &DemoDocument, stars: u8) -> &mut Self {
+        self.decide_on(document.level, d(document.decided_on), stars, None);
+        if let Some(CommandBody::DecideRecognition(decision)) =
+            self.steps.last_mut().map(|step| &mut step.body)
+        {
+            decision.decision_id = Some(document.id());
+        }
+        self
+    }
+
     fn decide_on(
         &mut self,
         level: Level,
@@ -1861,6 +2012,7 @@ const FOOD_SAFETY_AMENDMENT: &[(&str, &str)] = &[(
 
 fn lam_dong(next: &mut Next<'_>, out: &mut Vec<DemoProduct>) {
     let p = &LAM_DONG;
+    merged_into_lam_dong(next, out);
 
     // qd1489-2025: returned at the commune, amended, provincial 4★, then a consumer
     // complaint answered by a compliant inspection.
@@ -2154,6 +2306,128 @@ fn lam_dong(next: &mut Next<'_>, out: &mut Vec<DemoProduct>) {
 }
 
 /// The decision number with its first two digits swapped, as a clerk might mistype it.
+/// Products recorded by Đắk Nông and Bình Thuận before they were merged into Lâm Đồng
+/// (their records keep codes 67 and 60; Lâm Đồng's staff supervise them now), their
+/// producers' later products under Lâm Đồng, and Lâm Đồng's decision of June 2026 over
+/// three products in one document.
+fn merged_into_lam_dong(next: &mut Next<'_>, out: &mut Vec<DemoProduct>) {
+    let thuan_an = |name, set| Registration {
+        tax_code: Some("6400234567"),
+        ..reg(name, "HTX Cà phê Thuận An", Cooperative, Drinks, set)
+    };
+
+    // qd148-2023, Đắk Nông: the district council, then the provincial 4★.
+    let mut s = next(
+        "ca-phe-robusta-dak-mil",
+        at_district(&DAK_NONG, &DAK_MIL, "24640"),
+    );
+    s.register(
+        "2023-09-12",
+        thuan_an("Cà phê Robusta Đắk Mil rang mộc", "Cà phê"),
+    )
+    .open("2023-10-02", RoundKind::Initial)
+    .council(Level::District, "2023-11-14", &[72, 74, 71, 73, 75])
+    .council(
+        Level::Provincial,
+        "2024-01-16",
+        &[76, 78, 75, 77, 79, 74, 77],
+    )
+    .decide(Level::Provincial, "2024-02-06", 4);
+    out.push(s.finish());
+
+    // qd148-2023, Bình Thuận: a district 3★.
+    let mut s = next(
+        "thanh-long-ham-thuan-nam",
+        at_district(&BINH_THUAN, &HAM_THUAN_NAM, "23095"),
+    );
+    s.register(
+        "2024-03-05",
+        reg(
+            "Thanh long ruột đỏ Hàm Thuận Nam",
+            "HTX Thanh long Hàm Minh",
+            Cooperative,
+            Food,
+            "Trái cây tươi",
+        ),
+    )
+    .open("2024-03-25", RoundKind::Initial)
+    .council(Level::District, "2024-05-14", &[66, 68, 65, 67, 64])
+    .decide(Level::District, "2024-06-04", 3);
+    out.push(s.finish());
+
+    // qd1489-2025, after the merger: three products of Lâm Đồng's provincial council in
+    // one decision document; each producer already holds another product.
+    let p = &LAM_DONG;
+    let mut s = next("ca-phe-robusta-hoa-tan-thuan-an", at(p, "24640"));
+    s.register(
+        "2026-01-08",
+        thuan_an("Cà phê Robusta hòa tan Thuận An", "Cà phê"),
+    )
+    .open("2026-02-02", RoundKind::Initial)
+    .assess("2026-02-12")
+    .council(
+        Level::Provincial,
+        "2026-05-19",
+        &[74, 76, 73, 75, 77, 72, 75],
+    )
+    .decide_in(&LAM_DONG_JUNE_2026, 4);
+    out.push(s.finish());
+
+    let mut s = next("mat-ong-rung-ta-dung", at(p, "24730"));
+    s.register(
+        "2026-01-15",
+        Registration {
+            tax_code: Some("6400123456"),
+            ..reg(
+                "Mật ong rừng Tà Đùng",
+                "HTX Nông nghiệp Đắk Song",
+                Cooperative,
+                Food,
+                "Mật ong",
+            )
+        },
+    )
+    .open("2026-02-05", RoundKind::Initial)
+    .assess("2026-02-16")
+    .council(
+        Level::Provincial,
+        "2026-05-19",
+        &[63, 65, 62, 66, 64, 61, 65],
+    )
+    .decide_in(&LAM_DONG_JUNE_2026, 3);
+    out.push(s.finish());
+
+    let mut s = next("tra-atiso-cau-dat", at(p, "24805"));
+    s.register(
+        "2026-01-20",
+        Registration {
+            tax_code: Some("5801234567"),
+            ..reg(
+                "Trà atisô túi lọc Cầu Đất",
+                "Công ty TNHH Cà phê Cầu Đất Xanh",
+                Enterprise,
+                Drinks,
+                "Trà",
+            )
+        },
+    )
+    .open("2026-02-09", RoundKind::Initial)
+    .assess("2026-02-20")
+    .council(
+        Level::Provincial,
+        "2026-05-19",
+        &[71, 73, 70, 74, 72, 71, 73],
+    )
+    .decide_in(&LAM_DONG_JUNE_2026, 4);
+    out.push(s.finish());
+
+    // The cooperative's third product: registered, its round open at the commune.
+    let mut s = next("ca-phe-chon-thuan-an", at(p, "24640"));
+    s.register("2026-08-05", thuan_an("Cà phê chồn Thuận An", "Cà phê"))
+        .open("2026-08-20", RoundKind::Initial);
+    out.push(s.finish());
+}
+
 fn transpose(no: &str) -> String {
     let mut chars: Vec<char> = no.chars().collect();
     if chars.len() > 2 && chars[0] != chars[1] {

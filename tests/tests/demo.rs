@@ -480,3 +480,89 @@ on_both_stores!(
     the_demo_refuses_a_store_holding_other_records_on_postgres,
     the_demo_refuses_a_store_holding_other_records
 );
+
+/// The demo shows the second round's facts: products recorded by Đắk Nông (`67`) and Bình
+/// Thuận (`60`) before the merger are Lâm Đồng's (`68`) now, keeping their codes; one
+/// decision document covers three products, recorded in one transaction; producers hold
+/// several products in several states.
+async fn the_demo_shows_the_merger_a_decision_document_and_producers(db: &Db) {
+    db.load_and_project(today()).await;
+    let reads = db.reads();
+
+    let lam_dong = all_products(
+        &reads,
+        ProductQuery {
+            province: Some("68".into()),
+            ..ProductQuery::default()
+        },
+    )
+    .await;
+    for (slug, recorded) in [
+        ("ca-phe-robusta-dak-mil", "67"),
+        ("thanh-long-ham-thuan-nam", "60"),
+    ] {
+        let state = &lam_dong[&demo::product_id(slug)];
+        assert_eq!(
+            state["province"], recorded,
+            "{slug} keeps its recorded code"
+        );
+    }
+
+    // The document: three decisions with one id, number and date, at consecutive
+    // positions of the log (one transaction).
+    let events = db.backend.store.read_all(0, 10_000).await.unwrap();
+    let items: Vec<_> = events
+        .iter()
+        .filter(|e| e.event_type == "RecognitionDecided" && !e.payload["decision_id"].is_null())
+        .collect();
+    assert_eq!(
+        items.len(),
+        3,
+        "the June 2026 document covers three products"
+    );
+    for e in &items[1..] {
+        assert_eq!(e.payload["decision_id"], items[0].payload["decision_id"]);
+        assert_eq!(e.payload["decision_no"], items[0].payload["decision_no"]);
+        assert_eq!(e.payload["decided_on"], items[0].payload["decided_on"]);
+    }
+    let positions: Vec<i64> = items.iter().map(|e| e.global_position).collect();
+    assert_eq!(positions[2] - positions[0], 2, "{positions:?}");
+    let document: Uuid = items[0].payload["decision_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let annex = reads
+        .decisions(&ocop_projections::query::DecisionFilter {
+            decision_id: Some(document),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(annex.len(), 3);
+
+    // HTX Cà phê Thuận An: a 2024 Đắk Nông 4★, a 2026 Lâm Đồng 4★ of the document and a
+    // product in evaluation, one producer by its tax code.
+    let (found, _) = reads
+        .producers(&ocop_projections::query::ProducerQuery {
+            q: Some("Cà phê Thuận An".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].tax_code.as_deref(), Some("6400234567"));
+    assert_eq!((found[0].products, found[0].recognized), (3, 2));
+    assert_eq!(found[0].province, "68");
+    let (_, products) = reads.producer(found[0].producer_id).await.unwrap().unwrap();
+    let statuses: BTreeSet<&str> = products.iter().map(|p| p.status.as_str()).collect();
+    assert_eq!(statuses, BTreeSet::from(["in_evaluation", "recognized"]));
+    let provinces: BTreeSet<&str> = products.iter().map(|p| p.province.as_str()).collect();
+    assert_eq!(provinces, BTreeSet::from(["67", "68"]));
+}
+
+on_both_stores!(
+    the_demo_shows_the_merger_a_decision_document_and_producers_on_sqlite,
+    the_demo_shows_the_merger_a_decision_document_and_producers_on_postgres,
+    the_demo_shows_the_merger_a_decision_document_and_producers
+);
