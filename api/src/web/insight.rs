@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -15,6 +15,7 @@ use super::{Page, error_page, render, view};
 use crate::app::AppState;
 use crate::extract::{Authenticated, Query as ApiQuery};
 use crate::routes::audit::{self, CheckpointParams, DecisionsParams, VerifyParams};
+use crate::routes::exports::{self, DecisionExportParams};
 use crate::routes::queries::{self, ReadParams, StatsParams};
 
 // ----------------------------------------------------------------------------- audit
@@ -67,6 +68,8 @@ struct AuditPage {
     infos: usize,
     rows: Vec<DecisionRow>,
     next_page: Option<String>,
+    /// The filters (no page) for the download links.
+    download: String,
 }
 
 fn decision_row(d: &Value) -> DecisionRow {
@@ -126,6 +129,7 @@ impl AuditPage {
             infos: count("off"),
             rows,
             next_page: None,
+            download: String::new(),
         }
     }
 }
@@ -154,6 +158,63 @@ fn audit_params(f: &AuditForm) -> Result<DecisionsParams, String> {
     })
 }
 
+/// The audit's filters (no page) as a query string.
+fn audit_query(f: &AuditForm) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for (k, val) in [("province", &f.province), ("from", &f.from), ("to", &f.to)] {
+        if !val.trim().is_empty() {
+            q.append_pair(k, val.trim());
+        }
+    }
+    q.finish()
+}
+
+/// Every decision the page's filters select, re-derived, as an Excel workbook.
+pub(super) async fn decisions_xlsx(
+    state: State<AppState>,
+    headers: HeaderMap,
+    form: Query<AuditForm>,
+) -> Response {
+    decisions_file(state, headers, form, "xlsx").await
+}
+
+/// [`decisions_xlsx`] as CSV.
+pub(super) async fn decisions_csv(
+    state: State<AppState>,
+    headers: HeaderMap,
+    form: Query<AuditForm>,
+) -> Response {
+    decisions_file(state, headers, form, "csv").await
+}
+
+/// The export of `GET /api/v1/exports/decisions` with the signed-in account's actor; a
+/// filter the audit would refuse sends the person back to the audit, which says why.
+async fn decisions_file(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(f): Query<AuditForm>,
+    format: &str,
+) -> Response {
+    let (session, actor) = match staff(&app, &headers, "/quan-ly/kiem-tra").await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(params) = audit_params(&f) else {
+        return Redirect::to(&format!("/quan-ly/kiem-tra?{}", audit_query(&f))).into_response();
+    };
+    let export = DecisionExportParams {
+        format: Some(format.to_owned()),
+        province: params.province,
+        from: params.from,
+        to: params.to,
+        rules_version: params.rules_version,
+    };
+    match exports::export_decisions(State(app), Authenticated(actor), ApiQuery(export)).await {
+        Ok(file) => file,
+        Err(e) => error_page(Page::staff("Kiểm tra quyết định", &session), &e),
+    }
+}
+
 pub(super) async fn decisions(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -177,16 +238,7 @@ pub(super) async fn decisions(
                         .map(|ds| ds.iter().map(decision_row).collect())
                         .unwrap_or_default();
                     next_page = v["next_after"].as_i64().map(|after| {
-                        let mut q = form_urlencoded::Serializer::new(String::new());
-                        for (k, val) in
-                            [("province", &f.province), ("from", &f.from), ("to", &f.to)]
-                        {
-                            if !val.is_empty() {
-                                q.append_pair(k, val);
-                            }
-                        }
-                        q.append_pair("after", &after.to_string());
-                        format!("/quan-ly/kiem-tra?{}", q.finish())
+                        format!("/quan-ly/kiem-tra?{}&after={after}", audit_query(&f))
                     });
                 }
                 Err(e) if e.status() == StatusCode::BAD_REQUEST => error = Some(e.to_string()),
@@ -199,6 +251,7 @@ pub(super) async fn decisions(
         StatusCode::OK,
         &AuditPage {
             show_filters: true,
+            download: audit_query(&f),
             f,
             error,
             next_page,

@@ -50,9 +50,13 @@ pub fn routes() -> Router<AppState> {
             get(|| async { Redirect::to("/quan-ly/san-pham") }),
         )
         .route("/quan-ly/san-pham", get(staff::products))
+        .route("/quan-ly/san-pham.xlsx", get(staff::products_xlsx))
+        .route("/quan-ly/san-pham.csv", get(staff::products_csv))
         .route("/quan-ly/san-pham/{id}", get(staff::product))
         .route("/quan-ly/san-pham/{id}/kiem-tra", get(insight::product))
         .route("/quan-ly/kiem-tra", get(insight::decisions))
+        .route("/quan-ly/kiem-tra.xlsx", get(insight::decisions_xlsx))
+        .route("/quan-ly/kiem-tra.csv", get(insight::decisions_csv))
         .route("/quan-ly/thong-ke", get(insight::stats))
         .route("/quan-ly/thong-ke.csv", get(insight::stats_csv))
         .route("/quan-ly/thong-ke.svg", get(insight::stats_svg))

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -13,6 +13,7 @@ use super::session::staff;
 use super::{Page, error_page, json_of, message, render, view};
 use crate::app::AppState;
 use crate::extract::{Authenticated, Query as ApiQuery};
+use crate::routes::exports::{self, ProductExportParams};
 use crate::routes::queries::{self, HistoryParams, ListParams, ProductParams};
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -62,6 +63,8 @@ struct StaffProductsPage {
     star_options: Vec<(String, String)>,
     rows: Vec<StaffRow>,
     next_page: Option<String>,
+    /// The filters (no page) for the download links.
+    download: String,
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -184,9 +187,14 @@ pub(super) async fn products(
     let star_options = std::iter::once((String::new(), "Tất cả".to_owned()))
         .chain((3..=5).map(|n| (n.to_string(), format!("{n} sao"))))
         .collect();
+    let download = list_query(&ListForm {
+        cursor: String::new(),
+        ..f.clone()
+    });
     render(
         StatusCode::OK,
         &StaffProductsPage {
+            download,
             scope: view::scope(&session.account.scope),
             page,
             f,
@@ -198,6 +206,56 @@ pub(super) async fn products(
             next_page,
         },
     )
+}
+
+/// The list with the page's filters, every page of it, as an Excel workbook.
+pub(super) async fn products_xlsx(
+    state: State<AppState>,
+    headers: HeaderMap,
+    form: Query<ListForm>,
+) -> Response {
+    products_file(state, headers, form, "xlsx").await
+}
+
+/// [`products_xlsx`] as CSV.
+pub(super) async fn products_csv(
+    state: State<AppState>,
+    headers: HeaderMap,
+    form: Query<ListForm>,
+) -> Response {
+    products_file(state, headers, form, "csv").await
+}
+
+/// The export of `GET /api/v1/exports/products` with the signed-in account's actor; a
+/// filter the list would refuse sends the person back to the list, which says why.
+async fn products_file(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(f): Query<ListForm>,
+    format: &str,
+) -> Response {
+    let (session, actor) = match staff(&app, &headers, "/quan-ly/san-pham").await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(params) = list_params(&f) else {
+        return Redirect::to(&format!("/quan-ly/san-pham?{}", list_query(&f))).into_response();
+    };
+    let export = ProductExportParams {
+        format: Some(format.to_owned()),
+        province: params.province,
+        commune: params.commune,
+        status: params.status,
+        stars: params.stars,
+        group: params.group,
+        year: params.year,
+        valid_on: params.valid_on,
+        q: params.q,
+    };
+    match exports::export_products(State(app), Authenticated(actor), ApiQuery(export)).await {
+        Ok(file) => file,
+        Err(e) => error_page(Page::staff("Sản phẩm", &session), &e),
+    }
 }
 
 fn list_query(f: &ListForm) -> String {

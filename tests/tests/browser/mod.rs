@@ -353,6 +353,19 @@ const OTHER_ROLES: [(&str, &str, &str); 5] = [
     ("quantri", "admin", "national"),
 ];
 
+/// A session opened for `username` (as another process would open it): its cookie value.
+async fn session(server: &TestServer, username: &str, password: &str) -> String {
+    let backend = ocop_projections::open(&server.url).await.unwrap();
+    let signed =
+        ocop_projections::accounts::sign_in(&backend.db, username, password, chrono::Utc::now())
+            .await
+            .unwrap();
+    let ocop_projections::accounts::SignIn::Accepted { secret, .. } = signed else {
+        panic!("{signed:?}")
+    };
+    secret
+}
+
 /// Signs in through the form with the keyboard alone.
 async fn sign_in_by_keyboard(b: &Browser, base: &str, username: &str, password: &str) {
     b.goto(&format!("{base}/quan-ly/san-pham")).await;
@@ -683,13 +696,7 @@ async fn sessions_are_shared_and_end_when_the_account_is_disabled(a: &TestServer
     accounts(a).await;
     let backend = ocop_projections::open(&a.url).await.unwrap();
     let now = chrono::Utc::now();
-    let signed =
-        ocop_projections::accounts::sign_in(&backend.db, "tinh.lamdong", "mat-khau-lam-dong", now)
-            .await
-            .unwrap();
-    let ocop_projections::accounts::SignIn::Accepted { secret, .. } = signed else {
-        panic!("{signed:?}")
-    };
+    let secret = session(a, "tinh.lamdong", "mat-khau-lam-dong").await;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -786,5 +793,86 @@ async fn sessions_are_shared_and_end_when_the_account_is_disabled_on_sqlite() {
 async fn sessions_are_shared_and_end_when_the_account_is_disabled_on_postgres() {
     let server = TestServer::postgres().await;
     sessions_are_shared_and_end_when_the_account_is_disabled(&server).await;
+    server.close().await;
+}
+
+/// The staff list and the audit download as files (the links under their filters), with
+/// the page's filters and the signed-in account's scope; without a session, sign in first.
+async fn the_lists_download_with_their_filters_and_scope(a: &TestServer) {
+    use calamine::{Reader, Xlsx};
+    accounts(a).await;
+    seed(a).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let province = session(a, "tinh.lamdong", "mat-khau-lam-dong").await;
+    let get = |path: &str, cookie: &str| {
+        client
+            .get(format!("{}{path}", a.base))
+            .header("Cookie", format!("ocop_session={cookie}"))
+            .send()
+    };
+
+    let list = get("/quan-ly/san-pham?status=recognized", &province)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains("href=\"/quan-ly/san-pham.xlsx?status=recognized\"")
+            && list.contains("href=\"/quan-ly/san-pham.csv?status=recognized\""),
+        "{list}"
+    );
+    let csv = get("/quan-ly/san-pham.csv?status=recognized", &province)
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with('\u{feff}'), "a BOM for Excel");
+    assert!(csv.contains("Mật ong hoa cà phê"), "{csv}");
+    assert!(!csv.contains("Cà phê Robusta Đắk Song"), "revoked: {csv}");
+    assert!(
+        !csv.contains("Trà sen Tây Hồ"),
+        "Hà Nội is outside the scope: {csv}"
+    );
+
+    let xlsx = get("/quan-ly/san-pham.xlsx", &province).await.unwrap();
+    assert_eq!(xlsx.status(), 200);
+    let bytes = xlsx.bytes().await.unwrap();
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let names: Vec<String> = sheet.rows().skip(1).map(|r| r[1].to_string()).collect();
+    assert_eq!(names.len(), 3, "Lâm Đồng's three products: {names:?}");
+    assert!(!names.iter().any(|n| n == "Trà sen Tây Hồ"), "{names:?}");
+
+    let inspector = session(a, "thanhtra.lamdong", "mat-khau-du-dai").await;
+    let audit = get("/quan-ly/kiem-tra.csv?from=01/09/2025", &inspector)
+        .await
+        .unwrap();
+    assert_eq!(audit.status(), 200);
+    let audit = audit.text().await.unwrap();
+    for number in ["156/QĐ-UBND", "157/QĐ-UBND", "12/QĐ-UBND"] {
+        assert!(audit.contains(number), "{number}: {audit}");
+    }
+    assert_eq!(
+        get("/quan-ly/san-pham.csv", "00ff").await.unwrap().status(),
+        303,
+        "no session: sign in first"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_lists_download_with_their_filters_and_scope_on_sqlite() {
+    let server = TestServer::sqlite().await;
+    the_lists_download_with_their_filters_and_scope(&server).await;
+    server.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_lists_download_with_their_filters_and_scope_on_postgres() {
+    let server = TestServer::postgres().await;
+    the_lists_download_with_their_filters_and_scope(&server).await;
     server.close().await;
 }
