@@ -100,8 +100,7 @@ impl AppState {
         });
         Ok(AppState {
             checkpoints,
-            service: CommandService::new(backend.store.clone())
-                .with_certificate_check(read.clone()),
+            service: CommandService::new(backend.store.clone()).with_read_models(read.clone()),
             read,
             store: backend.store,
             runner,

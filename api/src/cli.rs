@@ -106,6 +106,12 @@ pub enum Command {
     Demo,
     /// Import a province's existing recognitions as legacy records.
     Import(ImportArgs),
+    /// Administrative units: load the commune succession.
+    Units {
+        /// What to do with them.
+        #[command(subcommand)]
+        command: UnitsCommand,
+    },
     /// The hash-chained ledger.
     Ledger {
         /// What to do with it.
@@ -284,6 +290,16 @@ pub struct ImportArgs {
     /// The CSV file in the contract's format.
     #[arg(long)]
     pub file: PathBuf,
+}
+
+/// `ocop units …`
+#[derive(Debug, Subcommand)]
+pub enum UnitsCommand {
+    /// Load the commune succession from the statistics office's list: CSV with the header
+    /// old_commune,old_name,commune,name,province,effective_on (one row per old commune and
+    /// commune in force). Every bad row is reported with its line number and records
+    /// nothing; loading the same list again records nothing.
+    Import(ImportArgs),
 }
 
 /// `ocop ledger …`

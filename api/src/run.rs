@@ -14,7 +14,7 @@ use crate::auth::{TokenKeys, parse_ttl};
 use crate::checkpoint::CheckpointKey;
 use crate::cli::{
     AuditCommand, Cli, Command, ImportArgs, LedgerCommand, LogFormat, OutputFormat,
-    ProjectionsCommand, ReplayArgs, ServeArgs, TimersCommand, TokenArgs, UserCommand,
+    ProjectionsCommand, ReplayArgs, ServeArgs, TimersCommand, TokenArgs, UnitsCommand, UserCommand,
 };
 use crate::extract::actor_of;
 use crate::routes::audit::parse_digest;
@@ -58,6 +58,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Demo => demo(&cli).await,
         Command::User { command } => user(&cli, command).await,
         Command::Import(args) => import(&cli, args).await,
+        Command::Units {
+            command: UnitsCommand::Import(args),
+        } => import_units(&cli, args).await,
         Command::Audit {
             command:
                 AuditCommand::Decisions {
@@ -599,6 +602,48 @@ async fn import(cli: &Cli, args: &ImportArgs) -> Result<ExitCode, CliError> {
     let backend = open(cli).await?;
     let service = ocop_projections::service::CommandService::new(backend.store.clone());
     let report = import_csv(&service, &bytes, &ImportOptions::admin(user, name)).await?;
+    for rejected in &report.rejected {
+        eprintln!(
+            "{}:{}: {}",
+            args.file.display(),
+            rejected.line,
+            rejected.reason
+        );
+    }
+    println!(
+        "{} rows: {} imported, {} already present, {} rejected",
+        report.rows,
+        report.imported,
+        report.already_present,
+        report.rejected.len()
+    );
+    Ok(if report.rejected.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+async fn import_units(cli: &Cli, args: &ImportArgs) -> Result<ExitCode, CliError> {
+    use ocop_projections::units::{UnitsImport, import_communes};
+    let bytes = std::fs::read(&args.file)
+        .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
+    let name = args.file.file_name().map_or_else(
+        || args.file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let user = operator();
+    let backend = open(cli).await?;
+    let now = Utc::now();
+    let how = UnitsImport {
+        by: &user,
+        source_name: &name,
+        now,
+        today: today_in_vietnam(now),
+    };
+    let report = import_communes(&backend.db, &bytes, &how)
+        .await
+        .map_err(|e| e.to_string())?;
     for rejected in &report.rejected {
         eprintln!(
             "{}:{}: {}",

@@ -73,6 +73,17 @@ pub struct Place<'a> {
     pub commune: Option<&'a CommuneCode>,
     /// District.
     pub district: Option<&'a DistrictCode>,
+    /// The commune in force on `on` that holds the record, when a reorganisation of
+    /// communes moved it ([`crate::CommandMeta::held_by`]).
+    pub held_by: Option<&'a CommuneCode>,
+}
+
+impl Place<'_> {
+    /// Whether the record is `commune`'s: recorded there, or held by it since a
+    /// reorganisation of communes.
+    pub fn is_in(&self, commune: &CommuneCode) -> bool {
+        self.commune == Some(commune) || self.held_by == Some(commune)
+    }
 }
 
 /// A role with the scope it must hold relative to the product.
@@ -156,7 +167,8 @@ impl Grant {
         };
         match (self, actor.role, &actor.scope) {
             (Grant::CommuneOfficer, Role::CommuneOfficer, Scope::Commune { province, commune }) => {
-                covers(province) && place.commune == Some(commune)
+                covers(province)
+                    && (place.commune == Some(commune) || place.held_by == Some(commune))
             }
             // A district's records passed to its province with the merger.
             (Grant::CommuneOfficer, Role::ProvincialSecretary, Scope::Province { province }) => {
@@ -227,7 +239,7 @@ pub fn may_read(actor: &Actor, place: &Place<'_>) -> bool {
     match &actor.scope {
         Scope::National => true,
         Scope::Province { province } => covers(province),
-        Scope::Commune { province, commune } => covers(province) && place.commune == Some(commune),
+        Scope::Commune { province, commune } => covers(province) && place.is_in(commune),
         Scope::District { province, district } => {
             province == place.province && place.district == Some(district)
         }

@@ -45,6 +45,13 @@ pub struct CommandMeta {
     pub product_id: Uuid,
     /// Fresh event ids (UUID v7), used in order, one per event produced.
     pub new_event_ids: Vec<Uuid>,
+    /// The commune in force on the command's day that holds the product's record, when a
+    /// reorganisation of communes moved it (a fact of the commune succession an operator
+    /// loaded, `ocop units import`, resolved by the command service); `None` when the
+    /// record's own commune is in force or nobody resolved it. It widens no scope but a
+    /// commune's: its officer acts on the records its commune now holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<CommuneCode>,
 }
 
 impl CommandMeta {
@@ -60,6 +67,16 @@ impl CommandMeta {
             issued_at,
             product_id,
             new_event_ids,
+            held_by: None,
+        }
+    }
+
+    /// The same metadata with the commune in force that holds the record (see
+    /// [`CommandMeta::held_by`]).
+    pub fn held_by(self, commune: Option<CommuneCode>) -> Self {
+        Self {
+            held_by: commune,
+            ..self
         }
     }
 

@@ -91,6 +91,7 @@ pub(crate) fn decide_with(
                     province,
                     commune: s.commune.as_ref(),
                     district: s.district.as_ref(),
+                    held_by: meta.held_by.as_ref(),
                 },
                 what: other.describe(),
                 event_id,
@@ -156,6 +157,7 @@ fn register(
         province: &c.province,
         commune: c.commune.as_ref(),
         district: c.district.as_ref(),
+        held_by: None,
     };
     require(
         &meta.actor,

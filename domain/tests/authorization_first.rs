@@ -73,3 +73,30 @@ fn a_refusal_names_who_may_send_the_command() {
         "{refused}"
     );
 }
+
+/// Given a Lâm Đồng product recorded in commune 24730, when the officer of commune 26001
+/// opens its round, then the domain refuses unless the command says 26001 holds the record
+/// (`CommandMeta::held_by`, the commune succession's fact resolved by the command service);
+/// a `held_by` naming another commune widens nothing.
+#[test]
+fn a_communes_officer_acts_on_the_records_its_commune_holds() {
+    let mut s = Scenario::lam_dong();
+    s.register("2025-08-01");
+    let officer = commune_officer("province:68/commune:26001");
+    let open = || {
+        CommandBody::OpenEvaluation(OpenEvaluation {
+            kind: ocop_domain::events::RoundKind::Initial,
+            opened_on: d("2026-02-02"),
+            documents: vec![doc("registration_form")],
+            legal_basis: None,
+        })
+    };
+    assert_eq!(forbidden(s.try_run(officer.clone(), open())), "forbidden");
+    let held = |commune: &str, s: &mut Scenario| {
+        let command = s.command(officer.clone(), open());
+        let meta = command.meta.clone().held_by(Some(commune.parse().unwrap()));
+        ocop_domain::decide(&s.state, &Command::new(meta, command.body))
+    };
+    assert_eq!(forbidden(held("26002", &mut s)), "forbidden");
+    assert!(held("26001", &mut s).is_ok());
+}

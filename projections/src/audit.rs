@@ -508,6 +508,9 @@ impl<'a> Judge<'a> {
                     province,
                     commune: commune.as_ref(),
                     district: place.district.as_ref(),
+                    // The decisions audited are the province's, the district's and the
+                    // ministry's: no commune's scope is judged here.
+                    held_by: None,
                 };
                 grants.iter().any(|g| g.allows(&actor, &place))
             }

@@ -332,17 +332,7 @@ pub fn request_hash(row: &ImportLegacyRecognition) -> String {
 
 /// Splits a whole file into rows and validates each into a command.
 pub fn parse_csv(bytes: &[u8], source_name: &str) -> Result<ParsedFile, ImportError> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let line = 1 + bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count() as u64;
-            return Err(ImportError::NotUtf8 { line });
-        }
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = utf8_text(bytes).map_err(|line| ImportError::NotUtf8 { line })?;
     let mut records = Records::new(text);
     let header = match records.next() {
         None => {
@@ -355,7 +345,8 @@ pub fn parse_csv(bytes: &[u8], source_name: &str) -> Result<ParsedFile, ImportEr
         }
         Some(Ok(h)) => h,
     };
-    let index = header_index(&header.fields)?;
+    let index =
+        header_index(&header.fields, &COLUMNS).map_err(|reason| ImportError::Header { reason })?;
     let mut parsed = ParsedFile::default();
     for record in records {
         parsed.rows += 1;
@@ -405,11 +396,25 @@ pub fn parse_csv(bytes: &[u8], source_name: &str) -> Result<ParsedFile, ImportEr
     Ok(parsed)
 }
 
-/// For each contract column, the position of its field in the file.
-fn header_index(fields: &[String]) -> Result<[usize; COLUMNS.len()], ImportError> {
+/// A file's text without its byte-order mark; `Err` names the first line that is not
+/// UTF-8.
+pub(crate) fn utf8_text(bytes: &[u8]) -> Result<&str, u64> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64
+    })?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+/// For each of `columns`, the position of its field in the header `fields` (names
+/// compared trimmed, case ignored); `Err` says which column is missing, repeated or
+/// unknown.
+pub(crate) fn header_index(fields: &[String], columns: &[&str]) -> Result<Vec<usize>, String> {
     let names: Vec<String> = fields.iter().map(|f| f.trim().to_lowercase()).collect();
-    let mut index = [0usize; COLUMNS.len()];
-    for (i, column) in COLUMNS.iter().enumerate() {
+    let mut index = vec![0usize; columns.len()];
+    for (i, column) in columns.iter().enumerate() {
         let found: Vec<usize> = names
             .iter()
             .enumerate()
@@ -418,22 +423,12 @@ fn header_index(fields: &[String]) -> Result<[usize; COLUMNS.len()], ImportError
             .collect();
         match found.as_slice() {
             [j] => index[i] = *j,
-            [] => {
-                return Err(ImportError::Header {
-                    reason: format!("column {column} is missing"),
-                });
-            }
-            _ => {
-                return Err(ImportError::Header {
-                    reason: format!("column {column} appears twice"),
-                });
-            }
+            [] => return Err(format!("column {column} is missing")),
+            _ => return Err(format!("column {column} appears twice")),
         }
     }
-    if let Some(extra) = names.iter().find(|n| !COLUMNS.contains(&n.as_str())) {
-        return Err(ImportError::Header {
-            reason: format!("unknown column {extra:?}"),
-        });
+    if let Some(extra) = names.iter().find(|n| !columns.contains(&n.as_str())) {
+        return Err(format!("unknown column {extra:?}"));
     }
     Ok(index)
 }
@@ -451,7 +446,7 @@ fn optional(v: &str) -> Option<&str> {
 }
 
 /// A date as `YYYY-MM-DD` or `DD/MM/YYYY`.
-fn date(name: &str, v: &str) -> Result<NaiveDate, String> {
+pub(crate) fn date(name: &str, v: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(v, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(v, "%d/%m/%Y"))
         .map_err(|_| format!("{name}: {v:?} is not a date (YYYY-MM-DD or DD/MM/YYYY)"))
@@ -562,20 +557,20 @@ fn row_command<'r>(
 
 /// One CSV record with the physical line it starts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Record {
-    line: u64,
-    fields: Vec<String>,
+pub(crate) struct Record {
+    pub(crate) line: u64,
+    pub(crate) fields: Vec<String>,
 }
 
 /// An RFC 4180 reader that knows the physical line each record starts on and, after a
 /// malformed record, resumes at the next line.
-struct Records<'a> {
+pub(crate) struct Records<'a> {
     chars: std::iter::Peekable<std::str::Chars<'a>>,
     line: u64,
 }
 
 impl<'a> Records<'a> {
-    fn new(text: &'a str) -> Self {
+    pub(crate) fn new(text: &'a str) -> Self {
         Records {
             chars: text.chars().peekable(),
             line: 1,

@@ -39,6 +39,7 @@ pub mod schema;
 pub mod service;
 pub mod timers;
 pub mod tokens;
+pub mod units;
 
 use std::sync::Arc;
 

@@ -338,6 +338,19 @@ impl Conditions {
         );
     }
 
+    /// `column` holds a record of the commune `code` or of one whose records it holds
+    /// since a reorganisation of communes ([`crate::units`]): `commune=` means the commune
+    /// in force, as `province=` the province.
+    fn add_commune(&mut self, column: &str, code: &str) {
+        self.add_all(
+            &format!(
+                "({column} = ? OR {column} IN \
+                 (SELECT old_commune FROM commune_successions WHERE commune = ?))"
+            ),
+            vec![code.into(), code.into()],
+        );
+    }
+
     fn where_clause(&self) -> String {
         if self.sql.is_empty() {
             String::new()
@@ -431,7 +444,7 @@ impl ReadModels {
             c.add_province("p.province", v);
         }
         if let Some(v) = &query.commune {
-            c.add("p.commune = ?", v.clone().into());
+            c.add_commune("p.commune", v);
         }
         if let Some(v) = &query.district {
             c.add("p.district = ?", v.clone().into());
@@ -494,7 +507,7 @@ impl ReadModels {
             c.add_province("province", v);
         }
         if let Some(v) = &query.commune {
-            c.add("commune = ?", v.clone().into());
+            c.add_commune("commune", v);
         }
         if let Some(v) = &query.district {
             c.add("district = ?", v.clone().into());

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use ocop_domain::state::Recognition;
-use ocop_domain::{Command, DomainError, ProductState, RuleBook};
+use ocop_domain::{Command, CommuneCode, DomainError, ProductState, RuleBook, Scope};
 use ocop_eventstore::{AppendRequest, EventStore, ExpectedVersion, StoreError, StreamRange};
 use serde::Serialize;
 use uuid::Uuid;
@@ -198,8 +198,9 @@ pub struct CommandService {
     store: Arc<dyn EventStore>,
     rules: Option<Arc<RuleBook>>,
     max_attempts: usize,
-    /// The read models a command's certificate number is checked against, when given.
-    certificates: Option<ReadModels>,
+    /// The read models a command's certificate number is checked against and the commune
+    /// succession is read from, when given.
+    reads: Option<ReadModels>,
 }
 
 impl std::fmt::Debug for CommandService {
@@ -217,17 +218,22 @@ impl CommandService {
             store,
             rules: None,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
-            certificates: None,
+            reads: None,
         }
     }
 
-    /// Refuses a command that would give a product a certificate number another product of
-    /// its province already carries, as the read models `reads` know them. Read models lag
-    /// the log by the projection runner's batch, so two decisions giving one number at the
-    /// same instant can both pass: the public look-up then answers both candidates rather
-    /// than one, and the audit reads them from the log.
-    pub fn with_certificate_check(mut self, reads: ReadModels) -> Self {
-        self.certificates = Some(reads);
+    /// Checks commands against what the read models `reads` know:
+    /// - refuses a command that would give a product a certificate number another product
+    ///   of its province already carries. Read models lag the log by the projection
+    ///   runner's batch, so two decisions giving one number at the same instant can both
+    ///   pass: the public look-up then answers both candidates rather than one, and the
+    ///   audit reads them from the log;
+    /// - gives a commune officer's command on a record of another commune the commune in
+    ///   force that holds it ([`CommandMeta::held_by`], from the commune succession an
+    ///   operator loaded, [`crate::units`]), so that the officer of a merged commune acts
+    ///   on its predecessors' records.
+    pub fn with_read_models(mut self, reads: ReadModels) -> Self {
+        self.reads = Some(reads);
         self
     }
 
@@ -268,9 +274,10 @@ impl CommandService {
         // looks it up. A new command, the common case, saves that round trip.
         for attempt in 0..self.max_attempts {
             let loaded = self.load(product_id).await?;
+            let placed = self.placed(&loaded.state, &command).await?;
             let decided = match &self.rules {
-                Some(rules) => ocop_domain::decide_with(rules, &loaded.state, &command),
-                None => ocop_domain::decide(&loaded.state, &command),
+                Some(rules) => ocop_domain::decide_with(rules, &loaded.state, &placed),
+                None => ocop_domain::decide(&loaded.state, &placed),
             };
             if let Some(expected) = options.expected_version {
                 if expected != loaded.version {
@@ -397,9 +404,10 @@ impl CommandService {
             let mut rejected = Vec::new();
             let mut decided = Vec::with_capacity(commands.len());
             for (command, loaded) in commands.iter().zip(&loaded) {
+                let placed = self.placed(&loaded.state, command).await?;
                 let verdict = match &self.rules {
-                    Some(rules) => ocop_domain::decide_with(rules, &loaded.state, command),
-                    None => ocop_domain::decide(&loaded.state, command),
+                    Some(rules) => ocop_domain::decide_with(rules, &loaded.state, &placed),
+                    None => ocop_domain::decide(&loaded.state, &placed),
                 };
                 match verdict {
                     Ok(events) => decided.push(events),
@@ -522,15 +530,46 @@ impl CommandService {
         Ok(loaded)
     }
 
+    /// `command` as the domain decides it: with [`CommandMeta::held_by`] when its actor is a
+    /// commune's officer, the record is another commune's, and the commune succession says
+    /// the officer's commune holds it on the command's day.
+    async fn placed<'c>(
+        &self,
+        state: &ProductState,
+        command: &'c Command,
+    ) -> Result<std::borrow::Cow<'c, Command>, ServiceError> {
+        use std::borrow::Cow;
+        let (Some(reads), Scope::Commune { commune: mine, .. }, Some(recorded)) = (
+            &self.reads,
+            &command.meta.actor.scope,
+            state.commune.as_ref(),
+        ) else {
+            return Ok(Cow::Borrowed(command));
+        };
+        if mine == recorded {
+            return Ok(Cow::Borrowed(command));
+        }
+        let holder = crate::units::holder(reads.db(), recorded.as_str(), command.meta.issued_on())
+            .await
+            .map_err(read_failure)?;
+        let Some(holder) = holder.and_then(|h| CommuneCode::parse(&h).ok()) else {
+            return Ok(Cow::Borrowed(command));
+        };
+        Ok(Cow::Owned(Command {
+            meta: command.meta.clone().held_by(Some(holder)),
+            body: command.body.clone(),
+        }))
+    }
+
     /// Refuses `events` when they give the product a certificate number another product of
-    /// its province carries (see [`CommandService::with_certificate_check`]).
+    /// its province carries (see [`CommandService::with_read_models`]).
     async fn check_certificate(
         &self,
         before: &ProductState,
         events: &[ocop_domain::Event],
         product_id: Uuid,
     ) -> Result<(), ServiceError> {
-        let Some(reads) = &self.certificates else {
+        let Some(reads) = &self.reads else {
             return Ok(());
         };
         let certificate = |s: &ProductState| {
@@ -548,11 +587,7 @@ impl CommandService {
         let holders = reads
             .certificate_holders(province.as_str(), &number, product_id)
             .await
-            .map_err(|e| match e {
-                crate::ProjectionError::Store(store) => ServiceError::Store(store),
-                crate::ProjectionError::Database(db) => ServiceError::Store(db.into()),
-                other => ServiceError::Store(StoreError::Unavailable(other.to_string())),
-            })?;
+            .map_err(read_failure)?;
         match holders.first() {
             Some(held_by) => Err(ServiceError::CertificateTaken {
                 certificate_no: number,
@@ -672,5 +707,14 @@ impl CommandService {
             global_position: last.map_or(0, |r| r.global_position),
             recorded_at: last.map(|r| r.recorded_at),
         })
+    }
+}
+
+/// A failure of the read models, as the command service reports it.
+fn read_failure(e: crate::ProjectionError) -> ServiceError {
+    match e {
+        crate::ProjectionError::Store(store) => ServiceError::Store(store),
+        crate::ProjectionError::Database(db) => ServiceError::Store(db.into()),
+        other => ServiceError::Store(StoreError::Unavailable(other.to_string())),
     }
 }

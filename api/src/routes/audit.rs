@@ -204,7 +204,7 @@ pub async fn product_audit(
         .product(id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no such product: {id}")))?;
-    if !super::may_read(&actor, &view.state, app.today()) {
+    if !super::may_read(&app, &actor, &view.state).await? {
         return Err(ApiError::Forbidden(format!(
             "{} in scope {} may not audit a product outside it",
             actor.role.as_str(),

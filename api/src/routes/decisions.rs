@@ -262,12 +262,11 @@ pub async fn get_decision(
             ..DecisionFilter::default()
         })
         .await?;
-    let today = app.today();
     let mut items = Vec::with_capacity(records.len());
     for r in &records {
         let state = json!({"province": r.province, "commune": r.commune,
                            "district": r.inputs["place"]["district"]});
-        if !may_read(&actor, &state, today) {
+        if !may_read(&app, &actor, &state).await? {
             continue;
         }
         let name = match app.read.product(r.product_id).await? {

@@ -218,26 +218,42 @@ impl utoipa::IntoResponses for PublicLookupResponses {
 
 /// Whether `actor` may read the product whose state is `state` on the day `on`
 /// ([`ocop_domain::authorization::may_read`]: the one scope model of commands and reads).
-pub fn may_read(actor: &Actor, state: &serde_json::Value, on: chrono::NaiveDate) -> bool {
+/// Today's units are those of the province succession and, for a commune's officer reading
+/// another commune's record, of the commune succession an operator loaded.
+pub async fn may_read(
+    app: &crate::app::AppState,
+    actor: &Actor,
+    state: &serde_json::Value,
+) -> Result<bool, ApiError> {
     use ocop_domain::{CommuneCode, DistrictCode, ProvinceCode};
     let field = |name: &str| state.get(name).and_then(serde_json::Value::as_str);
     if actor.scope == Scope::National {
-        return true;
+        return Ok(true);
     }
     let Some(province) = field("province").and_then(|p| ProvinceCode::parse(p).ok()) else {
-        return false;
+        return Ok(false);
     };
+    let on = app.today();
     let commune = field("commune").and_then(|c| CommuneCode::parse(c).ok());
     let district = field("district").and_then(|d| DistrictCode::parse(d).ok());
-    ocop_domain::authorization::may_read(
+    let held_by = match (&actor.scope, &commune) {
+        (Scope::Commune { commune: mine, .. }, Some(recorded)) if mine != recorded => {
+            ocop_projections::units::holder(app.read.db(), recorded.as_str(), on)
+                .await?
+                .and_then(|h| CommuneCode::parse(&h).ok())
+        }
+        _ => None,
+    };
+    Ok(ocop_domain::authorization::may_read(
         actor,
         &ocop_domain::authorization::Place {
             on,
             province: &province,
             commune: commune.as_ref(),
             district: district.as_ref(),
+            held_by: held_by.as_ref(),
         },
-    )
+    ))
 }
 
 /// Refuses roles not in `roles`.

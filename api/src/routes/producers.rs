@@ -111,15 +111,14 @@ pub async fn get_producer(
         .producer(producer_id)
         .await?
         .ok_or_else(not_found)?;
-    let today = app.today();
-    let products: Vec<_> = products
-        .into_iter()
-        .filter(|p| {
-            let place =
-                json!({"province": p.province, "commune": p.commune, "district": p.district});
-            may_read(&actor, &place, today)
-        })
-        .collect();
+    let mut readable = Vec::with_capacity(products.len());
+    for p in products {
+        let place = json!({"province": p.province, "commune": p.commune, "district": p.district});
+        if may_read(&app, &actor, &place).await? {
+            readable.push(p);
+        }
+    }
+    let products = readable;
     if products.is_empty() {
         return Err(not_found());
     }

@@ -97,12 +97,7 @@ pub async fn list_products(
     let query = product_query(&actor, params, app.today())?;
     wait_for(&app, min_position).await?;
     let page = app.read.products(&query).await?;
-    let today = app.today();
-    let items: Vec<Value> = page
-        .items
-        .into_iter()
-        .map(|state| with_current_place(state, today))
-        .collect();
+    let items = with_current_place(&app, page.items).await?;
     Ok(Json(
         json!({ "items": items, "next_cursor": page.next_cursor }),
     ))
@@ -284,7 +279,7 @@ pub async fn get_product(
 
     // The current state, to check the scope (a product's place never changes).
     let current = current_state(&app, id).await?;
-    require_read(&actor, &current, app.today())?;
+    require_read(&app, &actor, &current).await?;
 
     if let Some(date) = params.valid_on {
         let answer = app
@@ -318,7 +313,8 @@ pub async fn get_product(
     } else {
         current
     };
-    let mut response = Json(with_current_place(state, app.today())).into_response();
+    let state = with_current_place(&app, vec![state]).await?.remove(0);
+    let mut response = Json(state).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
         response.headers_mut().insert(header::ETAG, v);
     }
@@ -346,12 +342,12 @@ async fn current_state(app: &AppState, id: uuid::Uuid) -> Result<(i64, Value), A
 
 /// Refuses a read of a product outside the token's scope, judged with the units in
 /// force `on`.
-fn require_read(
+async fn require_read(
+    app: &AppState,
     actor: &ocop_domain::Actor,
     (_, state): &(i64, Value),
-    on: NaiveDate,
 ) -> Result<(), ApiError> {
-    if may_read(actor, state, on) {
+    if may_read(app, actor, state).await? {
         Ok(())
     } else {
         let province = state.get("province").and_then(Value::as_str).unwrap_or("?");
@@ -363,23 +359,46 @@ fn require_read(
     }
 }
 
-/// `state` with its `current_place`: the province (and its name) in force `on` that holds
-/// the record, beside the place it was recorded with (`province`, `commune`, `district`).
-pub fn with_current_place(mut state: Value, on: NaiveDate) -> Value {
+/// `states` with their `current_place`: the units in force today that hold each record —
+/// the province (and its name) from the province succession, the commune from the commune
+/// succession an operator loaded (the recorded commune when none moved it; null when it
+/// was split, with the communes in force as `communes`) — beside the place each was
+/// recorded with (`province`, `commune`, `district`).
+pub async fn with_current_place(
+    app: &AppState,
+    mut states: Vec<Value>,
+) -> Result<Vec<Value>, ApiError> {
     use ocop_domain::units;
-    let Some(recorded) = state.get("province").and_then(Value::as_str) else {
-        return state;
-    };
-    let province = units::province_on(recorded, on).to_owned();
-    let place = json!({
-        "province": province,
-        "province_name": units::province_name(&province, on),
-        "commune": state.get("commune").cloned().unwrap_or(Value::Null),
-    });
-    if let Some(object) = state.as_object_mut() {
-        object.insert("current_place".into(), place);
+    let on = app.today();
+    let communes: Vec<&str> = states
+        .iter()
+        .filter_map(|s| s.get("commune").and_then(Value::as_str))
+        .collect();
+    let holders = ocop_projections::units::holders(app.read.db(), &communes, on).await?;
+    for state in &mut states {
+        let Some(recorded) = state.get("province").and_then(Value::as_str) else {
+            continue;
+        };
+        let province = units::province_on(recorded, on).to_owned();
+        let commune = state.get("commune").cloned().unwrap_or(Value::Null);
+        let moved = commune.as_str().and_then(|c| holders.get(c));
+        let mut place = json!({
+            "province": province,
+            "province_name": units::province_name(&province, on),
+            "commune": match moved.map(Vec::as_slice) {
+                None => commune,
+                Some([one]) => json!(one),
+                Some(_) => Value::Null,
+            },
+        });
+        if let Some(several) = moved.filter(|m| m.len() > 1) {
+            place["communes"] = json!(several);
+        }
+        if let Some(object) = state.as_object_mut() {
+            object.insert("current_place".into(), place);
+        }
     }
-    state
+    Ok(states)
 }
 
 /// Parameters of the history.
@@ -430,7 +449,7 @@ pub async fn product_history(
     }
     wait_for(&app, params.min_position).await?;
     let current = current_state(&app, id).await?;
-    require_read(&actor, &current, app.today())?;
+    require_read(&app, &actor, &current).await?;
     let events = app.read.history(id, after, limit).await?;
     // The events are read from the log after the state: a command recorded in between is
     // in the list, and the version is the list's.

@@ -4,6 +4,7 @@
 mod answers;
 mod audit;
 mod bounds;
+mod communes;
 mod concurrency;
 mod contract;
 mod decisions;
