@@ -256,12 +256,26 @@ fn schemas() -> Value {
     put(
         "LedgerVerification",
         object(
-            &["ok", "events_checked", "head", "first_broken_position"],
+            &[
+                "ok",
+                "events_checked",
+                "head",
+                "first_broken_position",
+                "digest_mismatch",
+            ],
             json!({
                 "ok": {"type": "boolean"},
                 "events_checked": integer(),
                 "head": reference("LedgerDigest"),
                 "first_broken_position": {"type": ["integer", "null"]},
+                "digest_mismatch": or_null(object(
+                    &["global_position", "kept_hash", "recorded_hash"],
+                    json!({
+                        "global_position": integer(),
+                        "kept_hash": text(),
+                        "recorded_hash": {"type": ["string", "null"]},
+                    }),
+                )),
             }),
         ),
     );

@@ -450,6 +450,7 @@ async fn ledger(cli: &Cli, command: &LedgerCommand) -> Result<ExitCode, CliError
                 "events_checked": report.events_checked,
                 "head": report.head,
                 "first_broken_position": report.first_broken_position,
+                "digest_mismatch": report.digest_mismatch,
             })
         }
     };

@@ -6,7 +6,7 @@
 //! store in its own columns; [`Event`] is what `decide` returns and `evolve` consumes.
 //!
 //! Changing a stored shape means a new schema version and an upcaster in
-//! [`crate::upcast`]; the golden tests in `tests/golden.rs` fail on any accidental change.
+//! [`crate::upcast`]; the golden tests in `domain/tests/golden.rs` fail on any accidental change.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

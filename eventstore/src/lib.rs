@@ -218,6 +218,20 @@ pub struct VerifyReport {
     /// before the break otherwise.
     pub head: LedgerDigest,
     pub first_broken_position: Option<i64>,
+    /// When the chain holds together but does not reach the digest the auditor kept: the
+    /// kept digest and the hash the log has at its position. Either the digest was copied
+    /// wrongly (or is another ledger's), or the log was rewritten consistently up to that
+    /// position: compare with another kept copy (a signed checkpoint).
+    pub digest_mismatch: Option<DigestMismatch>,
+}
+
+/// A kept digest the verified chain does not reach (see [`VerifyReport::digest_mismatch`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigestMismatch {
+    pub global_position: i64,
+    pub kept_hash: String,
+    /// The hash the log has at that position (null when the log ends before it).
+    pub recorded_hash: Option<String>,
 }
 
 /// Everything that can go wrong in the store.

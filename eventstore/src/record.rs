@@ -6,7 +6,8 @@ use uuid::Uuid;
 
 use crate::canonical::HashedFields;
 use crate::{
-    ActorRef, GENESIS_HASH, LedgerDigest, RecordedEvent, StoreError, Upcaster, VerifyReport,
+    ActorRef, DigestMismatch, GENESIS_HASH, LedgerDigest, RecordedEvent, StoreError, Upcaster,
+    VerifyReport,
 };
 
 /// The columns of the events table, in the order every query selects them.
@@ -167,10 +168,16 @@ pub(crate) async fn verify(
         events_checked: checked,
         head: good,
         first_broken_position: Some(at),
+        digest_mismatch: None,
     };
-    if from.global_position == 0 && from.hash != GENESIS_HASH {
-        return Ok(broken(0, LedgerDigest::genesis(), 0));
-    }
+    // A kept digest the chain does not reach is reported apart from a broken chain, once
+    // the chain has been checked to the head.
+    let mut mismatch =
+        (from.global_position == 0 && from.hash != GENESIS_HASH).then(|| DigestMismatch {
+            global_position: 0,
+            kept_hash: from.hash.clone(),
+            recorded_hash: Some(GENESIS_HASH.to_owned()),
+        });
 
     let mut good = LedgerDigest::genesis();
     let mut checked = 0u64;
@@ -191,7 +198,11 @@ pub(crate) async fn verify(
                 return Ok(broken(checked, good, expected));
             }
             if event.global_position == from.global_position && event.hash != from.hash {
-                return Ok(broken(checked, good, expected));
+                mismatch = Some(DigestMismatch {
+                    global_position: from.global_position,
+                    kept_hash: from.hash.clone(),
+                    recorded_hash: Some(event.hash.clone()),
+                });
             }
             checked += 1;
             good = LedgerDigest {
@@ -210,13 +221,17 @@ pub(crate) async fn verify(
     }
     if from.global_position > good.global_position {
         // The ledger no longer reaches the digest's position.
-        let at = good.global_position + 1;
-        return Ok(broken(checked, good, at));
+        mismatch = Some(DigestMismatch {
+            global_position: from.global_position,
+            kept_hash: from.hash.clone(),
+            recorded_hash: None,
+        });
     }
     Ok(VerifyReport {
-        ok: true,
+        ok: mismatch.is_none(),
         events_checked: checked,
         head: good,
         first_broken_position: None,
+        digest_mismatch: mismatch,
     })
 }

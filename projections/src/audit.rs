@@ -216,6 +216,8 @@ pub struct Rederived {
 pub struct AuditedDecision {
     pub global_position: i64,
     pub product_id: Uuid,
+    /// The product's name (as the read model has it now), for people reading the audit.
+    pub name: Option<String>,
     pub event_id: String,
     /// `recognized | refused | legacy_import | revoked`.
     pub kind: String,
@@ -419,6 +421,7 @@ pub fn audit_record(rules: &RuleBook, record: &DecisionRecord) -> AuditedDecisio
     AuditedDecision {
         global_position: record.global_position,
         product_id: record.product_id,
+        name: record.name.clone(),
         event_id: record.event_id.clone(),
         kind: record.kind.clone(),
         province: record.province.clone(),
@@ -1254,7 +1257,7 @@ pub fn render_table(decisions: &[AuditedDecision]) -> String {
             codes.dedup();
             [
                 d.global_position.to_string(),
-                d.product_id.to_string(),
+                d.name.clone().unwrap_or_else(|| d.product_id.to_string()),
                 d.kind.clone(),
                 opt(&d.decided_on),
                 opt(&d.decision_no),
@@ -1330,13 +1333,14 @@ fn csv_field(s: &str) -> String {
 /// finding columns for a decision without findings.
 pub fn render_csv(decisions: &[AuditedDecision]) -> String {
     let mut out = String::from(
-        "\u{feff}global_position,product_id,kind,province,decided_on,decision_no,authority,stars,level,\
-         rules_version,mean,band_stars,allowed,code,severity,detail\r\n",
+        "\u{feff}global_position,product_id,product_name,kind,province,decided_on,decision_no,\
+         authority,stars,level,rules_version,mean,band_stars,allowed,code,severity,detail\r\n",
     );
     for d in decisions {
         let base = [
             d.global_position.to_string(),
             d.product_id.to_string(),
+            opt(&d.name),
             d.kind.clone(),
             d.province.clone(),
             opt(&d.decided_on),

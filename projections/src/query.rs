@@ -230,6 +230,8 @@ pub struct DecisionRecord {
     pub inputs: Value,
     /// The decision document this decision is an item of, if it was recorded as one.
     pub decision_id: Option<Uuid>,
+    /// The product's name as the read model has it now (for people reading the audit).
+    pub name: Option<String>,
 }
 
 /// A timer that is due: an expiry notice or an expiry.
@@ -934,7 +936,8 @@ impl ReadModels {
         let sql = format!(
             "SELECT global_position, product_id, version, event_id, event_type, kind, province, \
              commune, decided_on, decision_no, authority, stars, level, rules_version, round, \
-             actor_user, actor_role, actor_scope, recorded_at, payload, inputs, decision_id \
+             actor_user, actor_role, actor_scope, recorded_at, payload, inputs, decision_id, \
+             (SELECT p.name FROM rm_products p WHERE p.product_id = rm_decisions.product_id) \
              FROM rm_decisions {} ORDER BY global_position LIMIT ${}",
             c.where_clause(),
             c.args.len()
@@ -967,6 +970,7 @@ impl ReadModels {
                     payload: json(&r[19])?,
                     inputs: json(&r[20])?,
                     decision_id: r[21].text().and_then(|d| Uuid::parse_str(&d).ok()),
+                    name: r[22].text(),
                 })
             })
             .collect()

@@ -2,6 +2,7 @@
 
 mod audit;
 mod browser;
+mod citations;
 mod demo;
 mod http;
 mod projections;

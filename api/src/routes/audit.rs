@@ -83,6 +83,7 @@ pub async fn ledger_verify(
         "events_checked": report.events_checked,
         "head": { "global_position": report.head.global_position, "hash": report.head.hash },
         "first_broken_position": report.first_broken_position,
+        "digest_mismatch": report.digest_mismatch,
     })))
 }
 

@@ -105,10 +105,11 @@ fn product_row(n: usize, state: &Value, today: NaiveDate) -> Vec<Cell> {
     ]
 }
 
-const DECISION_HEADER: [&str; 15] = [
+const DECISION_HEADER: [&str; 16] = [
     "STT",
     "Vị trí sổ cái",
     "Mã sản phẩm",
+    "Tên sản phẩm",
     "Loại",
     "Tỉnh",
     "Số quyết định",
@@ -135,6 +136,7 @@ fn decision_row(n: usize, d: &AuditedDecision) -> Vec<Cell> {
         Cell::Number(n as f64),
         Cell::Number(d.global_position as f64),
         Cell::text(d.product_id.to_string()),
+        opt(&d.name),
         Cell::text(d.kind.clone()),
         Cell::text(d.province.clone()),
         opt(&d.decision_no),

@@ -257,6 +257,18 @@ async fn clean_lifecycles_audit_with_no_findings(fx: &Fx) {
 
     let table = audit::render_table(&report.decisions);
     assert!(table.starts_with("POSITION"), "{table}");
+    let named = report.decisions[0]
+        .name
+        .clone()
+        .expect("the product's name");
+    assert!(
+        table.contains(&named),
+        "products by name, not by id: {table}"
+    );
+    assert!(
+        !table.contains(&report.decisions[0].product_id.to_string()),
+        "{table}"
+    );
     assert!(
         table.contains("9 decision(s) checked, 0 with findings"),
         "{table}"

@@ -190,6 +190,12 @@ async fn import_then_audit(server: &TestServer) {
         .expect(200)
         .body;
     assert_eq!(refused["ok"], false, "{refused}");
+    assert_eq!(refused["first_broken_position"], Value::Null, "{refused}");
+    assert_eq!(
+        refused["digest_mismatch"]["global_position"], digest["global_position"],
+        "a wrong digest is reported as one, not as a broken chain: {refused}"
+    );
+    assert_eq!(refused["digest_mismatch"]["recorded_hash"], digest["hash"]);
     server
         .ocop(&["ledger", "verify", "--from-digest", &kept])
         .await

@@ -104,7 +104,16 @@ async fn a_merged_commune_holds_its_predecessors_records(server: &TestServer) {
         "{:?}",
         first.rejected
     );
-    // Loaded again, it records nothing; a row contradicting a loaded one is refused.
+    // Loaded again, by the operator's command, it records nothing (and still exits 1 for
+    // its bad rows); a row contradicting a loaded one is refused.
+    let file = std::env::temp_dir().join(format!("xa-{}.csv", uuid::Uuid::new_v4()));
+    std::fs::write(&file, LIST).unwrap();
+    let status = server
+        .ocop_status(&["units", "import", "--file", file.to_str().unwrap()])
+        .await
+        .unwrap();
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(status, std::process::ExitCode::FAILURE);
     let again = load(server, LIST).await;
     assert_eq!((again.imported, again.already_present), (0, 3));
     let changed = load(

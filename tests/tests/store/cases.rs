@@ -455,15 +455,28 @@ pub async fn verify_from_an_earlier_digest_passes_and_a_wrong_digest_fails(fx: &
         global_position: 10,
         hash: "f".repeat(64),
     };
-    let report = store.verify(Some(wrong)).await.unwrap();
+    // The chain holds together: a digest it does not reach is reported as such, apart
+    // from a broken chain (a mistyped digest is not tampering, but must not pass).
+    let report = store.verify(Some(wrong.clone())).await.unwrap();
     assert!(!report.ok);
-    assert_eq!(report.first_broken_position, Some(10));
+    assert_eq!(report.first_broken_position, None);
+    assert_eq!(report.events_checked, 15);
+    let mismatch = report.digest_mismatch.unwrap();
+    assert_eq!(mismatch.global_position, 10);
+    assert_eq!(mismatch.kept_hash, wrong.hash);
+    assert_eq!(mismatch.recorded_hash, Some(digest.hash.clone()));
 
     let beyond = LedgerDigest {
         global_position: 99,
         hash: digest.hash.clone(),
     };
-    assert!(!store.verify(Some(beyond)).await.unwrap().ok);
+    let report = store.verify(Some(beyond)).await.unwrap();
+    assert!(!report.ok);
+    assert_eq!(
+        report.digest_mismatch.unwrap().recorded_hash,
+        None,
+        "the log ends before 99"
+    );
     assert!("10:abc".parse::<LedgerDigest>().is_err());
 }
 
