@@ -23,6 +23,8 @@ pub const AUDIT_ROLES: [Role; 2] = [Role::Auditor, Role::Admin];
 pub const DECISION_AUDIT_ROLES: [Role; 3] = [Role::Auditor, Role::Admin, Role::Inspector];
 
 /// The head of the ledger, `{"global_position", "hash"}`, for auditors to keep.
+///
+/// Who: `auditor`, `admin`.
 #[utoipa::path(
     get,
     path = "/api/v1/ledger/digest",
@@ -57,6 +59,8 @@ pub struct VerifyParams {
 }
 
 /// Recomputes the hash chain (from a kept digest, or from the start).
+///
+/// Who: `auditor`, `admin`.
 #[utoipa::path(
     get,
     path = "/api/v1/ledger/verify",
@@ -107,6 +111,8 @@ pub struct CheckpointParams {
 /// Keep them outside the database; `ocop ledger verify --checkpoints FILE --public-key HEX`
 /// then detects a log rewritten or cut short behind the database's triggers
 /// (docs/ledger-verification.md, "Signed checkpoints"). Auditor or admin.
+///
+/// Who: `auditor`, `admin`.
 #[utoipa::path(
     get,
     path = "/api/v1/ledger/checkpoints",
@@ -139,6 +145,8 @@ pub async fn ledger_checkpoints(
 
 /// The public key this server signs checkpoints with (raw 32-byte Ed25519 key, hex) and
 /// its id, as checkpoints name it. Auditor or admin.
+///
+/// Who: `auditor`, `admin`.
 #[utoipa::path(
     get,
     path = "/api/v1/ledger/public-key",
@@ -183,6 +191,8 @@ pub fn parse_digest(text: &str) -> Result<LedgerDigest, ApiError> {
 /// The audit of one product's decisions: each recognition, refusal, legacy import and
 /// revocation re-derived from its recorded inputs under the rules of its own date, with
 /// findings (empty when all is consistent). Auditors, admins and inspectors in scope.
+///
+/// Who: `auditor`, `admin`, and `inspector` within their scope.
 #[utoipa::path(
     get,
     path = "/api/v1/products/{id}/audit",
@@ -287,6 +297,9 @@ const DECISIONS_DEFAULT: usize = 1_000;
 /// Every decision in range re-derived from its recorded inputs, with findings and counts by
 /// finding code, a page at a time (`limit`, default 1000), with `next_after` for the next
 /// page (null on the last).
+///
+/// Who: `auditor`, `admin`, and `inspector` (a provincial inspector's audit is confined to
+/// their province).
 #[utoipa::path(
     get,
     path = "/api/v1/audits/decisions",

@@ -248,6 +248,10 @@ pub(crate) fn caller_fingerprint(request: &str, actor: &Actor) -> String {
 }
 
 /// Register a product (`ProductRegistered`); the answer's `Location` names the new product.
+///
+/// Who: `commune_officer` of the product's commune, or `district_secretary` of its district
+/// (records before 2025-07-01 without a commune); since 2025-07-01 a product without a
+/// commune is registered by the `provincial_secretary` of its province.
 #[utoipa::path(
     post,
     path = "/api/v1/products",
@@ -320,78 +324,119 @@ macro_rules! product_command {
 
 product_command!(
     /// Open an evaluation round with its dossier, under the rules in force on `opened_on`.
+    ///
+    /// Who: `commune_officer` of the product's commune (also the `district_secretary` under
+    /// rule versions with a district level); for a product without a commune since
+    /// 2025-07-01, the `provincial_secretary`.
     open_evaluation,
     "/api/v1/products/{id}/evaluations",
     OpenEvaluation
 );
 product_command!(
     /// Return the dossier for completion.
+    ///
+    /// Who: the secretary of the level the round is at: `commune_officer` at the commune,
+    /// `district_secretary`, `provincial_secretary` or `central_secretary` at theirs.
     return_dossier,
     "/api/v1/products/{id}/evaluations/current/return",
     ReturnDossier
 );
 product_command!(
     /// Amend the returned dossier.
+    ///
+    /// Who: `commune_officer` of the product's commune, `district_secretary` of its
+    /// district, or the secretary of the level that returned the dossier.
     amend_dossier,
     "/api/v1/products/{id}/evaluations/current/dossier",
     AmendDossier
 );
 product_command!(
     /// Record the commune (or district) assessment.
+    ///
+    /// Who: `commune_officer` of the product's commune (rounds under `qd1489-2025`).
     record_local_assessment,
     "/api/v1/products/{id}/evaluations/current/local-assessment",
     RecordLocalAssessment
 );
 product_command!(
     /// Convene a council at a level, with its members, quorum and spread limit.
+    ///
+    /// Who: the secretary of the council's level: `district_secretary` (rules before 2025),
+    /// `provincial_secretary` or `central_secretary`, in the product's scope.
     convene_council,
     "/api/v1/products/{id}/evaluations/current/council",
     ConveneCouncil
 );
 product_command!(
     /// Record one member's scorecard (a later card of the same member supersedes it).
+    ///
+    /// Who: the secretary of the sitting council's level (`district_secretary`,
+    /// `provincial_secretary` or `central_secretary`), who enters each member's card.
     record_scorecard,
     "/api/v1/products/{id}/evaluations/current/scorecards",
     RecordScorecard
 );
 product_command!(
     /// Conclude scoring at the current level; the engine computes mean, band and spread.
+    ///
+    /// Who: the secretary of the sitting council's level (`district_secretary`,
+    /// `provincial_secretary` or `central_secretary`).
     conclude_scoring,
     "/api/v1/products/{id}/evaluations/current/conclude",
     ConcludeScoring
 );
 product_command!(
     /// Record the recognition decision (`recognized: true` with stars) or the refusal.
+    ///
+    /// Who: the secretary of the level that concluded: `district_secretary` (3★ under
+    /// `qd148-2023`), `provincial_secretary` (3★, 4★) or `central_secretary` (5★).
     decide_recognition,
     "/api/v1/products/{id}/evaluations/current/decision",
     DecideRecognition
 );
 product_command!(
     /// Record a complaint about the product.
+    ///
+    /// Who: `inspector` (of the product's province or national) or `provincial_secretary`
+    /// of the product's province.
     record_complaint,
     "/api/v1/products/{id}/complaints",
     RecordComplaint
 );
 product_command!(
     /// Record an inspection (optionally answering a complaint).
+    ///
+    /// Who: `inspector` (of the product's province or national) or `provincial_secretary`
+    /// of the product's province.
     record_inspection,
     "/api/v1/products/{id}/inspections",
     RecordInspection
 );
 product_command!(
     /// Revoke the recognition.
+    ///
+    /// Who: the level that recognised: `central_secretary` for a central 5★;
+    /// `provincial_secretary` (or `central_secretary`) for a provincial award;
+    /// `district_secretary`, `provincial_secretary` or `central_secretary` for a district
+    /// award.
     revoke_recognition,
     "/api/v1/products/{id}/revocation",
     RevokeRecognition
 );
 product_command!(
     /// Record that the producer withdraws the product.
+    ///
+    /// Who: `commune_officer` of the product's commune or `provincial_secretary` of its
+    /// province.
     withdraw_product,
     "/api/v1/products/{id}/withdrawal",
     WithdrawProduct
 );
 product_command!(
     /// Correct a field of a recorded entry (the original stays in the log).
+    ///
+    /// Who: `provincial_secretary` of the product's province, `central_secretary` or
+    /// `admin`.
     correct_entry,
     "/api/v1/products/{id}/corrections",
     CorrectEntry

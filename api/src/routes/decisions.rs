@@ -76,6 +76,9 @@ fn decision_id(key: Uuid) -> Uuid {
 /// each such product. Answers `201 {"decision_id", "items": [{"product_id", "version",
 /// "global_position"}]}`; the same `Idempotency-Key` with the same body answers 200 and
 /// records nothing.
+///
+/// Who: `provincial_secretary` (`level: provincial`, products of their province) or
+/// `central_secretary` (`level: central`).
 #[utoipa::path(
     post,
     path = "/api/v1/decisions",
@@ -236,6 +239,9 @@ const READERS: [Role; 5] = [
 /// "name", "province", "recognized", "stars", "certificate_no", "reason", "valid_until",
 /// "version", "global_position"}]}`. A reader outside the national scope sees the items in
 /// their scope; a document none of whose items they may read is 404 to them.
+///
+/// Who: `provincial_secretary`, `central_secretary`, `inspector`, `auditor`, `admin`;
+/// outside the national scope, the items in the caller's scope.
 #[utoipa::path(
     get,
     path = "/api/v1/decisions/{decision_id}",

@@ -290,6 +290,8 @@ async fn file(
 /// The product list as a file (`format=csv|xlsx`, default csv) with the list's filters and
 /// the token's scope: STT, name, producer, commune, province (in force), group, stars,
 /// mean, decision number and date, valid until, status, product id.
+///
+/// Who: any staff role; the rows of the token's scope, as the list.
 #[utoipa::path(
     get,
     path = "/api/v1/exports/products",
@@ -324,6 +326,8 @@ pub async fn export_products(
 
 /// The ministry audit as a file (`format=csv|xlsx`, default csv) with the audit's filters:
 /// every decision in range re-derived, whether it stands, its findings.
+///
+/// Who: `auditor`, `admin`, and `inspector` within their scope, as the audit.
 #[utoipa::path(
     get,
     path = "/api/v1/exports/decisions",

@@ -261,10 +261,12 @@ pub fn require_role(actor: &Actor, roles: &[Role], what: &str) -> Result<(), Api
     if roles.contains(&actor.role) {
         Ok(())
     } else {
+        let may: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         Err(ApiError::Forbidden(format!(
-            "{} in scope {} may not {what}",
+            "{} in scope {} may not {what}; only {} may",
             actor.role.as_str(),
-            actor.scope
+            actor.scope,
+            may.join(", ")
         )))
     }
 }

@@ -9,6 +9,8 @@ use serde_json::json;
 use crate::app::AppState;
 
 /// Liveness: the process answers.
+///
+/// Who: anyone: no token.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "alive")))]
 pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
@@ -20,11 +22,18 @@ const FAILING_AFTER: u32 = 3;
 /// Readiness: the store answers, the read side has caught up with the log once since start
 /// (its current lag is reported) and its catch-ups are not failing over and over (the last
 /// error is reported).
+///
+/// Who: anyone: no token.
 #[utoipa::path(
     get,
     path = "/readyz",
     tag = "operations",
-    responses((status = 200, description = "ready"), (status = 503, description = "not ready"))
+    responses(
+        (status = 200, description = "ready"),
+        (status = 503, description = "not ready (with `Retry-After: 2`)", content_type = "application/json",
+         example = json!({"ready": false, "store": "unavailable", "projections_caught_up": false,
+                          "projections": null, "projection_error": null}))
+    )
 )]
 pub async fn readyz(State(app): State<AppState>) -> Response {
     let store = app.store.ping().await;
@@ -61,6 +70,8 @@ pub async fn readyz(State(app): State<AppState>) -> Response {
 
 /// Prometheus text: request counts and latencies, commands and events appended, the
 /// ledger head and each projection's lag.
+///
+/// Who: anyone: no token (put it behind the network's own access rules).
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text exposition")))]
 pub async fn metrics(State(app): State<AppState>) -> Response {
     let lag = app.runner.lag().await.unwrap_or_default();

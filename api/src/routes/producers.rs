@@ -39,6 +39,8 @@ pub struct ProducersParams {
 /// "province", "products", "recognized"}], "next_cursor"}`. `products` and `recognized`
 /// count the producer's products in the list's place (and the token's scope); `province`
 /// is the province in force that holds its most recent product.
+///
+/// Who: any staff role; narrowed to the token's scope.
 #[utoipa::path(
     get,
     path = "/api/v1/producers",
@@ -89,6 +91,9 @@ pub async fn list_producers(
 /// One producer and its products (id, name, status, stars, valid until, place), oldest
 /// record first; outside the national scope, its products in the token's scope (404 when
 /// there are none).
+///
+/// Who: any staff role; outside the national scope, the producer's products in the token's
+/// scope.
 #[utoipa::path(
     get,
     path = "/api/v1/producers/{producer_id}",

@@ -80,6 +80,10 @@ pub struct ListParams {
 
 /// The current-state list: `{"items": [state…], "next_cursor"}`. Outside the national
 /// scope, only the products in the token's scope are listed.
+///
+/// Who: any staff role (`commune_officer`, `district_secretary`, `provincial_secretary`,
+/// `central_secretary`, `inspector`, `auditor`, `admin`); the list is narrowed to the
+/// token's scope.
 #[utoipa::path(
     get,
     path = "/api/v1/products",
@@ -243,6 +247,8 @@ pub struct ProductParams {
 
 /// The product's current state (`ETag` = version), or its state replayed as recorded at a
 /// time or version, or its recognition on a business date.
+///
+/// Who: any staff role whose scope holds the product (national scopes read every product).
 #[utoipa::path(
     get,
     path = "/api/v1/products/{id}",
@@ -420,6 +426,8 @@ const HISTORY_DEFAULT: usize = 500;
 
 /// The audit trail: every event with actor, role, scope, recorded time, business dates,
 /// decision references and hashes, in order.
+///
+/// Who: any staff role whose scope holds the product (national scopes read every product).
 #[utoipa::path(
     get,
     path = "/api/v1/products/{id}/history",
@@ -484,6 +492,8 @@ pub struct StatsParams {
 }
 
 /// Product counts grouped by the given dimensions (all products when none is given).
+///
+/// Who: any staff role (counts only).
 #[utoipa::path(
     get,
     path = "/api/v1/stats",
@@ -555,6 +565,8 @@ pub struct EventsParams {
 }
 
 /// The global feed of every event in commit order, for integration (auditor, admin).
+///
+/// Who: `auditor`, `admin`.
 #[utoipa::path(
     get,
     path = "/api/v1/events",
@@ -594,6 +606,8 @@ pub async fn events(
 }
 
 /// What consumers may see of a product, by its id or its certificate number — no token.
+///
+/// Who: anyone: no token.
 #[utoipa::path(
     get,
     path = "/api/v1/public/products/{key}",
@@ -649,6 +663,8 @@ pub struct RevocationsParams {
 }
 
 /// The public notice of revoked recognitions — no token.
+///
+/// Who: anyone: no token.
 #[utoipa::path(
     get,
     path = "/api/v1/public/revocations",

@@ -31,6 +31,8 @@ pub struct TokenParams {
 /// Every bearer token the server signed with its own secret (`ocop token`): who, role,
 /// scope, when issued, until when, by which operator — never the token itself. Tokens of
 /// an identity provider are not issued here and are not listed. Auditor or admin.
+///
+/// Who: `auditor`, `admin`.
 #[utoipa::path(
     get,
     path = "/api/v1/audits/tokens",

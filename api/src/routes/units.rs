@@ -30,6 +30,8 @@ pub struct ProvincesParams {
 /// holds (its own and those of the provinces it succeeded in the 2025 merger):
 /// `[{"code": "08", "name": "Tuyên Quang", "succeeds": ["02", "08"]}]` (Resolution
 /// 202/2025/QH15; codes of Decision 19/2025/QĐ-TTg).
+///
+/// Who: anyone: no token.
 #[utoipa::path(
     get,
     path = "/api/v1/units/provinces",

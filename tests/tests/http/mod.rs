@@ -12,6 +12,7 @@ mod exports;
 mod hostile;
 mod keys_and_tokens;
 pub mod lifecycle;
+mod openapi;
 mod producers;
 pub mod support;
 mod units;
