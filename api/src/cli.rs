@@ -225,6 +225,10 @@ pub struct MigrateArgs {
     /// that connect as it.
     #[arg(long)]
     pub serving_role: Option<String>,
+    /// Mark the store a rehearsal store, for good (only while its log is empty): there,
+    /// and only there, `ocop timers run --now` may run the timers on a day after today.
+    #[arg(long)]
+    pub rehearsal: bool,
 }
 
 /// Flags of `ocop token`.
@@ -275,12 +279,16 @@ pub enum ProjectionsCommand {
 pub enum TimersCommand {
     /// Issue every due expiry notice and expiry.
     Run {
-        /// The time to run at (RFC 3339 or a date); refused without `--test-clock`.
+        /// The time to run at (RFC 3339 or a date): with `--dry-run`, or with
+        /// `--test-clock` to record (a day after today only on a rehearsal store).
         #[arg(long)]
         now: Option<String>,
-        /// Allow `--now` to set the clock (tests and rehearsals only).
+        /// Let `--now` set the clock for the events recorded (tests and rehearsals).
         #[arg(long)]
         test_clock: bool,
+        /// List what is due on the day (today, or `--now`) and record nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 

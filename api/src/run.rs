@@ -43,7 +43,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Token(args) => token(&cli, args).await,
         Command::Tokens { limit } => tokens(&cli, *limit).await,
         Command::Serve(args) => serve(&cli, args).await,
-        Command::Migrate(args) => migrate(&cli, args.serving_role.as_deref()).await,
+        Command::Migrate(args) => migrate(&cli, args.serving_role.as_deref(), args.rehearsal).await,
         Command::Replay(args) => replay(&cli, args).await,
         Command::Projections {
             command: ProjectionsCommand::Rebuild { name },
@@ -52,8 +52,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             command: ProjectionsCommand::Verify { name },
         } => verify_projections(&cli, name.as_deref().unwrap_or("all")).await,
         Command::Timers {
-            command: TimersCommand::Run { now, test_clock },
-        } => timers(&cli, now.as_deref(), *test_clock).await,
+            command:
+                TimersCommand::Run {
+                    now,
+                    test_clock,
+                    dry_run,
+                },
+        } => timers(&cli, now.as_deref(), *test_clock, *dry_run).await,
         Command::Ledger { command } => ledger(&cli, command).await,
         Command::Demo => demo(&cli).await,
         Command::User { command } => user(&cli, command).await,
@@ -256,10 +261,20 @@ fn redact(url: &str) -> String {
     }
 }
 
-async fn migrate(cli: &Cli, serving_role: Option<&str>) -> Result<ExitCode, CliError> {
+async fn migrate(
+    cli: &Cli,
+    serving_role: Option<&str>,
+    rehearsal: bool,
+) -> Result<ExitCode, CliError> {
     let backend = open(cli).await?;
     runner(&backend).await?;
     println!("schema up to date: {}", redact(&cli.store_url()));
+    if rehearsal {
+        let head = backend.store.head().await?.global_position;
+        ocop_projections::timers::mark_rehearsal(&backend.db, head, &operator(), Utc::now())
+            .await??;
+        println!("marked a rehearsal store: `ocop timers run --now` may run ahead of today here");
+    }
     if let Some(role) = serving_role {
         let ocop_projections::ReadDb::Postgres(pool) = &backend.db else {
             return Err("--serving-role is for PostgreSQL: SQLite has no roles".into());
@@ -370,16 +385,42 @@ fn progress_bar(name: &str, position: i64, head: i64) -> String {
     )
 }
 
-async fn timers(cli: &Cli, now: Option<&str>, test_clock: bool) -> Result<ExitCode, CliError> {
+async fn timers(
+    cli: &Cli,
+    now: Option<&str>,
+    test_clock: bool,
+    dry_run: bool,
+) -> Result<ExitCode, CliError> {
+    let real_today = today_in_vietnam(Utc::now());
     let today = match now {
-        None => today_in_vietnam(Utc::now()),
-        Some(_) if !test_clock => {
-            return Err("--now sets the clock and is refused without --test-clock".into());
+        None => real_today,
+        Some(_) if !test_clock && !dry_run => {
+            return Err(
+                "--now sets the clock: add --dry-run to list what would be due on \
+                        that day (nothing is recorded), or --test-clock to record (tests and \
+                        rehearsals)"
+                    .into(),
+            );
         }
         Some(text) => parse_now(text)?,
     };
     let backend = open(cli).await?;
     let runner = runner(&backend).await?;
+    if dry_run {
+        let due = ocop_projections::timers::due_on(&runner, today).await?;
+        let answer = serde_json::json!({"today": today, "dry_run": true, "due": due});
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if today > real_today && !ocop_projections::timers::is_rehearsal(&backend.db).await? {
+        return Err(format!(
+            "--now {today} is after today in Vietnam ({real_today}): the timers would record \
+             expiry notices and expiries dated in the future, for good, and this store is not \
+             a rehearsal store. List what would be due with --dry-run; rehearse on a store \
+             marked with `ocop migrate --rehearsal` while it was empty"
+        )
+        .into());
+    }
     let service = ocop_projections::service::CommandService::new(backend.store.clone());
     let report = ocop_projections::timers::run_timers(&runner, &service, today).await?;
     println!("{}", serde_json::to_string_pretty(&report)?);

@@ -181,7 +181,7 @@ pub async fn grant_serving_role(pool: &PgPool, role: &str) -> Result<(), StoreEr
             "GRANT SELECT, INSERT ON events, commands, issued_tokens, ledger_checkpoints, \
              account_events TO {quoted}"
         ),
-        format!("GRANT SELECT ON commune_successions TO {quoted}"),
+        format!("GRANT SELECT ON commune_successions, store_marks TO {quoted}"),
         format!("GRANT SELECT, INSERT, UPDATE, DELETE ON user_accounts, web_sessions TO {quoted}"),
         format!("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {quoted}"),
         format!("GRANT SELECT, UPDATE ON ledger_head TO {quoted}"),

@@ -15,6 +15,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::db::ReadDb;
 use crate::error::ProjectionError;
 use crate::query::ReadModels;
 use crate::runner::ProjectionRunner;
@@ -46,6 +47,58 @@ pub enum TimerError {
     Projection(#[from] ProjectionError),
     #[error(transparent)]
     Service(#[from] ServiceError),
+}
+
+/// The timers due on or before `today` (the read side brought up to date first), without
+/// running them: what `ocop timers run --dry-run` lists.
+pub async fn due_on(
+    runner: &ProjectionRunner,
+    today: NaiveDate,
+) -> Result<Vec<crate::query::DueTimer>, TimerError> {
+    runner.catch_up().await?;
+    let reads = ReadModels::new(runner.db().clone());
+    Ok(reads.due_timers(today, usize::MAX >> 1).await?)
+}
+
+/// Whether the store is marked a rehearsal store (`store_marks`): only there may the timers
+/// run on a day after today.
+pub async fn is_rehearsal(db: &ReadDb) -> Result<bool, ProjectionError> {
+    let rows = db
+        .fetch(
+            "SELECT mark FROM store_marks WHERE mark = $1",
+            vec!["rehearsal".into()],
+        )
+        .await?;
+    Ok(!rows.is_empty())
+}
+
+/// Marks the store a rehearsal store, for good; refused (`Err` says why) when its log
+/// already holds an event (`head` is the log's head position): real records never share
+/// a store whose clock may be set ahead.
+pub async fn mark_rehearsal(
+    db: &ReadDb,
+    head: i64,
+    by: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<Result<(), String>, ProjectionError> {
+    if is_rehearsal(db).await? {
+        return Ok(Ok(()));
+    }
+    if head > 0 {
+        return Ok(Err(format!(
+            "this store's log holds {head} event(s): only an empty store can be marked a \
+             rehearsal store (its clock may then be set ahead for good)"
+        )));
+    }
+    let mut tx = db.begin().await?;
+    tx.execute(
+        "INSERT INTO store_marks (mark, marked_by, marked_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (mark) DO NOTHING",
+        vec!["rehearsal".into(), by.into(), now.to_rfc3339().into()],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
 }
 
 /// The idempotency key of a timer command: a UUID (version 8, from SHA-256) over the

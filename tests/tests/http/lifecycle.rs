@@ -386,9 +386,42 @@ async fn district_three_stars_then_expiry(server: &TestServer) {
     assert_eq!(state["recognition"]["valid_until"], "2026-06-20");
     assert_eq!(state["current_evaluation"], Value::Null);
 
-    // The clock is the operator's only with --test-clock.
+    // The clock is the operator's only with --test-clock; --dry-run lists what is due on
+    // a day and records nothing; a day after today records only on a rehearsal store,
+    // which a store holding records cannot become.
     let refused = server.ocop(&["timers", "run", "--now", "2026-05-25"]).await;
     assert!(refused.unwrap_err().contains("--test-clock"));
+    let head = server
+        .get(Some(&auditor), "/api/v1/ledger/digest")
+        .await
+        .expect(200)
+        .body;
+    server
+        .ocop(&["timers", "run", "--now", "2026-05-25", "--dry-run"])
+        .await
+        .unwrap();
+    let future = (chrono::Utc::now() + chrono::Duration::days(400))
+        .date_naive()
+        .to_string();
+    let refused = server
+        .ocop(&["timers", "run", "--now", &future, "--test-clock"])
+        .await
+        .unwrap_err();
+    assert!(
+        refused.contains("after today") && refused.contains("--dry-run"),
+        "{refused}"
+    );
+    let refused = server.ocop(&["migrate", "--rehearsal"]).await.unwrap_err();
+    assert!(refused.contains("only an empty store"), "{refused}");
+    let unchanged = server
+        .get(Some(&auditor), "/api/v1/ledger/digest")
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        unchanged, head,
+        "nothing recorded by the refused or dry runs"
+    );
     // The notice 30 days before valid_until, then the expiry the day after it; twice each.
     for _ in 0..2 {
         server
