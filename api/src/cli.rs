@@ -398,7 +398,10 @@ mod tests {
         let cli = Cli::try_parse_from(["ocop", "--data-dir", "d", "migrate"]).unwrap();
         assert!(matches!(
             &cli.command,
-            Command::Migrate(MigrateArgs { serving_role: None })
+            Command::Migrate(MigrateArgs {
+                serving_role: None,
+                rehearsal: false
+            })
         ));
         let cli = Cli {
             database_url: None,
