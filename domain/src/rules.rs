@@ -435,6 +435,80 @@ const VERSIONS: [RuleVersion; 3] = [
     },
 ];
 
+impl RuleBook {
+    /// The book as a reference an integrator reads (`docs/rules.md` is this text, and a
+    /// test keeps it so): for each version its instrument and dates, part maxima, star
+    /// bands and, level by level, what a mean leads to and which stars it may award.
+    pub fn describe(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::from(
+            "# The rule versions\n\n\
+             Generated from the engine's rule book (`domain/src/rules.rs`, \
+             `RuleBook::describe`); a test fails when this file and the book differ. A round \
+             is judged under the version in force on the day it opens (`opened_on`), \
+             whatever the date of its later steps. Scores are whole points per part; the \
+             mean of the members' totals is exact (two decimals shown, never rounded up \
+             into a band).\n",
+        );
+        for v in self.versions() {
+            let until = v
+                .in_force_until
+                .map_or_else(|| "today".to_owned(), |d| d.to_string());
+            let _ = write!(
+                out,
+                "\n## `{}`\n\n{}.\n\n- In force: {} – {until}\n- Part maxima: A {} · B {} · C {} \
+                 (total {})\n- Star bands of the mean: {}\n- Levels, in the order a product \
+                 goes through them:\n",
+                v.id,
+                v.instrument,
+                v.in_force_from,
+                v.part_max.a,
+                v.part_max.b,
+                v.part_max.c,
+                v.part_max.a + v.part_max.b + v.part_max.c,
+                v.star_bands
+                    .iter()
+                    .map(|b| format!("{}★ from {}", b.stars, b.from))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            for l in v.levels {
+                let thresholds = if l.scored {
+                    let mut t: Vec<String> = l
+                        .thresholds
+                        .iter()
+                        .map(|t| {
+                            let result = match t.result {
+                                LevelResult::Award { stars } => format!("awards {stars}★"),
+                                LevelResult::AwardAndForward { stars } => format!(
+                                    "awards {stars}★ with the potential-5★ flag and forwards"
+                                ),
+                                LevelResult::Forward => "forwards".to_owned(),
+                            };
+                            format!("mean ≥ {}: {result}", t.from)
+                        })
+                        .collect();
+                    t.push("below: not recognised".to_owned());
+                    t.join("; ")
+                } else {
+                    "no council: the commune assesses and forwards (or not)".to_owned()
+                };
+                let awards = if l.awards.is_empty() {
+                    "no award".to_owned()
+                } else {
+                    let stars: Vec<String> = l.awards.iter().map(|s| format!("{s}★")).collect();
+                    format!("may award {}", stars.join(", "))
+                };
+                let next = l
+                    .forwards_to
+                    .map_or_else(String::new, |n| format!("; forwards to `{n}`"));
+                let _ = writeln!(out, "  - `{}`: {thresholds}; {awards}{next}", l.level);
+            }
+        }
+        out
+    }
+}
+
 /// No rule version is in force on a date, or none has an id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RulesError {

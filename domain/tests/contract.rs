@@ -319,3 +319,20 @@ fn the_command_date_of_a_correction_is_taken_in_vietnam_time() {
     );
     assert_eq!(meta.issued_on(), d("2026-01-16"));
 }
+
+/// `docs/rules.md` is the rule book as the engine holds it: part maxima, bands and levels
+/// per version, generated, never retyped. `OCOP_WRITE_RULES_DOC=1` rewrites it.
+#[test]
+fn the_rules_reference_is_the_rule_book() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/rules.md");
+    let generated = ocop_domain::RuleBook::standard().describe();
+    if std::env::var_os("OCOP_WRITE_RULES_DOC").is_some() {
+        std::fs::write(path, &generated).unwrap();
+    }
+    let written = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        written == generated,
+        "docs/rules.md differs from the rule book: run \
+         `OCOP_WRITE_RULES_DOC=1 cargo test -p ocop-domain --test contract` and commit it"
+    );
+}
