@@ -16,3 +16,4 @@ mod openapi;
 mod producers;
 pub mod support;
 mod units;
+mod walkthrough;
