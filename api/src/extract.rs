@@ -58,7 +58,11 @@ pub fn actor_of(user: &str, role: &str, scope: &str) -> Result<Actor, ApiError> 
     let role = Role::parse(role)
         .filter(|r| *r != Role::System)
         .ok_or_else(|| {
-            ApiError::Unauthenticated(format!("the token names an unknown role {role:?}"))
+            let roles: Vec<&str> = Role::OF_PEOPLE.iter().map(|r| r.as_str()).collect();
+            ApiError::Unauthenticated(format!(
+                "the token names an unknown role {role:?}; the roles are {}",
+                roles.join(", ")
+            ))
         })?;
     let scope = Scope::parse(scope)
         .map_err(|e| ApiError::Unauthenticated(format!("the token's scope is invalid: {e}")))?;
@@ -488,9 +492,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
                 if path == "." {
-                    ApiError::InvalidRequest(format!("query: {inner}"))
-                } else {
-                    ApiError::InvalidRequest(format!("query parameter {path}: {inner}"))
+                    return ApiError::InvalidRequest(format!("query: {inner}"));
+                }
+                // A date the parameter refused says what to send, as in a body.
+                let given = form_urlencoded::parse(query.as_bytes())
+                    .find(|(k, _)| *k == path)
+                    .map(|(_, v)| v.into_owned());
+                match given.as_deref().and_then(explain_date) {
+                    Some(why) => ApiError::InvalidRequest(format!("query parameter {path}: {why}")),
+                    None => ApiError::InvalidRequest(format!("query parameter {path}: {inner}")),
                 }
             })
     }

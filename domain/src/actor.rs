@@ -56,6 +56,17 @@ pub enum Role {
 }
 
 impl Role {
+    /// The roles a token or an account may hold (every role but the engine's own).
+    pub const OF_PEOPLE: [Role; 7] = [
+        Role::CommuneOfficer,
+        Role::DistrictSecretary,
+        Role::ProvincialSecretary,
+        Role::CentralSecretary,
+        Role::Inspector,
+        Role::Auditor,
+        Role::Admin,
+    ];
+
     /// The role's wire name, e.g. `provincial_secretary`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -207,11 +207,15 @@ pub struct RecordScorecard {
     pub member_id: String,
     /// Date.
     pub recorded_on: NaiveDate,
-    /// Part A.
+    /// Part A (production and community capacity), whole points from 0 to the round's
+    /// maximum: 40 under `qd148-2023` and `qd1489-2025`, 35 under `qd1048-2019`
+    /// (`docs/rules.md`).
     pub part_a: u32,
-    /// Part B.
+    /// Part B (product development and marketing), whole points from 0 to 25 under every
+    /// version.
     pub part_b: u32,
-    /// Part C.
+    /// Part C (quality), whole points from 0 to the round's maximum: 35 under
+    /// `qd148-2023` and `qd1489-2025`, 40 under `qd1048-2019`.
     pub part_c: u32,
     /// Mandatory criteria failed.
     #[serde(default)]

@@ -49,3 +49,52 @@ async fn every_operation_says_who_may_call_it_and_shows_its_errors() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     server.close().await;
 }
+
+/// A refusal says what to fix: a query date as offices write it names the day it means, an
+/// unknown role lists the roles, a refused role names those that may.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refusal_says_what_to_send_instead() {
+    let server = TestServer::sqlite().await;
+    let auditor = server.token("auditor", "national", "kiem-toan");
+    let refused = server
+        .get(Some(&auditor), "/api/v1/products?valid_on=01/12/2026")
+        .await
+        .problem(400, "invalid_request");
+    let detail = refused.body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("valid_on") && detail.contains("read as day/month/year it is 2026-12-01"),
+        "{detail}"
+    );
+    let refused = server
+        .get(
+            Some(&auditor),
+            "/api/v1/stats?group_by=province&place=recorded&x=1",
+        )
+        .await
+        .problem(400, "invalid_request");
+    assert!(refused.body["detail"].as_str().unwrap().contains('x'));
+    let secretary = server.token("provincial_secretary", "province:68", "tk");
+    let refused = server
+        .get(Some(&secretary), "/api/v1/ledger/digest")
+        .await
+        .problem(403, "forbidden");
+    let detail = refused.body["detail"].as_str().unwrap();
+    assert!(detail.contains("only auditor, admin may"), "{detail}");
+    let unknown = server
+        .ocop(&[
+            "token",
+            "--role",
+            "thu_ky",
+            "--scope",
+            "province:68",
+            "--user",
+            "x",
+        ])
+        .await
+        .unwrap_err();
+    assert!(
+        unknown.contains("provincial_secretary") && unknown.contains("commune_officer"),
+        "{unknown}"
+    );
+    server.close().await;
+}
