@@ -130,7 +130,53 @@ impl ApiError {
         }
     }
 
-    /// The problem document of this error.
+    /// The title in Vietnamese.
+    fn title_vi(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest(_) => "Yêu cầu không hợp lệ",
+            Self::MethodNotAllowed(_) => "Phương thức không được hỗ trợ",
+            Self::Unauthenticated(_) => "Cần mã thông báo hợp lệ",
+            Self::Forbidden(_) => "Không có quyền",
+            Self::NotFound(_) => "Không tìm thấy",
+            Self::VersionConflict { .. } | Self::Contention(_) => "Dữ liệu vừa thay đổi",
+            Self::PayloadTooLarge { .. } => "Dữ liệu gửi lên quá lớn",
+            Self::IdempotencyKeyReused(_) => "Idempotency-Key đã được dùng",
+            Self::RuleViolation { .. } => "Vi phạm quy định",
+            Self::RateLimited { .. } => "Quá nhiều yêu cầu",
+            Self::Unavailable { .. } => "Dịch vụ tạm thời gián đoạn",
+            Self::Internal(_) => "Lỗi hệ thống",
+        }
+    }
+
+    /// The detail in Vietnamese: the rules' own words for a rule violation, a sentence for
+    /// the other kinds, followed by the English detail where it names fields and values.
+    fn detail_vi(&self, english: &str) -> String {
+        match self {
+            Self::RuleViolation { violations, .. } => {
+                let all: Vec<&str> = violations
+                    .iter()
+                    .filter_map(|v| v["detail_vi"].as_str())
+                    .collect();
+                format!("Không ghi nhận: {}", all.join(" "))
+            }
+            Self::VersionConflict { expected, actual } => format!(
+                "Sản phẩm đang ở phiên bản {actual}, không phải {expected}: vừa có người ghi \
+                 nhận thay đổi. Tải lại sản phẩm và gửi lại; không có gì được ghi nhận."
+            ),
+            Self::Unavailable { .. } => {
+                "Kho dữ liệu tạm thời không truy cập được; không có gì được ghi nhận, hãy thử \
+                 lại sau ít phút."
+                    .to_owned()
+            }
+            Self::Internal(_) => {
+                "Đã xảy ra lỗi ngoài dự kiến; lỗi đã được ghi lại cùng mã yêu cầu.".to_owned()
+            }
+            other => format!("{} ({english}).", other.title_vi()),
+        }
+    }
+
+    /// The problem document of this error, in English, or in Vietnamese when the request
+    /// asked for it (`Accept-Language: vi`, see [`in_vietnamese`]).
     pub fn body(&self) -> Value {
         let detail = match self {
             Self::Internal(_) => {
@@ -138,15 +184,31 @@ impl ApiError {
             }
             other => other.to_string(),
         };
+        let vietnamese = in_vietnamese();
         let mut body = json!({
             "type": format!("urn:ocop:problem:{}", self.code()),
-            "title": self.title(),
+            "title": if vietnamese { self.title_vi() } else { self.title() },
             "status": self.status().as_u16(),
-            "detail": detail,
+            "detail": if vietnamese { self.detail_vi(&detail) } else { detail },
             "code": self.code(),
         });
         match self {
-            Self::RuleViolation { violations, .. } => body["violations"] = json!(violations),
+            Self::RuleViolation { violations, .. } => {
+                let shown: Vec<Value> = violations
+                    .iter()
+                    .map(|v| {
+                        let mut v = v.clone();
+                        if let Value::Object(fields) = &mut v {
+                            let vi = fields.remove("detail_vi");
+                            if let (true, Some(vi)) = (vietnamese, vi) {
+                                fields.insert("detail".into(), vi);
+                            }
+                        }
+                        v
+                    })
+                    .collect();
+                body["violations"] = json!(shown);
+            }
             Self::VersionConflict { expected, actual } => {
                 body["expected_version"] = json!(expected);
                 body["actual_version"] = json!(actual);
@@ -239,16 +301,56 @@ impl From<DomainError> for ApiError {
         if e.is_not_found() {
             return Self::NotFound(e.to_string());
         }
-        let mut violation = e.facts();
-        if let Value::Object(fields) = &mut violation {
-            fields.insert("code".into(), json!(e.code()));
-            fields.insert("detail".into(), json!(e.to_string()));
-        }
         Self::RuleViolation {
             detail: format!("the command breaks a rule: {e}"),
-            violations: vec![violation],
+            violations: vec![violation(&e)],
         }
     }
+}
+
+/// One broken rule as the answer lists it: `{"code", "detail", "rule", …facts}` (and its
+/// Vietnamese words, shown instead of `detail` to a request that asks for Vietnamese).
+pub fn violation(e: &DomainError) -> Value {
+    let mut violation = e.facts();
+    if let Value::Object(fields) = &mut violation {
+        fields.insert("code".into(), json!(e.code()));
+        fields.insert("detail".into(), json!(e.to_string()));
+        fields.insert("detail_vi".into(), json!(e.message_vi()));
+    }
+    violation
+}
+
+tokio::task_local! {
+    /// Whether the request being answered asked for Vietnamese (set by the server's
+    /// middleware from `Accept-Language`).
+    pub static VIETNAMESE: bool;
+}
+
+/// Whether the request being answered asked for Vietnamese.
+pub fn in_vietnamese() -> bool {
+    VIETNAMESE.try_with(|v| *v).unwrap_or(false)
+}
+
+/// Whether an `Accept-Language` value prefers Vietnamese: its highest-weighted language
+/// is `vi` (or `vi-VN`, …).
+pub fn prefers_vietnamese(accept_language: &str) -> bool {
+    let mut best: Option<(f32, bool)> = None;
+    for item in accept_language.split(',') {
+        let mut parts = item.split(';');
+        let tag = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let q = parts
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+            })
+            .unwrap_or(1.0);
+        let vi = tag == "vi" || tag.starts_with("vi-");
+        if best.is_none_or(|(b, _)| q > b) {
+            best = Some((q, vi));
+        }
+    }
+    best.is_some_and(|(q, vi)| vi && q > 0.0)
 }
 
 impl From<StoreError> for ApiError {
@@ -293,6 +395,10 @@ impl From<ServiceError> for ApiError {
                 violations: vec![json!({
                     "code": "certificate_not_unique",
                     "detail": e.to_string(),
+                    "detail_vi": format!(
+                        "Số giấy chứng nhận {certificate_no} đã thuộc sản phẩm {held_by} của \
+                         tỉnh {province}: mỗi số là duy nhất trong tỉnh."
+                    ),
                     "certificate_no": certificate_no,
                     "province": province,
                     "held_by": held_by,

@@ -90,6 +90,7 @@ where
         }))
         .layer(middleware::from_fn_with_state(metrics, record_metrics))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(language))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::Internal("a handler panicked".into()).into_response()
         }))
@@ -144,6 +145,28 @@ async fn admit(
 /// Headers every answer carries: no content sniffing, no framing, a content security
 /// policy for pages, no referrer to other sites, and no caching of what a token or session
 /// was needed to read.
+/// Answers a request whose `Accept-Language` prefers Vietnamese with Vietnamese problem
+/// documents (`Content-Language: vi`); every answer varies by that header.
+async fn language(request: Request, next: Next) -> Response {
+    let vietnamese = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(crate::error::prefers_vietnamese);
+    let mut response = crate::error::VIETNAMESE
+        .scope(vietnamese, next.run(request))
+        .await;
+    let headers = response.headers_mut();
+    headers.append(header::VARY, HeaderValue::from_static("accept-language"));
+    let problem = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if vietnamese && problem {
+        headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static("vi"));
+    }
+    response
+}
+
 async fn security_headers(request: Request, next: Next) -> Response {
     let authenticated = request.headers().contains_key(header::AUTHORIZATION)
         || request.headers().contains_key(header::COOKIE);

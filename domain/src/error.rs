@@ -454,3 +454,258 @@ impl DomainError {
         }
     }
 }
+
+/// A date as Vietnamese offices write it, `dd/mm/yyyy`.
+fn ngay(d: &NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+/// The level's name in Vietnamese, e.g. `cấp tỉnh`.
+fn cap(level: &Level) -> &'static str {
+    match level {
+        Level::Commune => "cấp xã",
+        Level::District => "cấp huyện",
+        Level::Provincial => "cấp tỉnh",
+        Level::Central => "cấp trung ương",
+    }
+}
+
+/// The status's name in Vietnamese (as the web interface shows it).
+fn tinh_trang(status: &Status) -> &'static str {
+    match status {
+        Status::Unregistered => "chưa được đăng ký",
+        Status::Registered => "đã đăng ký",
+        Status::InEvaluation => "đang đánh giá",
+        Status::Recognized => "đang được công nhận",
+        Status::NotRecognized => "không được công nhận",
+        Status::Expired => "hết hiệu lực",
+        Status::Revoked => "đã bị thu hồi",
+        Status::Withdrawn => "đã rút khỏi chương trình",
+    }
+}
+
+/// The stage's name in Vietnamese.
+fn giai_doan(stage: &Stage) -> &'static str {
+    match stage {
+        Stage::Dossier => "chờ xem xét hồ sơ",
+        Stage::Returned => "hồ sơ bị trả lại để bổ sung",
+        Stage::Council => "hội đồng đang chấm điểm",
+        Stage::AwaitingDecision => "đã tổng hợp điểm, chờ quyết định",
+        Stage::AwaitingCouncil => "chờ hội đồng cấp trên",
+        Stage::Closed => "vòng đánh giá đã kết thúc",
+    }
+}
+
+impl DomainError {
+    /// What was refused and what to do, in Vietnamese: the one table of messages the API
+    /// answers with `Accept-Language: vi` and the web interface shows. Field names and
+    /// codes stay as the API spells them.
+    pub fn message_vi(&self) -> String {
+        use DomainError as E;
+        match self {
+            E::Forbidden { role, scope, .. } => format!(
+                "Vai trò {} trong phạm vi {scope} không có quyền thực hiện thao tác này đối với sản phẩm này.",
+                role.as_str()
+            ),
+            E::NotRegistered => "Không có sản phẩm này.".to_owned(),
+            E::AlreadyRegistered { product_id } => {
+                format!("Sản phẩm {product_id} đã được đăng ký.")
+            }
+            E::WrongProduct { .. } => "Lệnh không thuộc về sản phẩm này.".to_owned(),
+            E::WrongState { status, .. } => {
+                format!("Không thể thực hiện khi sản phẩm {}.", tinh_trang(status))
+            }
+            E::NoOpenRound { .. } => {
+                "Sản phẩm không có vòng đánh giá nào đang mở: hãy mở vòng đánh giá trước."
+                    .to_owned()
+            }
+            E::RoundAlreadyOpen { round } => {
+                format!(
+                    "Vòng đánh giá {round} vẫn đang mở: kết thúc vòng này trước khi mở vòng mới."
+                )
+            }
+            E::WrongStage {
+                round,
+                level,
+                stage,
+                ..
+            } => format!(
+                "Không thể thực hiện ở bước này: vòng {round}, {}, {}.",
+                cap(level),
+                giai_doan(stage)
+            ),
+            E::LegalBasisRequired => {
+                "Sản phẩm đã bị thu hồi chỉ được đánh giá lại khi nêu căn cứ pháp lý (legal_basis)."
+                    .to_owned()
+            }
+            E::NothingToUpgrade { stars } => {
+                format!("Sản phẩm {stars} sao không thể nâng hạng thêm.")
+            }
+            E::NoRulesInForce { date } => {
+                format!(
+                    "Không có quy định OCOP nào có hiệu lực vào ngày {}.",
+                    ngay(date)
+                )
+            }
+            E::UnknownRulesVersion { rules_version } => {
+                format!("Không có phiên bản quy định {rules_version}.")
+            }
+            E::RequiredFieldMissing { field } => format!("Thiếu thông tin bắt buộc: {field}."),
+            E::EmptyDossier => "Hồ sơ cần có ít nhất một tài liệu.".to_owned(),
+            E::DateBeforeEarlierStep {
+                field,
+                date,
+                step_date,
+                ..
+            } => format!(
+                "{field} ({}) sớm hơn bước trước đó ({}): ngày phải từ {} trở đi.",
+                ngay(date),
+                ngay(step_date),
+                ngay(step_date)
+            ),
+            E::DateInFuture { field, date, today } => format!(
+                "{field} ({}) là ngày trong tương lai: hôm nay là {} (giờ Việt Nam); không ghi nhận việc chưa xảy ra.",
+                ngay(date),
+                ngay(today)
+            ),
+            E::DecisionBeforeScoring {
+                decided_on,
+                concluded_on,
+            } => format!(
+                "Ngày quyết định ({}) sớm hơn ngày tổng hợp kết quả chấm điểm ({}).",
+                ngay(decided_on),
+                ngay(concluded_on)
+            ),
+            E::DistrictRequired { rules_version } => format!(
+                "Theo {rules_version}, vòng đánh giá bắt đầu ở hội đồng cấp huyện, nhưng sản phẩm được đăng ký không có mã huyện."
+            ),
+            E::LevelNotInRulesVersion {
+                level,
+                rules_version,
+            } => {
+                format!(
+                    "Phiên bản quy định {rules_version} không có {}.",
+                    cap(level)
+                )
+            }
+            E::CouncilOutOfTurn {
+                level,
+                expected_level,
+            } => format!(
+                "Chưa đến lượt hội đồng {}: vòng đánh giá đang ở {}.",
+                cap(level),
+                cap(expected_level)
+            ),
+            E::DecisionAtOtherLevel { level, round_level } => format!(
+                "Quyết định {} không áp dụng được: vòng đánh giá đang ở {}.",
+                cap(level),
+                cap(round_level)
+            ),
+            E::DuplicateMember { member_id } => {
+                format!("Thành viên {member_id} có tên hai lần trong hội đồng.")
+            }
+            E::NoChairInCouncil => {
+                "Điều kiện họp đòi hỏi có chủ tịch hội đồng, nhưng hội đồng không có chủ tịch."
+                    .to_owned()
+            }
+            E::QuorumUnreachable {
+                min_present,
+                members,
+            } => format!(
+                "Hội đồng {members} thành viên không thể đạt số thành viên tối thiểu {min_present}."
+            ),
+            E::UnknownMember { member_id, level } => {
+                format!("{member_id} không phải thành viên hội đồng {}.", cap(level))
+            }
+            E::PartAboveMaximum {
+                part,
+                points,
+                max,
+                rules_version,
+            } => format!(
+                "Phần {part} được {points} điểm, vượt mức tối đa {max} điểm theo {rules_version}."
+            ),
+            E::QuorumNotMet { present, required } => format!(
+                "Mới có {present} thành viên chấm điểm, cần ít nhất {required}: chưa đủ điều kiện tổng hợp."
+            ),
+            E::ChairAbsent => "Cần phiếu chấm điểm của chủ tịch hội đồng.".to_owned(),
+            E::RescoreRequired {
+                spread,
+                spread_limit,
+            } => format!(
+                "Điểm của các thành viên chênh nhau {spread} điểm, vượt mức cho phép {spread_limit}: cần chấm lại trước."
+            ),
+            E::StarsOutOfRange { stars } => {
+                format!("Không thể công nhận {stars} sao: chỉ công nhận 3, 4 hoặc 5 sao.")
+            }
+            E::LevelCannotAward {
+                level,
+                stars,
+                rules_version,
+            } => format!(
+                "Theo {rules_version}, {} không được công nhận {stars} sao.",
+                cap(level)
+            ),
+            E::StarsAboveBand {
+                stars,
+                mean,
+                allowed,
+            } => match allowed {
+                0..=2 => format!(
+                    "{stars} sao vượt quá kết quả chấm điểm: điểm trung bình {mean} không đủ để công nhận."
+                ),
+                n => format!(
+                    "{stars} sao vượt quá kết quả chấm điểm: điểm trung bình {mean} chỉ cho phép tối đa {n} sao."
+                ),
+            },
+            E::MandatoryCriterionFailed { criteria } => {
+                format!("Không đạt tiêu chí bắt buộc: {}.", criteria.join(", "))
+            }
+            E::RefusalContradictsScoring { mean, stars } => format!(
+                "Điểm trung bình {mean} của hội đồng đạt {stars} sao: quyết định không công nhận trái với kết quả chấm điểm."
+            ),
+            E::NoRecognition => {
+                "Sản phẩm không có quyết định công nhận nào còn hiệu lực.".to_owned()
+            }
+            E::RevocationGroundNotMet { ground, .. } => format!(
+                "Căn cứ thu hồi {} chưa thỏa mãn.",
+                serde_json::to_value(ground)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            ),
+            E::RevokedByOtherAuthority {
+                authority,
+                recognised_by,
+            } => format!(
+                "Quyết định công nhận do {recognised_by} ban hành; chỉ cơ quan đó (hoặc Bộ) được thu hồi, không phải {authority}."
+            ),
+            E::NoticeNotDue { due_on, today } => format!(
+                "Chưa đến hạn thông báo hết hạn: hạn là {}, hôm nay là {}.",
+                ngay(due_on),
+                ngay(today)
+            ),
+            E::NoticeAlreadyIssued { issued_on } => {
+                format!("Thông báo hết hạn đã được gửi ngày {}.", ngay(issued_on))
+            }
+            E::ExpiryNotDue { expires_on, today } => format!(
+                "Quyết định công nhận hết hiệu lực vào ngày {}, chưa phải hôm nay ({}).",
+                ngay(expires_on),
+                ngay(today)
+            ),
+            E::UnknownComplaint { complaint_id } => {
+                format!("Sản phẩm không có phản ánh {complaint_id}.")
+            }
+            E::UnknownEvent { event_id } => format!("Sản phẩm không có bản ghi {event_id}."),
+            E::FieldNotCorrectable { event_type, field } => {
+                format!("Không được đính chính trường {field} của {event_type}.")
+            }
+            E::CorrectionUnchanged { field } => format!("{field} đã có giá trị này."),
+            E::InvalidScore { value } => format!(
+                "Điểm {value:?} không hợp lệ: nhập số thập phân từ 0 đến 100, tối đa hai chữ số sau dấu phẩy."
+            ),
+            E::LocationMissing => "Sản phẩm cần có mã xã hoặc mã huyện.".to_owned(),
+            E::IdsExhausted { .. } => "Lỗi nội bộ: thiếu mã định danh cho bản ghi mới.".to_owned(),
+        }
+    }
+}

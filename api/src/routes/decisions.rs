@@ -203,10 +203,8 @@ fn refusal(rejected: Vec<(Uuid, ocop_domain::DomainError)>) -> ApiError {
     let violations: Vec<Value> = rejected
         .iter()
         .map(|(product_id, e)| {
-            let mut v = e.facts();
+            let mut v = crate::error::violation(e);
             if let Value::Object(fields) = &mut v {
-                fields.insert("code".into(), json!(e.code()));
-                fields.insert("detail".into(), json!(e.to_string()));
                 fields.insert("product_id".into(), json!(product_id));
             }
             v

@@ -98,3 +98,79 @@ async fn a_refusal_says_what_to_send_instead() {
     );
     server.close().await;
 }
+
+/// With `Accept-Language: vi` a refusal is in Vietnamese — the rules' own words for each
+/// violation (`DomainError::message_vi`, the table the web interface uses) — with the same
+/// codes and facts; without it, English, and no Vietnamese field leaks into the answer.
+async fn refusals_speak_vietnamese_when_asked(server: &TestServer) {
+    use super::lifecycle::{LamDong, recognition, scored_in_lam_dong};
+    let t = LamDong::tokens(server);
+    let path = scored_in_lam_dong(server, &t, "Mật ong bạc hà", &[60, 62, 64]).await;
+    let four = recognition(4, "2025-09-20", "156/QĐ-UBND", "UBND tỉnh Lâm Đồng");
+    let decision = format!("{path}/evaluations/current/decision");
+    let vi = server
+        .post_with(
+            Some(&t.province),
+            &decision,
+            &four,
+            &[("accept-language", "vi-VN,vi;q=0.9,en;q=0.5")],
+        )
+        .await
+        .problem(422, "rule_violation");
+    assert_eq!(vi.header("content-language"), Some("vi"));
+    assert_eq!(vi.body["title"], "Vi phạm quy định");
+    let v = &vi.body["violations"][0];
+    assert_eq!(v["code"], "stars_above_band");
+    assert_eq!(v["allowed"], 3);
+    let detail = v["detail"].as_str().unwrap();
+    assert!(detail.contains("chỉ cho phép tối đa 3 sao"), "{detail}");
+    assert!(
+        vi.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("Không ghi nhận")
+    );
+    assert!(v.get("detail_vi").is_none());
+
+    let en = server
+        .post_with(
+            Some(&t.province),
+            &decision,
+            &four,
+            &[("accept-language", "en-GB,vi;q=0.3")],
+        )
+        .await
+        .problem(422, "rule_violation");
+    assert_eq!(en.header("content-language"), None);
+    let detail = en.body["violations"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("allows at most 3 stars"), "{detail}");
+    assert!(en.body["violations"][0].get("detail_vi").is_none());
+
+    let bad = server
+        .client
+        .get(format!(
+            "{}/api/v1/products?valid_on=31/11/2026",
+            server.base
+        ))
+        .bearer_auth(&t.auditor)
+        .header("accept-language", "vi")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let body: serde_json::Value = bad.json().await.unwrap();
+    assert_eq!(body["title"], "Yêu cầu không hợp lệ", "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("month 11 of 2026 has 30 days"),
+        "{body}"
+    );
+}
+
+crate::http_on_both_stores!(
+    refusals_speak_vietnamese_when_asked_on_sqlite,
+    refusals_speak_vietnamese_when_asked_on_postgres,
+    refusals_speak_vietnamese_when_asked
+);
