@@ -175,7 +175,8 @@ pub struct ServeArgs {
     #[arg(long, env = "OCOP_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// Load the demo data set first: into an empty store, or one holding the demo alone
-    /// (nothing new is recorded then); refused on a store holding any other record.
+    /// (then only the expiry timers due since the last load are recorded); refused on a
+    /// store holding any other record.
     #[arg(long)]
     pub demo: bool,
     /// An identity provider's public key (PEM) to verify tokens with, instead of the

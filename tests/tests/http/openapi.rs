@@ -80,6 +80,15 @@ async fn a_refusal_says_what_to_send_instead() {
         .problem(403, "forbidden");
     let detail = refused.body["detail"].as_str().unwrap();
     assert!(detail.contains("only auditor, admin may"), "{detail}");
+    let garbage = server
+        .get(Some("abc.def"), "/api/v1/products")
+        .await
+        .problem(401, "unauthenticated");
+    let detail = garbage.body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("not a well-formed JWT"),
+        "a token error in words: {detail}"
+    );
     let unknown = server
         .ocop(&[
             "token",

@@ -45,8 +45,17 @@ async fn timers_issue_each_notice_and_expiry_once(db: &TestDb) {
         .count();
 
     assert!(due_notices > 0);
+    // A dry run lists exactly what the run then records.
+    let listed = ocop_projections::timers::due_on(&runner, today)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), due_notices);
     let first = run_timers(&runner, &service, today).await.unwrap();
     assert_eq!(first.notices_issued as usize, due_notices);
+    assert_eq!(
+        first.due as usize, due_notices,
+        "`due` counts the products due"
+    );
     assert_eq!(first.expiries_issued, 0);
     let second = run_timers(&runner, &service, today).await.unwrap();
     assert_eq!(second.notices_issued + second.expiries_issued, 0);
