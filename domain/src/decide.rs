@@ -274,6 +274,8 @@ struct Ctx<'a> {
 
 /// Fields a correction may set to nothing.
 const NULLABLE_FIELDS: &[&str] = &[
+    "letter_no",
+    "letter_date",
     "producer.tax_code",
     "local_code",
     "certificate_no",
@@ -1098,6 +1100,18 @@ impl<'a> Ctx<'a> {
                 field: c.field.clone(),
             });
         }
+        if let (Some(text), "letter_date") = (&new, c.field.as_str()) {
+            let date = text
+                .parse::<NaiveDate>()
+                .map_err(|_| DomainError::required("new_value (letter_date as YYYY-MM-DD)"))?;
+            if date > self.issued_on {
+                return Err(DomainError::DateInFuture {
+                    field: "new_value".to_owned(),
+                    date,
+                    today: self.issued_on,
+                });
+            }
+        }
         non_blank("reason", &c.reason)?;
         Ok(EventBody::EntryCorrected(EntryCorrected {
             corrected_event_id: c.event_id,
@@ -1129,6 +1143,9 @@ impl<'a> Ctx<'a> {
             valid_until: rec.valid_until,
             due_on,
             issued_on: today,
+            issued_by: Some(rec.authority.clone()),
+            letter_no: None,
+            letter_date: None,
         }))
     }
 

@@ -543,6 +543,18 @@ pub struct ExpiryNoticeIssued {
     pub due_on: NaiveDate,
     /// When it was issued.
     pub issued_on: NaiveDate,
+    /// Who issues it: the authority that recognised the product, taken from the
+    /// recognition (absent from notices recorded before it was recorded; optional fields
+    /// absent from a payload leave its schema version as it was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_by: Option<String>,
+    /// The notice letter's number, when known (set later by a correction,
+    /// `field: "letter_no"`, once the authority has sent the letter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub letter_no: Option<String>,
+    /// The notice letter's date, likewise (`field: "letter_date"`, `YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub letter_date: Option<NaiveDate>,
 }
 
 /// `RecognitionExpired`: from the day after `valid_until`.

@@ -60,6 +60,10 @@ pub(crate) fn correctable_fields(body: &EventBody) -> BTreeMap<String, Option<St
             put("authority", Some(&e.authority));
             put("findings", Some(&e.findings));
         }
+        EventBody::ExpiryNoticeIssued(e) => {
+            put("letter_no", e.letter_no.as_ref());
+            put("letter_date", e.letter_date.map(|d| d.to_string()).as_ref());
+        }
         _ => {}
     }
     f
@@ -271,6 +275,7 @@ pub(crate) fn evolve(mut s: ProductState, event: &Event) -> ProductState {
                     legacy: false,
                     event_id: event.event_id,
                     notice_issued_on: None,
+                    notice: None,
                     ended: None,
                 },
             );
@@ -347,6 +352,7 @@ pub(crate) fn evolve(mut s: ProductState, event: &Event) -> ProductState {
                     legacy: true,
                     event_id: event.event_id,
                     notice_issued_on: None,
+                    notice: None,
                     ended: None,
                 },
             );
@@ -355,6 +361,12 @@ pub(crate) fn evolve(mut s: ProductState, event: &Event) -> ProductState {
         EventBody::ExpiryNoticeIssued(e) => {
             if let Some(rec) = s.recognition.as_mut() {
                 rec.notice_issued_on = Some(e.issued_on);
+                rec.notice = Some(ExpiryNotice {
+                    event_id: event.event_id,
+                    issued_by: e.issued_by.clone(),
+                    letter_no: e.letter_no.clone(),
+                    letter_date: e.letter_date,
+                });
             }
         }
         EventBody::RecognitionExpired(e) => {
@@ -532,6 +544,24 @@ fn apply_correction(s: &mut ProductState, event: &Event, e: &EntryCorrected) {
                     "decision_no" => rec.decision_no = text.clone(),
                     "authority" => rec.authority = text.clone(),
                     "certificate_no" => rec.certificate_no = value.clone(),
+                    _ => {}
+                }
+            }
+        }
+        ("ExpiryNoticeIssued", field) => {
+            let recs = s
+                .recognition
+                .iter_mut()
+                .chain(s.past_recognitions.iter_mut());
+            for notice in recs
+                .filter_map(|r| r.notice.as_mut())
+                .filter(|n| n.event_id == target)
+            {
+                match field {
+                    "letter_no" => notice.letter_no = value.clone(),
+                    "letter_date" => {
+                        notice.letter_date = value.as_deref().and_then(|d| d.parse().ok())
+                    }
                     _ => {}
                 }
             }

@@ -161,8 +161,27 @@ pub struct Recognition {
     pub event_id: Uuid,
     /// When the expiry notice was issued.
     pub notice_issued_on: Option<NaiveDate>,
+    /// The expiry notice, once issued: who issues it and its letter.
+    #[serde(default)]
+    pub notice: Option<ExpiryNotice>,
     /// Set once it is no longer current.
     pub ended: Option<RecognitionEnd>,
+}
+
+/// The expiry notice of a recognition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExpiryNotice {
+    /// The notice's event (a correction names it to add the letter).
+    pub event_id: Uuid,
+    /// Who issues it: the authority that recognised the product (null on notices
+    /// recorded before the engine recorded it).
+    pub issued_by: Option<String>,
+    /// The letter's number, once the authority has sent it (a correction of the notice,
+    /// `field: "letter_no"`).
+    pub letter_no: Option<String>,
+    /// The letter's date (`field: "letter_date"`).
+    pub letter_date: Option<NaiveDate>,
 }
 
 /// One return of the dossier.

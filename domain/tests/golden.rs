@@ -221,6 +221,11 @@ fn fixtures() -> Vec<EventBody> {
             valid_until: d("2028-09-20"),
             due_on: d("2028-08-21"),
             issued_on: d("2028-08-21"),
+            // The notice as recorded before it named its authority: a payload without the
+            // optional fields reads as it always did.
+            issued_by: None,
+            letter_no: None,
+            letter_date: None,
         }),
         EventBody::RecognitionExpired(RecognitionExpired {
             decision_no: "156/QĐ-UBND".into(),

@@ -1679,6 +1679,9 @@ fn the_expiry_notice_is_issued_30_days_before_valid_until_and_only_once() {
             valid_until: d("2028-09-20"),
             due_on: d("2028-08-21"),
             issued_on: d("2028-08-21"),
+            issued_by: Some("UBND tỉnh Lâm Đồng".into()),
+            letter_no: None,
+            letter_date: None,
         })
     );
     s.run(system(), notice("2028-08-21"));
@@ -1686,6 +1689,56 @@ fn the_expiry_notice_is_issued_30_days_before_valid_until_and_only_once() {
         .then_error(DomainError::NoticeAlreadyIssued {
             issued_on: d("2028-08-21"),
         });
+}
+
+/// Given a 4★ recognised by UBND tỉnh Lâm Đồng, when the timer issues its expiry notice,
+/// then the notice names that authority as its issuer; and when the authority's letter is
+/// sent, a correction of the notice records its number and date (not a date to come).
+#[test]
+fn the_expiry_notice_names_who_issues_it_and_later_carries_its_letter() {
+    let mut s = Scenario::recognized_4_stars_2025();
+    s.run(system(), notice("2028-08-21"));
+    let rec = s.state.recognition.clone().unwrap();
+    let n = rec.notice.clone().unwrap();
+    assert_eq!(n.issued_by.as_deref(), Some(rec.authority.as_str()));
+    assert_eq!((n.letter_no.as_deref(), n.letter_date), (None, None));
+    let secretary = s.province_secretary();
+    let mut on_day = |body: CommandBody| {
+        let mut c = s.command(secretary.clone(), body);
+        c.meta.issued_at = "2028-08-25T03:00:00Z".parse().unwrap();
+        c
+    };
+    let later = on_day(correction_body(
+        n.event_id,
+        "letter_date",
+        Some("2028-08-30"),
+    ));
+    let wrong = on_day(correction_body(
+        n.event_id,
+        "letter_date",
+        Some("24/08/2028"),
+    ));
+    let number = on_day(correction_body(n.event_id, "letter_no", Some("88/TB-UBND")));
+    let date = on_day(correction_body(
+        n.event_id,
+        "letter_date",
+        Some("2028-08-24"),
+    ));
+    assert_eq!(
+        ocop_domain::decide(&s.state, &later).unwrap_err().code(),
+        "date_in_future"
+    );
+    assert_eq!(
+        ocop_domain::decide(&s.state, &wrong).unwrap_err().code(),
+        "required_field_missing"
+    );
+    for command in [number, date] {
+        let events = ocop_domain::decide(&s.state, &command).unwrap();
+        s.state = ocop_domain::fold_from(s.state.clone(), &events);
+    }
+    let n = s.state.recognition.unwrap().notice.unwrap();
+    assert_eq!(n.letter_no.as_deref(), Some("88/TB-UBND"));
+    assert_eq!(n.letter_date, Some(d("2028-08-24")));
 }
 
 #[test]
