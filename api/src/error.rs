@@ -150,7 +150,7 @@ impl ApiError {
 
     /// The detail in Vietnamese: the rules' own words for a rule violation, a sentence for
     /// the other kinds, followed by the English detail where it names fields and values.
-    fn detail_vi(&self, english: &str) -> String {
+    pub(crate) fn detail_vi(&self, english: &str) -> String {
         match self {
             Self::RuleViolation { violations, .. } => {
                 let all: Vec<&str> = violations

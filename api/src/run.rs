@@ -634,46 +634,22 @@ async fn demo(cli: &Cli) -> Result<ExitCode, CliError> {
 
 async fn import(cli: &Cli, args: &ImportArgs) -> Result<ExitCode, CliError> {
     use ocop_projections::legacy_import::{ImportOptions, import_csv};
-    let bytes = std::fs::read(&args.file)
-        .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
-    let name = args.file.file_name().map_or_else(
-        || args.file.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let user = operator();
+    let (bytes, name) = read_list(args)?;
     let backend = open(cli).await?;
     let service = ocop_projections::service::CommandService::new(backend.store.clone());
-    let report = import_csv(&service, &bytes, &ImportOptions::admin(user, name)).await?;
-    for rejected in &report.rejected {
-        eprintln!(
-            "{}:{}: {}",
-            args.file.display(),
-            rejected.line,
-            rejected.reason
-        );
-    }
-    println!(
-        "{} rows: {} imported, {} already present, {} rejected",
+    let report = import_csv(&service, &bytes, &ImportOptions::admin(operator(), name)).await?;
+    Ok(report_rows(
+        args,
         report.rows,
         report.imported,
         report.already_present,
-        report.rejected.len()
-    );
-    Ok(if report.rejected.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+        &report.rejected,
+    ))
 }
 
 async fn import_units(cli: &Cli, args: &ImportArgs) -> Result<ExitCode, CliError> {
     use ocop_projections::units::{UnitsImport, import_communes};
-    let bytes = std::fs::read(&args.file)
-        .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
-    let name = args.file.file_name().map_or_else(
-        || args.file.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let (bytes, name) = read_list(args)?;
     let user = operator();
     let backend = open(cli).await?;
     let now = Utc::now();
@@ -686,26 +662,47 @@ async fn import_units(cli: &Cli, args: &ImportArgs) -> Result<ExitCode, CliError
     let report = import_communes(&backend.db, &bytes, &how)
         .await
         .map_err(|e| e.to_string())?;
-    for rejected in &report.rejected {
-        eprintln!(
-            "{}:{}: {}",
-            args.file.display(),
-            rejected.line,
-            rejected.reason
-        );
-    }
-    println!(
-        "{} rows: {} imported, {} already present, {} rejected",
+    Ok(report_rows(
+        args,
         report.rows,
         report.imported,
         report.already_present,
-        report.rejected.len()
+        &report.rejected,
+    ))
+}
+
+/// The bytes of an import's file and the name its rows are recorded under.
+fn read_list(args: &ImportArgs) -> Result<(Vec<u8>, String), CliError> {
+    let bytes = std::fs::read(&args.file)
+        .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
+    let name = args.file.file_name().map_or_else(
+        || args.file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
     );
-    Ok(if report.rejected.is_empty() {
+    Ok((bytes, name))
+}
+
+/// Prints an import's bad rows as `FILE:LINE: reason` and its summary; exit status 1 when
+/// any row was refused.
+fn report_rows(
+    args: &ImportArgs,
+    rows: u64,
+    imported: u64,
+    already_present: u64,
+    rejected: &[ocop_projections::legacy_import::RowError],
+) -> ExitCode {
+    for r in rejected {
+        eprintln!("{}:{}: {}", args.file.display(), r.line, r.reason);
+    }
+    println!(
+        "{rows} rows: {imported} imported, {already_present} already present, {} rejected",
+        rejected.len()
+    );
+    if rejected.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    })
+    }
 }
 
 async fn audit(

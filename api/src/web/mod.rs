@@ -151,7 +151,8 @@ fn message(status: StatusCode, page: Page, heading: &str, message: String) -> Re
     )
 }
 
-/// An API error, as a page in words (the API's detail is English; the heading is not).
+/// An API error, as a page in words: the Vietnamese of the API's own message table (the
+/// rules' words for a rule violation, `DomainError::message_vi`).
 fn error_page(page: Page, e: &ApiError) -> Response {
     let (status, heading) = match e.status() {
         StatusCode::NOT_FOUND => (StatusCode::NOT_FOUND, "Không tìm thấy"),
@@ -166,7 +167,7 @@ fn error_page(page: Page, e: &ApiError) -> Response {
     let detail = if status.is_server_error() {
         "Xin thử lại sau ít phút.".to_owned()
     } else {
-        e.to_string()
+        e.detail_vi(&e.to_string())
     };
     message(status, page, heading, detail)
 }
