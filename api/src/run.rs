@@ -637,7 +637,19 @@ async fn import(cli: &Cli, args: &ImportArgs) -> Result<ExitCode, CliError> {
     let (bytes, name) = read_list(args)?;
     let backend = open(cli).await?;
     let service = ocop_projections::service::CommandService::new(backend.store.clone());
-    let report = import_csv(&service, &bytes, &ImportOptions::admin(operator(), name)).await?;
+    let mut options = ImportOptions::admin(operator(), name);
+    // On a terminal, a progress bar on standard error (the report stays on standard out).
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        options.progress = Some(std::sync::Arc::new(|done: u64, rows: u64| {
+            if done == rows || done % 25 == 0 {
+                eprint!("\r{}", progress_bar("import", done as i64, rows as i64));
+                if done == rows {
+                    eprintln!();
+                }
+            }
+        }));
+    }
+    let report = import_csv(&service, &bytes, &options).await?;
     Ok(report_rows(
         args,
         report.rows,

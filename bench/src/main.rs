@@ -14,11 +14,13 @@
 //! targets) and `outage` (stops and starts the machine's PostgreSQL cluster under load; see
 //! `docs/reliability.md`), `slowloris` and `ratelimit` (slow senders and a greedy public
 //! client; see `docs/security.md`), `catalog` (producers, exports and a decision over 500
-//! products at the programme's size; see `docs/performance.md`). Each exits non-zero when an expectation or a target is
+//! products at the programme's size) and `import` (a legacy list of 5,000 rows, both
+//! stores); see `docs/performance.md`. Each exits non-zero when an expectation or a target is
 //! missed.
 
 mod abuse;
 mod catalog;
+mod import;
 mod load;
 mod outage;
 mod projections;
@@ -57,6 +59,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         abuse::ratelimit().await.map_err(|e| e.to_string())?;
         ran = true;
     }
+    if groups.iter().any(|g| g == "import") {
+        import::run().await?;
+        ran = true;
+    }
     if groups.iter().any(|g| g == "catalog") {
         catalog::run().await.map_err(|e| e.to_string())?;
         ran = true;
@@ -72,7 +78,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if !ran {
         return Err(format!(
             "unknown benchmark group in {groups:?}; known: store, projections, load, outage, \
-             slowloris, ratelimit, web, catalog"
+             slowloris, ratelimit, web, catalog, import"
         )
         .into());
     }

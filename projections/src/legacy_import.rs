@@ -107,8 +107,11 @@ pub enum ImportError {
     Service(#[from] ServiceError),
 }
 
+/// Told how many rows of how many are done, as the import goes.
+pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
+
 /// Who imports and how the rows name their source.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ImportOptions {
     /// The actor (an `admin` with national scope; the domain refuses anyone else).
     pub actor: Actor,
@@ -116,6 +119,18 @@ pub struct ImportOptions {
     pub source_name: String,
     /// Rows in flight at once (at least 1).
     pub concurrency: usize,
+    /// Called after each row with (rows done, rows in the file), when given.
+    pub progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for ImportOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportOptions")
+            .field("actor", &self.actor)
+            .field("source_name", &self.source_name)
+            .field("concurrency", &self.concurrency)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ImportOptions {
@@ -125,6 +140,7 @@ impl ImportOptions {
             actor: Actor::new(user, Role::Admin, Scope::National),
             source_name: source_name.into(),
             concurrency: DEFAULT_CONCURRENCY,
+            progress: None,
         }
     }
 }
@@ -195,6 +211,10 @@ pub async fn import_csv(
         let Some(joined) = set.join_next().await else {
             break;
         };
+        if let Some(progress) = &options.progress {
+            let done = report.imported + report.already_present + report.rejected.len() as u64 + 1;
+            progress(done.min(report.rows), report.rows);
+        }
         let (line, outcome) = match joined {
             Ok(done) => done,
             Err(e) => {

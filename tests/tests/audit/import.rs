@@ -67,12 +67,21 @@ fn reason(rejected: &[RowError], line: u64) -> &str {
 }
 
 async fn bad_rows_are_reported_precisely_and_a_second_import_records_nothing(fx: &Fx) {
-    let options = ImportOptions::admin("admin", "lam-dong.csv");
+    let mut options = ImportOptions::admin("admin", "lam-dong.csv");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    options.progress = Some(std::sync::Arc::new(move |done, rows| {
+        record.lock().unwrap().push((done, rows));
+    }));
     let bytes = file().into_bytes();
     let report = legacy_import::import_csv(&fx.service(), &bytes, &options)
         .await
         .unwrap();
     assert_eq!(report.rows, 17, "{report:#?}");
+    // The progress bar is told of every row it records or refuses, up to the last.
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.last(), Some(&(17, 17)), "{seen:?}");
+    assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "{seen:?}");
     assert_eq!(report.imported, 7, "{report:#?}");
     assert_eq!(report.already_present, 1, "{report:#?}");
     assert_eq!(
