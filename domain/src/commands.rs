@@ -404,6 +404,16 @@ pub struct ImportLegacyRecognition {
     /// Where the row came from, e.g. `file.csv:12`.
     #[serde(default)]
     pub source: Option<String>,
+    /// The certificate number the list gives (optional column `certificate_no`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_no: Option<String>,
+    /// The potential-5★ flag the list gives (optional column `potential_five_star`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub potential_five_star: bool,
+    /// The level that decided, when the list says (optional column `level`); otherwise
+    /// central for 5★ and provincial below.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
 }
 
 /// Every command of the product lifecycle.

@@ -245,11 +245,11 @@ fn import(
             local_code,
             stars: c.stars,
             score,
-            level: if c.stars == 5 {
+            level: c.level.unwrap_or(if c.stars == 5 {
                 Level::Central
             } else {
                 Level::Provincial
-            },
+            }),
             rules_version: rules.in_force_on(c.decided_on).ok().map(|v| v.id.clone()),
             decision_no: c.decision_no.clone(),
             decided_on: c.decided_on,
@@ -258,6 +258,8 @@ fn import(
             stated_valid_until: c.valid_until,
             missing_evidence: missing,
             source: opt_text(&c.source),
+            certificate_no: opt_text(&c.certificate_no),
+            potential_five_star: c.potential_five_star,
         },
     ))
 }

@@ -530,6 +530,12 @@ pub struct LegacyRecognitionImported {
     pub missing_evidence: Vec<String>,
     /// Where the record came from, e.g. `recognitions-68.csv:12`.
     pub source: Option<String>,
+    /// The certificate number, when the list gives one (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_no: Option<String>,
+    /// The potential-5★ flag, when the list sets it (absent otherwise).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub potential_five_star: bool,
 }
 
 /// `ExpiryNoticeIssued`: the notice 30 days before expiry.

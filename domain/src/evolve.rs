@@ -34,6 +34,7 @@ pub(crate) fn correctable_fields(body: &EventBody) -> BTreeMap<String, Option<St
             put("local_code", e.local_code.as_ref());
             put("decision_no", Some(&e.decision_no));
             put("authority", Some(&e.authority));
+            put("certificate_no", e.certificate_no.as_ref());
         }
         EventBody::RecognitionDecided(e) => {
             put("decision_no", Some(&e.decision_no));
@@ -338,13 +339,13 @@ pub(crate) fn evolve(mut s: ProductState, event: &Event) -> ProductState {
                 &mut s,
                 Recognition {
                     stars: e.stars,
-                    potential_five_star: false,
+                    potential_five_star: e.potential_five_star,
                     level: e.level,
                     decision_no: e.decision_no.clone(),
                     decided_on: e.decided_on,
                     authority: e.authority.clone(),
                     valid_until: e.valid_until,
-                    certificate_no: None,
+                    certificate_no: e.certificate_no.clone(),
                     rules_version: e.rules_version.clone(),
                     round: None,
                     mean,

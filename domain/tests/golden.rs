@@ -215,6 +215,9 @@ fn fixtures() -> Vec<EventBody> {
             stated_valid_until: Some(d("2025-06-30")),
             missing_evidence: vec!["commune".into()],
             source: Some("lam-dong.csv:2".into()),
+            // The optional columns a list may add are absent from rows without them.
+            certificate_no: None,
+            potential_five_star: false,
         }),
         EventBody::ExpiryNoticeIssued(ExpiryNoticeIssued {
             decision_no: "156/QĐ-UBND".into(),

@@ -1569,6 +1569,9 @@ fn legacy_body(stars: u8, score: Option<&str>, decided_on: &str) -> CommandBody 
         authority: "UBND tỉnh Lâm Đồng".into(),
         valid_until: None,
         source: Some("lam-dong.csv:2".into()),
+        certificate_no: None,
+        potential_five_star: false,
+        level: None,
     })
 }
 

@@ -3531,6 +3531,9 @@ fn legacy_command(row: &LegacyRow, i: usize) -> ImportLegacyRecognition {
         authority: row.authority.to_owned(),
         valid_until: row.valid_until.map(d),
         source: Some(format!("{LEGACY_FILE}:{}", i + 2)),
+        certificate_no: None,
+        potential_five_star: false,
+        level: None,
     }
 }
 

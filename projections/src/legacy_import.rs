@@ -34,6 +34,7 @@ use std::sync::Arc;
 use chrono::{NaiveDate, Utc};
 use ocop_domain::commands::ImportLegacyRecognition;
 use ocop_domain::events::{ProducerKind, ProductGroup};
+use ocop_domain::rules::Level;
 use ocop_domain::score::Mean;
 use ocop_domain::{
     Actor, Command, CommandBody, CommandMeta, CommuneCode, DistrictCode, DomainError, ProvinceCode,
@@ -48,6 +49,10 @@ use crate::fold::fold;
 use crate::service::{CommandService, ExecuteOptions, ServiceError};
 
 /// The contract's columns, in the contract's order.
+/// Columns a list may add to the contract's (in any place of the header): each row's
+/// certificate number, potential-5★ flag and deciding level, recorded as written.
+pub const OPTIONAL_COLUMNS: [&str; 3] = ["certificate_no", "potential_five_star", "level"];
+
 pub const COLUMNS: [&str; 14] = [
     "province",
     "district",
@@ -365,20 +370,35 @@ pub fn parse_csv(bytes: &[u8], source_name: &str) -> Result<ParsedFile, ImportEr
         }
         Some(Ok(h)) => h,
     };
+    // The contract's columns, and those of the optional ones the header names.
+    let named: Vec<String> = header
+        .fields
+        .iter()
+        .map(|f| f.trim().to_lowercase())
+        .collect();
+    let columns: Vec<&str> = COLUMNS
+        .iter()
+        .chain(
+            OPTIONAL_COLUMNS
+                .iter()
+                .filter(|c| named.iter().any(|n| n == *c)),
+        )
+        .copied()
+        .collect();
     let index =
-        header_index(&header.fields, &COLUMNS).map_err(|reason| ImportError::Header { reason })?;
+        header_index(&header.fields, &columns).map_err(|reason| ImportError::Header { reason })?;
     let mut parsed = ParsedFile::default();
     for record in records {
         parsed.rows += 1;
         match record {
             Err(e) => parsed.rejected.push(e),
             Ok(r) => {
-                if r.fields.len() != COLUMNS.len() {
+                if r.fields.len() != columns.len() {
                     parsed.rejected.push(RowError {
                         line: r.line,
                         reason: format!(
                             "expected {} fields, found {}",
-                            COLUMNS.len(),
+                            columns.len(),
                             r.fields.len()
                         ),
                     });
@@ -390,7 +410,7 @@ pub fn parse_csv(bytes: &[u8], source_name: &str) -> Result<ParsedFile, ImportEr
                     let column = index
                         .iter()
                         .position(|&j| j == i)
-                        .map_or("a column", |c| COLUMNS[c]);
+                        .map_or("a column", |c| columns[c]);
                     parsed.rejected.push(RowError {
                         line: r.line,
                         reason: format!(
@@ -400,8 +420,10 @@ pub fn parse_csv(bytes: &[u8], source_name: &str) -> Result<ParsedFile, ImportEr
                     continue;
                 }
                 let get = |name: &str| -> &str {
-                    let i = COLUMNS.iter().position(|c| *c == name).unwrap_or(0);
-                    r.fields[index[i]].trim()
+                    columns
+                        .iter()
+                        .position(|c| *c == name)
+                        .map_or("", |i| r.fields[index[i]].trim())
                 };
                 match row_command(get, &format!("{source_name}:{}", r.line)) {
                     Ok(c) => parsed.valid.push((r.line, c)),
@@ -556,6 +578,29 @@ fn row_command<'r>(
     let valid_until = optional(get("valid_until"))
         .map(|v| date("valid_until", v))
         .transpose()?;
+    let potential_five_star = match fold(get("potential_five_star")).as_str() {
+        "" | "false" | "0" | "khong" | "no" => false,
+        "true" | "1" | "co" | "x" | "yes" => true,
+        _ => {
+            return Err(format!(
+                "potential_five_star: {:?} is not one of true, false (or có, không, x, empty)",
+                get("potential_five_star")
+            ));
+        }
+    };
+    let level = match fold(get("level")).as_str() {
+        "" => None,
+        "district" | "huyen" | "cap huyen" => Some(Level::District),
+        "provincial" | "tinh" | "cap tinh" => Some(Level::Provincial),
+        "central" | "trung uong" | "cap trung uong" => Some(Level::Central),
+        _ => {
+            return Err(format!(
+                "level: {:?} is not one of district, provincial, central (or huyện, tỉnh, \
+                 trung ương, empty to infer it from the stars)",
+                get("level")
+            ));
+        }
+    };
     Ok(ImportLegacyRecognition {
         province,
         district,
@@ -572,6 +617,9 @@ fn row_command<'r>(
         authority,
         valid_until,
         source: Some(source.to_owned()),
+        certificate_no: optional(get("certificate_no")).map(normalise),
+        potential_five_star,
+        level,
     })
 }
 
@@ -764,6 +812,9 @@ mod tests {
             authority: "UBND tỉnh Lâm Đồng".into(),
             valid_until: None,
             source: Some("a.csv:2".into()),
+            certificate_no: None,
+            potential_five_star: false,
+            level: None,
         };
         let a = row("Mật ong  hoa cà phê");
         let mut b = row(" Mật ong hoa cà phê");

@@ -353,3 +353,71 @@ async fn a_legacy_row_whose_key_is_taken_is_still_imported_on_postgres() {
     a_row_whose_key_is_taken_is_still_imported(&fx).await;
     fx.close().await;
 }
+
+/// A list may add the optional columns `certificate_no`, `potential_five_star` and `level`
+/// anywhere in its header: each row's values are recorded as written (the certificate is
+/// the product's, the flag its recognition's, the level the decision's, which the audit
+/// judges); a value the column cannot mean refuses that row alone, at its line.
+async fn the_optional_columns_are_recorded_as_written(fx: &Fx) {
+    let csv = format!(
+        "level,{HEADER},potential_five_star,certificate_no\n\
+         provincial,68,,24730,LD-1,Cà phê Robusta Đắk Song,HTX Đắk Song,cooperative,drinks,4,91.5,201/QĐ-UBND,2024-05-02,UBND tỉnh Lâm Đồng,2027-05-02,có,68-OCOP-2024-0201\n\
+         tỉnh,68,,24730,LD-2,Mật ong hoa cà phê,HTX Đắk Song,cooperative,food,5,93,202/QĐ-UBND,2024-05-02,UBND tỉnh Lâm Đồng,2027-05-02,,\n\
+         xã,68,,24730,LD-3,Bơ sáp,HTX Đắk Song,cooperative,food,3,60,203/QĐ-UBND,2024-05-02,UBND tỉnh Lâm Đồng,2027-05-02,,\n\
+         ,68,,24730,LD-4,Sầu riêng,HTX Đắk Song,cooperative,food,4,75,204/QĐ-UBND,2024-05-02,UBND tỉnh Lâm Đồng,2027-05-02,maybe,\n"
+    );
+    let options = ImportOptions::admin("admin", "lam-dong-2024.csv");
+    let report = legacy_import::import_csv(&fx.service(), csv.as_bytes(), &options)
+        .await
+        .unwrap();
+    assert_eq!(report.imported, 2, "{report:#?}");
+    assert_eq!(rejected_lines(&report.rejected), vec![4, 5]);
+    assert!(
+        reason(&report.rejected, 4).starts_with("level:"),
+        "{report:#?}"
+    );
+    assert!(
+        reason(&report.rejected, 5).starts_with("potential_five_star:"),
+        "{report:#?}"
+    );
+    fx.catch_up().await;
+    let audited = audit::audit_decisions(&fx.reads(), &AuditFilter::default())
+        .await
+        .unwrap();
+    let flagged = audited
+        .decisions
+        .iter()
+        .find(|d| d.decision_no.as_deref() == Some("201/QĐ-UBND"))
+        .unwrap();
+    let state = fx.service().load(flagged.product_id).await.unwrap().state;
+    let rec = state.recognition.unwrap();
+    assert_eq!(rec.certificate_no.as_deref(), Some("68-OCOP-2024-0201"));
+    assert!(rec.potential_five_star);
+    // A 5★ the list says the province decided: recorded at the provincial level, flagged.
+    let five = audited
+        .decisions
+        .iter()
+        .find(|d| d.decision_no.as_deref() == Some("202/QĐ-UBND"))
+        .unwrap();
+    assert_eq!(five.level.as_deref(), Some("provincial"));
+    assert!(
+        five.findings
+            .iter()
+            .any(|f| f.code.as_str() == "level_cannot_award"),
+        "{five:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_optional_columns_are_recorded_as_written_on_sqlite() {
+    let fx = Fx::new(Kind::Sqlite).await;
+    the_optional_columns_are_recorded_as_written(&fx).await;
+    fx.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_optional_columns_are_recorded_as_written_on_postgres() {
+    let fx = Fx::new(Kind::Postgres).await;
+    the_optional_columns_are_recorded_as_written(&fx).await;
+    fx.close().await;
+}
