@@ -815,17 +815,29 @@ impl ReadModels {
         &self,
         q: &str,
         limit: usize,
+        today: NaiveDate,
     ) -> Result<Vec<PublicProduct>, ProjectionError> {
         let folded = fold(q);
-        let words: Vec<&str> = folded.split_whitespace().collect();
-        if words.is_empty() {
+        let mut words: Vec<&str> = folded.split_whitespace().collect();
+        let provinces = named_province(&mut words, today);
+        if words.is_empty() && provinces.is_none() {
             return Ok(Vec::new());
         }
         let mut args: Vec<Arg> = Vec::new();
-        let mut word_sql = Vec::new();
+        let mut conditions = Vec::new();
         for w in &words {
             args.push(like_pattern(w).into());
-            word_sql.push(format!("p.search LIKE ${} ESCAPE '\\'", args.len()));
+            conditions.push(format!("p.search LIKE ${} ESCAPE '\\'", args.len()));
+        }
+        if let Some(codes) = provinces {
+            let marks: Vec<String> = codes
+                .into_iter()
+                .map(|c| {
+                    args.push(c.into());
+                    format!("${}", args.len())
+                })
+                .collect();
+            conditions.push(format!("u.province IN ({})", marks.join(", ")));
         }
         args.push(q.trim().to_owned().into());
         let certificate = args.len();
@@ -835,7 +847,7 @@ impl ReadModels {
              u.product_group, u.stars, u.valid_until, u.status, u.decision_no, u.authority \
              FROM rm_public u JOIN rm_products p ON p.product_id = u.product_id \
              WHERE ({}) OR u.certificate_no = ${certificate} ORDER BY u.name, u.product_id LIMIT ${}",
-            word_sql.join(" AND "),
+            conditions.join(" AND "),
             args.len()
         );
         let rows = self.db.fetch(&sql, args).await?;
@@ -1035,4 +1047,33 @@ impl ReadModels {
         self.db.fetch("SELECT 1", vec![]).await?;
         Ok(())
     }
+}
+
+/// The province a public search names, if any: its words are taken out of `words`, and
+/// the answer is the recorded codes it covers — a province in force `today` with its
+/// predecessors (`Tuyên Quang` finds Hà Giang's records), or a province of before the 2025
+/// merger as its records name it (`Hà Giang`).
+fn named_province(words: &mut Vec<&str>, today: NaiveDate) -> Option<Vec<String>> {
+    use ocop_domain::units;
+    let before = units::MERGER_2025.pred_opt().unwrap_or(units::MERGER_2025);
+    let in_force = units::provinces_on(today)
+        .into_iter()
+        .map(|p| (p.name, units::recorded_codes(p.code)));
+    let former = units::provinces_on(before)
+        .into_iter()
+        .map(|p| (p.name, vec![p.code.to_owned()]));
+    for (name, codes) in in_force.chain(former) {
+        let name = fold(name);
+        let name: Vec<&str> = name.split_whitespace().collect();
+        if name.is_empty() || name.len() > words.len() {
+            continue;
+        }
+        if let Some(at) =
+            (0..=words.len() - name.len()).find(|&i| words[i..i + name.len()] == name[..])
+        {
+            words.drain(at..at + name.len());
+            return Some(codes);
+        }
+    }
+    None
 }

@@ -229,7 +229,7 @@ impl CommandService {
     ///   pass: the public look-up then answers both candidates rather than one, and the
     ///   audit reads them from the log;
     /// - gives a commune officer's command on a record of another commune the commune in
-    ///   force that holds it ([`CommandMeta::held_by`], from the commune succession an
+    ///   force that holds it ([`ocop_domain::CommandMeta::held_by`], from the commune succession an
     ///   operator loaded, [`crate::units`]), so that the officer of a merged commune acts
     ///   on its predecessors' records.
     pub fn with_read_models(mut self, reads: ReadModels) -> Self {
@@ -530,7 +530,7 @@ impl CommandService {
         Ok(loaded)
     }
 
-    /// `command` as the domain decides it: with [`CommandMeta::held_by`] when its actor is a
+    /// `command` as the domain decides it: with [`ocop_domain::CommandMeta::held_by`] when its actor is a
     /// commune's officer, the record is another commune's, and the commune succession says
     /// the officer's commune holds it on the command's day.
     async fn placed<'c>(

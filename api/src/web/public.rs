@@ -88,7 +88,11 @@ pub(super) async fn search(
     let found = if q.is_empty() {
         Vec::new()
     } else {
-        match app.read.search_public(&q, SEARCH_LIMIT + 1).await {
+        match app
+            .read
+            .search_public(&q, SEARCH_LIMIT + 1, app.today())
+            .await
+        {
             Ok(found) => found,
             Err(e) => return error_page(page, &e.into()),
         }

@@ -192,6 +192,32 @@ async fn tuyen_quang_holds_ha_giang_records(server: &TestServer) {
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
 
+    // The public search finds it by the province in force and by the one it was recorded
+    // in, not by another province.
+    let public = |q: &'static str| {
+        let client = server.client.clone();
+        let url = format!("{}/tra-cuu", server.base);
+        async move {
+            client
+                .get(url)
+                .query(&[("q", q)])
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    for q in ["Tuyên Quang", "tuyen quang", "chè Hà Giang", "Shan tuyết"] {
+        let page = public(q).await;
+        assert!(page.contains("Chè Shan tuyết Hoàng Su Phì"), "{q}: {page}");
+    }
+    for q in ["Lâm Đồng", "chè Tuyên Quang mật ong"] {
+        let page = public(q).await;
+        assert!(!page.contains("Chè Shan tuyết Hoàng Su Phì"), "{q}: {page}");
+    }
+
     // Lâm Đồng's secretary may not convene a council for it.
     let ld = server.token("provincial_secretary", "province:68", "tk-lam-dong");
     server
