@@ -258,28 +258,41 @@ pub(crate) fn evolve(mut s: ProductState, event: &Event) -> ProductState {
                 .as_ref()
                 .and_then(|r| r.results.iter().rev().find(|x| x.level == e.level))
                 .map(|x| x.band_stars);
-            replace_recognition(
-                &mut s,
-                Recognition {
-                    stars: e.stars,
-                    potential_five_star: e.potential_five_star,
-                    level: e.level,
-                    decision_no: e.decision_no.clone(),
-                    decided_on: e.decided_on,
-                    authority: e.authority.clone(),
-                    valid_until: e.valid_until,
-                    certificate_no: e.certificate_no.clone(),
-                    rules_version: Some(e.rules_version.clone()),
-                    round: Some(e.round),
-                    mean: Some(e.mean.clone()),
-                    band_stars,
-                    legacy: false,
-                    event_id: event.event_id,
-                    notice_issued_on: None,
-                    notice: None,
-                    ended: None,
-                },
-            );
+            let new = Recognition {
+                stars: e.stars,
+                potential_five_star: e.potential_five_star,
+                level: e.level,
+                decision_no: e.decision_no.clone(),
+                decided_on: e.decided_on,
+                authority: e.authority.clone(),
+                valid_until: e.valid_until,
+                certificate_no: e.certificate_no.clone(),
+                rules_version: Some(e.rules_version.clone()),
+                round: Some(e.round),
+                mean: Some(e.mean.clone()),
+                band_stars,
+                legacy: false,
+                event_id: event.event_id,
+                notice_issued_on: None,
+                notice: None,
+                ended: None,
+            };
+            // Rule 11: in the re-evaluation of a central 5★, a lower level's award waits
+            // for the ministry; a central decision replaces the 5★ (and the award waiting).
+            let holds_central = s
+                .recognition
+                .as_ref()
+                .is_some_and(|r| r.level == Level::Central);
+            let re_evaluation = s
+                .current_evaluation
+                .as_ref()
+                .is_some_and(|r| r.kind == RoundKind::ReEvaluation);
+            if holds_central && re_evaluation && e.level != Level::Central {
+                s.pending_recognition = Some(new);
+            } else {
+                end_pending(&mut s, RecognitionEndReason::Replaced, e.decided_on);
+                replace_recognition(&mut s, new);
+            }
             s.status = Status::Recognized;
             let forward = e.potential_five_star;
             let mut ended = false;
@@ -308,6 +321,9 @@ pub(crate) fn evolve(mut s: ProductState, event: &Event) -> ProductState {
                 if let Some(rec) = s.recognition.as_mut() {
                     rec.potential_five_star = false;
                 }
+                // The ministry said "không đạt": the province's award of the re-evaluation
+                // replaces the 5★.
+                promote_pending(&mut s, e.decided_on);
             }
             end_round(
                 &mut s,
@@ -379,7 +395,12 @@ pub(crate) fn evolve(mut s: ProductState, event: &Event) -> ProductState {
                 });
                 s.past_recognitions.push(rec);
             }
-            s.status = if s.current_evaluation.is_some() {
+            // The 5★ ran out while the ministry had not decided: the province's award of
+            // the re-evaluation stands from now.
+            promote_pending(&mut s, e.expired_on);
+            s.status = if s.recognition.is_some() {
+                Status::Recognized
+            } else if s.current_evaluation.is_some() {
                 Status::InEvaluation
             } else {
                 Status::Expired
@@ -408,6 +429,7 @@ pub(crate) fn evolve(mut s: ProductState, event: &Event) -> ProductState {
             });
         }
         EventBody::RecognitionRevoked(e) => {
+            end_pending(&mut s, RecognitionEndReason::Revoked, e.decided_on);
             let end = RecognitionEnd {
                 reason: RecognitionEndReason::Revoked,
                 on: e.decided_on,
@@ -439,6 +461,7 @@ pub(crate) fn evolve(mut s: ProductState, event: &Event) -> ProductState {
             s.status = Status::Revoked;
         }
         EventBody::ProductWithdrawn(e) => {
+            end_pending(&mut s, RecognitionEndReason::Withdrawn, e.withdrawn_on);
             if let Some(mut rec) = s.recognition.take() {
                 rec.potential_five_star = false;
                 rec.ended = Some(RecognitionEnd {
@@ -477,6 +500,33 @@ fn status_without_round_end(s: &ProductState) -> Status {
     } else {
         s.status
     }
+}
+
+/// Ends the award waiting for the ministry (rule 11), if any.
+fn end_pending(s: &mut ProductState, reason: RecognitionEndReason, on: NaiveDate) {
+    if let Some(mut pending) = s.pending_recognition.take() {
+        pending.potential_five_star = false;
+        pending.ended = Some(RecognitionEnd { reason, on });
+        s.past_recognitions.push(pending);
+    }
+}
+
+/// Puts the award waiting for the ministry (rule 11) in force from `on`, the standing
+/// recognition (if it has not ended) replaced on that day.
+fn promote_pending(s: &mut ProductState, on: NaiveDate) {
+    let Some(mut pending) = s.pending_recognition.take() else {
+        return;
+    };
+    pending.potential_five_star = false;
+    if let Some(mut old) = s.recognition.take() {
+        old.potential_five_star = false;
+        old.ended = Some(RecognitionEnd {
+            reason: RecognitionEndReason::Replaced,
+            on,
+        });
+        s.past_recognitions.push(old);
+    }
+    s.recognition = Some(pending);
 }
 
 fn replace_recognition(s: &mut ProductState, new: Recognition) {

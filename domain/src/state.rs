@@ -512,6 +512,11 @@ pub struct ProductState {
     pub recognition: Option<Recognition>,
     /// Earlier recognitions, oldest first, each with its end.
     pub past_recognitions: Vec<Recognition>,
+    /// A province's award in the re-evaluation of a central 5★, which does not replace the
+    /// 5★ while the ministry has not decided (rule 11): it takes effect when the central
+    /// council says "không đạt" or the 5★ expires, and gives way to a central 5★.
+    #[serde(default)]
+    pub pending_recognition: Option<Recognition>,
     /// The open round.
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub current_evaluation: Option<EvaluationRound>,

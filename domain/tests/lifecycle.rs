@@ -1288,6 +1288,92 @@ fn totals_90_90_90_at_a_provincial_council_give_four_stars_with_the_potential_fl
     assert!(s.state.current_evaluation.is_none());
 }
 
+/// A central 5★ (2025-11-20) re-evaluated before it ends, its province awarding 4★ with
+/// the flag on 2028-08-01: returns the scenario with the round awaiting the central
+/// council.
+fn five_stars_under_re_evaluation() -> Scenario {
+    let mut s = Scenario::provincial_council_2025();
+    s.cards(&[90, 90, 90], "2025-09-10")
+        .conclude("2025-09-12")
+        .decide(4, "2025-09-20")
+        .convene(Level::Central, 7, 5, None, "2025-11-01")
+        .cards(&[92, 91, 90, 93, 90], "2025-11-01")
+        .conclude("2025-11-02")
+        .decide(5, "2025-11-20")
+        .open(RoundKind::ReEvaluation, "2028-07-01")
+        .assess(true, "2028-07-05")
+        .convene(Level::Provincial, 3, 3, None, "2028-07-15")
+        .cards(&[91, 90, 92], "2028-07-15")
+        .conclude("2028-07-16")
+        .decide(4, "2028-08-01");
+    s
+}
+
+/// Given a central 5★ under re-evaluation, when its province awards 4★ with the flag,
+/// then the 5★ stands (rule 11) and the 4★ waits; when the ministry awards 5★ again, the
+/// new 5★ replaces the old and the province's award ends unused.
+#[test]
+fn a_provinces_four_stars_does_not_replace_a_standing_five_stars() {
+    let mut s = five_stars_under_re_evaluation();
+    let rec = s.state.recognition.clone().unwrap();
+    assert_eq!((rec.stars, rec.level), (5, Level::Central));
+    assert_eq!(s.state.status, Status::Recognized);
+    let pending = s.state.pending_recognition.clone().unwrap();
+    assert_eq!((pending.stars, pending.level), (4, Level::Provincial));
+    let round = s.state.current_evaluation.as_ref().unwrap();
+    assert_eq!(
+        (round.level, round.stage),
+        (Level::Central, Stage::AwaitingCouncil)
+    );
+    s.convene(Level::Central, 7, 5, None, "2028-09-01")
+        .cards(&[92, 91, 90, 93, 90], "2028-09-01")
+        .conclude("2028-09-02")
+        .decide(5, "2028-09-10");
+    let rec = s.state.recognition.clone().unwrap();
+    assert_eq!((rec.stars, rec.decided_on), (5, d("2028-09-10")));
+    assert!(s.state.pending_recognition.is_none());
+    assert!(
+        s.state
+            .past_recognitions
+            .iter()
+            .any(|r| r.stars == 4 && r.decided_on == d("2028-08-01"))
+    );
+}
+
+/// Given the same re-evaluation, when the ministry says "không đạt", then the province's
+/// 4★ replaces the 5★ from that day; and when instead the 5★ expires first, the 4★
+/// stands from the day after its validity.
+#[test]
+fn a_provinces_four_stars_takes_effect_on_the_ministrys_refusal_or_the_five_stars_expiry() {
+    let mut refused = five_stars_under_re_evaluation();
+    refused
+        .convene(Level::Central, 7, 5, None, "2028-09-01")
+        .cards(&[85, 86, 88, 89, 87], "2028-09-01")
+        .conclude("2028-09-02")
+        .refuse("2028-09-10");
+    let rec = refused.state.recognition.clone().unwrap();
+    assert_eq!(
+        (rec.stars, rec.level, rec.potential_five_star),
+        (4, Level::Provincial, false)
+    );
+    let five = refused.state.past_recognitions.last().unwrap();
+    assert_eq!(five.stars, 5);
+    assert_eq!(
+        five.ended.unwrap(),
+        ocop_domain::state::RecognitionEnd {
+            reason: RecognitionEndReason::Replaced,
+            on: d("2028-09-10")
+        }
+    );
+
+    let mut expired = five_stars_under_re_evaluation();
+    expired.run(system(), expire("2028-11-21"));
+    let rec = expired.state.recognition.clone().unwrap();
+    assert_eq!((rec.stars, rec.decided_on), (4, d("2028-08-01")));
+    assert_eq!(expired.state.status, Status::Recognized);
+    assert!(expired.state.pending_recognition.is_none());
+}
+
 #[test]
 fn a_central_không_đạt_keeps_the_provincial_four_stars_and_clears_the_flag() {
     let mut s = Scenario::provincial_council_2025();

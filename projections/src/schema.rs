@@ -16,8 +16,10 @@ use crate::error::ProjectionError;
 /// The version of the read-model schema below; bump it on any change, including a change of
 /// what a column holds (4: a decision's `inputs` carry the product's `place` and, for a
 /// revocation, the `expired_recognition` it may end; 5: no `rm_history` copy of the log;
-/// 6: products carry their producer's identity, decisions their document's id).
-pub const SCHEMA_VERSION: i64 = 6;
+/// 6: products carry their producer's identity, decisions their document's id; 7: a
+/// product's state holds the award of a 5★ re-evaluation waiting for the ministry, and
+/// the expiry notice's issuer and letter).
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Tables of earlier schema versions, dropped when the schema changes.
 const RETIRED_TABLES: &[&str] = &["rm_history", "rm_history__rebuild"];

@@ -940,3 +940,115 @@ http_on_both_stores!(
     a_failed_upgrade_keeps_the_standing_recognition_on_postgres,
     a_failed_upgrade_keeps_the_standing_recognition
 );
+
+/// Rule 11 over HTTP: a central 5★ re-evaluated, whose province awards 4★ with the flag,
+/// still shows 5★ (and the 4★ waiting); when the central council says "không đạt", the
+/// province's 4★ stands from that day.
+async fn a_five_stars_re_evaluation_waits_for_the_ministry(server: &TestServer) {
+    let t = LamDong::tokens(server);
+    let path = recognised_in_lam_dong(server, &t, "Cà phê Arabica Cầu Đất", &[90, 91, 92]).await;
+    let decision = format!("{path}/evaluations/current/decision");
+    let five = |on: &str| recognition(5, on, "2361/QĐ-BNNMT", "Bộ Nông nghiệp và Môi trường");
+    score(
+        server,
+        &t.central,
+        &path,
+        "central",
+        &[92, 91, 90, 93, 90],
+        ("2025-11-01", "2025-11-02"),
+    )
+    .await;
+    server
+        .post(&t.central, &decision, &five("2025-11-20"))
+        .await
+        .expect(201);
+
+    open_and_assess(
+        server,
+        &t,
+        &path,
+        "re_evaluation",
+        ("2026-03-02", "2026-03-06"),
+    )
+    .await;
+    score(
+        server,
+        &t.province,
+        &path,
+        "provincial",
+        &[91, 90, 92],
+        ("2026-03-20", "2026-03-22"),
+    )
+    .await;
+    let four = server
+        .post(
+            &t.province,
+            &decision,
+            &recognition(4, "2026-04-01", "412/QĐ-UBND", "UBND tỉnh Lâm Đồng"),
+        )
+        .await
+        .expect(201);
+    let state = read_after(server, &t.auditor, &path, &four).await.body;
+    assert_eq!(state["recognition"]["stars"], 5, "{state}");
+    assert_eq!(state["recognition"]["level"], "central");
+    assert_eq!(state["pending_recognition"]["stars"], 4);
+    assert_eq!(state["current_evaluation"]["level"], "central");
+
+    score(
+        server,
+        &t.central,
+        &path,
+        "central",
+        &[85, 86, 88, 89, 87],
+        ("2026-06-01", "2026-06-02"),
+    )
+    .await;
+    let refused = server
+        .post(
+            &t.central,
+            &decision,
+            &json!({"decided_on": "2026-06-10", "recognized": false, "decision_no": null,
+                    "authority": "Bộ Nông nghiệp và Môi trường", "reason": "không đạt"}),
+        )
+        .await
+        .expect(201);
+    let state = read_after(server, &t.auditor, &path, &refused).await.body;
+    assert_eq!(state["recognition"]["stars"], 4, "{state}");
+    assert_eq!(state["recognition"]["decision_no"], "412/QĐ-UBND");
+    assert_eq!(state["pending_recognition"], Value::Null);
+    let public = server
+        .get(
+            None,
+            &format!(
+                "/api/v1/public/products/{}",
+                path.rsplit('/').next().unwrap()
+            ),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(public["stars"], 4, "{public}");
+    let audit = server
+        .get(
+            Some(&t.auditor),
+            &format!(
+                "{path}/audit?min_position={}",
+                refused.body["global_position"]
+            ),
+        )
+        .await
+        .expect(200)
+        .body;
+    let errors: Vec<&Value> = audit["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+http_on_both_stores!(
+    a_five_stars_re_evaluation_waits_for_the_ministry_on_sqlite,
+    a_five_stars_re_evaluation_waits_for_the_ministry_on_postgres,
+    a_five_stars_re_evaluation_waits_for_the_ministry
+);
