@@ -3379,6 +3379,27 @@ const LEGACY_ROWS: &[LegacyRow] = &[
         )),
     },
     LegacyRow {
+        slug: "qn-ruou-ba-kich-dam-ha",
+        district: "201",
+        commune: Some("07048"),
+        local_code: Some("22-201-07048-1-2024"),
+        product_name: "Rượu ba kích Đầm Hà",
+        producer_name: "HTX Dược liệu Đầm Hà",
+        producer_kind: Cooperative,
+        group: Drinks,
+        stars: 4,
+        score: Some("68.00"),
+        decision_no: "2207/QĐ-UBND",
+        decided_on: "2024-06-12",
+        authority: QN,
+        valid_until: Some("2027-06-12"),
+        planted: Some((
+            "4★ for a score of 68.00, whose band is 3★: imported as written (rule 12), the \
+             decision exists in law until it is re-evaluated or revoked",
+            Some(FindingCode::StarsAboveBand),
+        )),
+    },
+    LegacyRow {
         slug: "qn-nuoc-mam-cai-rong",
         district: "203",
         commune: Some("07168"),
@@ -3798,7 +3819,7 @@ mod tests {
             let line = lines[planted.line as usize - 1];
             assert!(line.contains(planted.product_name), "{line}");
         }
-        assert_eq!(planted_inconsistencies().len(), 6);
+        assert_eq!(planted_inconsistencies().len(), 7);
     }
 
     #[test]
