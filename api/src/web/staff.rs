@@ -309,6 +309,8 @@ struct ProductView {
     group: String,
     registered_on: String,
     recognition: Option<RecognitionView>,
+    /// A province's award waiting for the ministry in a 5★ re-evaluation (rule 11).
+    pending: Option<RecognitionView>,
     round: Option<String>,
     levels: Vec<LevelRow>,
     complaints: Vec<(String, String, String)>,
@@ -355,21 +357,24 @@ pub(super) struct ProductForm {
 
 fn product_view(id: Uuid, v: &Value) -> ProductView {
     let (status, class) = view::status(v["status"].as_str().unwrap_or_default());
-    let rec = &v["recognition"];
-    let recognition = rec.is_object().then(|| RecognitionView {
-        stars: view::stars(rec["stars"].as_i64()),
-        stars_words: view::stars_words(rec["stars"].as_i64()),
-        decision: format!(
-            "{} ngày {}",
-            view::text(rec, "decision_no"),
-            view::opt_date(rec["decided_on"].as_str())
-        ),
-        authority: view::text(rec, "authority"),
-        valid_until: view::opt_date(rec["valid_until"].as_str()),
-        mean: rec["mean"]
-            .as_str()
-            .map_or_else(|| "—".to_owned(), view::decimal),
-    });
+    let recognition_of = |rec: &Value| {
+        rec.is_object().then(|| RecognitionView {
+            stars: view::stars(rec["stars"].as_i64()),
+            stars_words: view::stars_words(rec["stars"].as_i64()),
+            decision: format!(
+                "{} ngày {}",
+                view::text(rec, "decision_no"),
+                view::opt_date(rec["decided_on"].as_str())
+            ),
+            authority: view::text(rec, "authority"),
+            valid_until: view::opt_date(rec["valid_until"].as_str()),
+            mean: rec["mean"]
+                .as_str()
+                .map_or_else(|| "—".to_owned(), view::decimal),
+        })
+    };
+    let recognition = recognition_of(&v["recognition"]);
+    let pending = recognition_of(&v["pending_recognition"]);
     let round = v["current_evaluation"].as_object().map(|r| {
         format!(
             "Vòng {} ({}), mở ngày {}, theo {}.",
@@ -410,6 +415,7 @@ fn product_view(id: Uuid, v: &Value) -> ProductView {
         ),
         registered_on: view::opt_date(v["registered_on"].as_str()),
         recognition,
+        pending,
         round,
         levels,
         complaints: v["complaints"]
