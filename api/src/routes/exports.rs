@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
+use ocop_domain::Actor;
 use ocop_projections::audit::{self, AuditFilter, AuditedDecision};
 use ocop_projections::query::{MAX_LIMIT, ProductQuery};
 use serde::Deserialize;
@@ -305,7 +306,6 @@ pub async fn export_products(
     Authenticated(actor): Authenticated,
     Query(params): Query<ProductExportParams>,
 ) -> Result<Response, ApiError> {
-    let format = format_of(params.format.as_deref())?;
     let list = ListParams {
         province: params.province,
         commune: params.commune,
@@ -315,11 +315,27 @@ pub async fn export_products(
         year: params.year,
         valid_on: params.valid_on,
         q: params.q,
+        ..ListParams::default()
+    };
+    product_list_file(app, &actor, list, params.format.as_deref()).await
+}
+
+/// Every product the list's filters `list` select in `actor`'s scope (its page ignored), as
+/// a file in `format` (`csv` when `None`): the export's answer, and the web's download.
+pub async fn product_list_file(
+    app: AppState,
+    actor: &Actor,
+    list: ListParams,
+    format: Option<&str>,
+) -> Result<Response, ApiError> {
+    let format = format_of(format)?;
+    let list = ListParams {
         cursor: None,
         limit: Some(MAX_LIMIT),
         min_position: None,
+        ..list
     };
-    let query = product_query(&actor, list, app.today())?;
+    let query = product_query(actor, list, app.today())?;
     let cursor = Cursor::Products { query, done: false };
     file(app, format, "san-pham-ocop", &PRODUCT_HEADER, cursor).await
 }
@@ -341,17 +357,25 @@ pub async fn export_decisions(
     Authenticated(actor): Authenticated,
     Query(params): Query<DecisionExportParams>,
 ) -> Result<Response, ApiError> {
-    let format = format_of(params.format.as_deref())?;
-    let filter = audit_filter(
-        &actor,
-        AuditFilter {
-            province: params.province,
-            from: params.from,
-            to: params.to,
-            rules_version: params.rules_version,
-        },
-        app.today(),
-    )?;
+    let filter = AuditFilter {
+        province: params.province,
+        from: params.from,
+        to: params.to,
+        rules_version: params.rules_version,
+    };
+    decision_audit_file(app, &actor, filter, params.format.as_deref()).await
+}
+
+/// Every decision `filter` selects in `actor`'s scope, re-derived, as a file in `format`
+/// (`csv` when `None`): the export's answer, and the web's download.
+pub async fn decision_audit_file(
+    app: AppState,
+    actor: &Actor,
+    filter: AuditFilter,
+    format: Option<&str>,
+) -> Result<Response, ApiError> {
+    let format = format_of(format)?;
+    let filter = audit_filter(actor, filter, app.today())?;
     let cursor = Cursor::Decisions {
         filter,
         after: None,

@@ -15,7 +15,7 @@ use super::{Page, error_page, render, view};
 use crate::app::AppState;
 use crate::extract::{Authenticated, Query as ApiQuery};
 use crate::routes::audit::{self, CheckpointParams, DecisionsParams, VerifyParams};
-use crate::routes::exports::{self, DecisionExportParams};
+use crate::routes::exports;
 use crate::routes::queries::{self, ReadParams, StatsParams};
 
 // ----------------------------------------------------------------------------- audit
@@ -202,14 +202,13 @@ async fn decisions_file(
     let Ok(params) = audit_params(&f) else {
         return Redirect::to(&format!("/quan-ly/kiem-tra?{}", audit_query(&f))).into_response();
     };
-    let export = DecisionExportParams {
-        format: Some(format.to_owned()),
+    let filter = ocop_projections::audit::AuditFilter {
         province: params.province,
         from: params.from,
         to: params.to,
         rules_version: params.rules_version,
     };
-    match exports::export_decisions(State(app), Authenticated(actor), ApiQuery(export)).await {
+    match exports::decision_audit_file(app, &actor, filter, Some(format)).await {
         Ok(file) => file,
         Err(e) => error_page(Page::staff("Kiểm tra quyết định", &session), &e),
     }

@@ -13,7 +13,7 @@ use super::session::staff;
 use super::{Page, error_page, json_of, message, render, view};
 use crate::app::AppState;
 use crate::extract::{Authenticated, Query as ApiQuery};
-use crate::routes::exports::{self, ProductExportParams};
+use crate::routes::exports;
 use crate::routes::queries::{self, HistoryParams, ListParams, ProductParams};
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -241,18 +241,7 @@ async fn products_file(
     let Ok(params) = list_params(&f) else {
         return Redirect::to(&format!("/quan-ly/san-pham?{}", list_query(&f))).into_response();
     };
-    let export = ProductExportParams {
-        format: Some(format.to_owned()),
-        province: params.province,
-        commune: params.commune,
-        status: params.status,
-        stars: params.stars,
-        group: params.group,
-        year: params.year,
-        valid_on: params.valid_on,
-        q: params.q,
-    };
-    match exports::export_products(State(app), Authenticated(actor), ApiQuery(export)).await {
+    match exports::product_list_file(app, &actor, params, Some(format)).await {
         Ok(file) => file,
         Err(e) => error_page(Page::staff("Sản phẩm", &session), &e),
     }
