@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use ocop_domain::state::Recognition;
-use ocop_domain::{Command, CommuneCode, DomainError, ProductState, RuleBook, Scope};
+use ocop_domain::{Command, DomainError, ProductState, RuleBook};
 use ocop_eventstore::{AppendRequest, EventStore, ExpectedVersion, StoreError, StreamRange};
 use serde::Serialize;
 use uuid::Uuid;
@@ -539,20 +539,18 @@ impl CommandService {
         command: &'c Command,
     ) -> Result<std::borrow::Cow<'c, Command>, ServiceError> {
         use std::borrow::Cow;
-        let (Some(reads), Scope::Commune { commune: mine, .. }, Some(recorded)) = (
-            &self.reads,
-            &command.meta.actor.scope,
-            state.commune.as_ref(),
-        ) else {
+        let Some(reads) = &self.reads else {
             return Ok(Cow::Borrowed(command));
         };
-        if mine == recorded {
-            return Ok(Cow::Borrowed(command));
-        }
-        let holder = crate::units::holder(reads.db(), recorded.as_str(), command.meta.issued_on())
-            .await
-            .map_err(read_failure)?;
-        let Some(holder) = holder.and_then(|h| CommuneCode::parse(&h).ok()) else {
+        let holder = crate::units::held_by(
+            reads.db(),
+            &command.meta.actor.scope,
+            state.commune.as_ref(),
+            command.meta.issued_on(),
+        )
+        .await
+        .map_err(read_failure)?;
+        let Some(holder) = holder else {
             return Ok(Cow::Borrowed(command));
         };
         Ok(Cow::Owned(Command {

@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use ocop_domain::{CommuneCode, units};
+use ocop_domain::{CommuneCode, Scope, units};
 use serde::Serialize;
 
 use crate::db::{Arg, ReadDb};
@@ -324,16 +324,25 @@ pub async fn holders(
     Ok(out)
 }
 
-/// The one commune in force on `on` that holds the records of `commune`, when a
-/// reorganisation moved it and did not split it.
-pub async fn holder(
+/// For an actor of `scope` and a record of the commune `recorded`, the commune in force on
+/// `on` that holds the record (`CommandMeta::held_by`, `Place::held_by`): asked only for a
+/// commune's scope and another commune's record, and `Some` only when a reorganisation
+/// moved that commune to one successor, not split it.
+pub async fn held_by(
     db: &ReadDb,
-    commune: &str,
+    scope: &Scope,
+    recorded: Option<&CommuneCode>,
     on: NaiveDate,
-) -> Result<Option<String>, ProjectionError> {
-    let found = holders(db, &[commune], on).await?;
-    Ok(match found.get(commune).map(Vec::as_slice) {
-        Some([one]) => Some(one.clone()),
+) -> Result<Option<CommuneCode>, ProjectionError> {
+    let (Scope::Commune { commune: mine, .. }, Some(recorded)) = (scope, recorded) else {
+        return Ok(None);
+    };
+    if mine == recorded {
+        return Ok(None);
+    }
+    let found = holders(db, &[recorded.as_str()], on).await?;
+    Ok(match found.get(recorded.as_str()).map(Vec::as_slice) {
+        Some([one]) => CommuneCode::parse(one).ok(),
         _ => None,
     })
 }

@@ -236,14 +236,8 @@ pub async fn may_read(
     let on = app.today();
     let commune = field("commune").and_then(|c| CommuneCode::parse(c).ok());
     let district = field("district").and_then(|d| DistrictCode::parse(d).ok());
-    let held_by = match (&actor.scope, &commune) {
-        (Scope::Commune { commune: mine, .. }, Some(recorded)) if mine != recorded => {
-            ocop_projections::units::holder(app.read.db(), recorded.as_str(), on)
-                .await?
-                .and_then(|h| CommuneCode::parse(&h).ok())
-        }
-        _ => None,
-    };
+    let held_by =
+        ocop_projections::units::held_by(app.read.db(), &actor.scope, commune.as_ref(), on).await?;
     Ok(ocop_domain::authorization::may_read(
         actor,
         &ocop_domain::authorization::Place {
