@@ -518,23 +518,22 @@ fn promote_pending(s: &mut ProductState, on: NaiveDate) {
         return;
     };
     pending.potential_five_star = false;
+    replace_recognition_on(s, pending, on);
+}
+
+/// `new` in force from its own decision, the standing recognition replaced that day.
+fn replace_recognition(s: &mut ProductState, new: Recognition) {
+    let on = new.decided_on;
+    replace_recognition_on(s, new, on);
+}
+
+/// `new` in force, the standing recognition (if any) ended as replaced on `on`.
+fn replace_recognition_on(s: &mut ProductState, new: Recognition, on: NaiveDate) {
     if let Some(mut old) = s.recognition.take() {
         old.potential_five_star = false;
         old.ended = Some(RecognitionEnd {
             reason: RecognitionEndReason::Replaced,
             on,
-        });
-        s.past_recognitions.push(old);
-    }
-    s.recognition = Some(pending);
-}
-
-fn replace_recognition(s: &mut ProductState, new: Recognition) {
-    if let Some(mut old) = s.recognition.take() {
-        old.potential_five_star = false;
-        old.ended = Some(RecognitionEnd {
-            reason: RecognitionEndReason::Replaced,
-            on: new.decided_on,
         });
         s.past_recognitions.push(old);
     }
