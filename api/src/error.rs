@@ -171,6 +171,9 @@ impl ApiError {
             Self::Internal(_) => {
                 "Đã xảy ra lỗi ngoài dự kiến; lỗi đã được ghi lại cùng mã yêu cầu.".to_owned()
             }
+            Self::NotFound(_) => {
+                "Không có bản ghi này trong sổ: mã hoặc địa chỉ đã gửi không tồn tại.".to_owned()
+            }
             other => format!("{} ({english}).", other.title_vi()),
         }
     }

@@ -31,6 +31,8 @@ struct FindingView {
 #[derive(Debug, Clone)]
 struct DecisionRow {
     product_id: String,
+    /// The product's name (the audit's own answer names it).
+    name: String,
     decided_on: String,
     kind: String,
     decision_no: String,
@@ -82,6 +84,7 @@ fn decision_row(d: &Value) -> DecisionRow {
     };
     DecisionRow {
         product_id: d["product_id"].as_str().unwrap_or_default().to_owned(),
+        name: d["name"].as_str().unwrap_or("Sản phẩm").to_owned(),
         decided_on: view::opt_date(d["decided_on"].as_str()),
         kind: kind.to_owned(),
         decision_no: view::text(d, "decision_no"),

@@ -381,7 +381,7 @@ fn product_view(id: Uuid, v: &Value) -> ProductView {
         )
     });
     let levels = level_rows(&v["current_evaluation"]);
-    let place = [
+    let mut place = [
         v["province"].as_str().map(|p| format!("tỉnh {p}")),
         v["commune"].as_str().map(|c| format!("xã {c}")),
     ]
@@ -389,6 +389,21 @@ fn product_view(id: Uuid, v: &Value) -> ProductView {
     .flatten()
     .collect::<Vec<_>>()
     .join(", ");
+    // Where the record is now, when the units changed since it was made.
+    let now = &v["current_place"];
+    if let Some(province) = now["province"]
+        .as_str()
+        .filter(|p| Some(*p) != v["province"].as_str())
+    {
+        let name = now["province_name"].as_str().unwrap_or(province);
+        place.push_str(&format!(" — nay thuộc tỉnh {name} ({province})"));
+    }
+    if let Some(commune) = now["commune"]
+        .as_str()
+        .filter(|c| Some(*c) != v["commune"].as_str())
+    {
+        place.push_str(&format!(", xã {commune}"));
+    }
     ProductView {
         id: id.to_string(),
         name: view::text(v, "name"),

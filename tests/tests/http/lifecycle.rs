@@ -994,39 +994,8 @@ async fn a_five_stars_re_evaluation_waits_for_the_ministry(server: &TestServer) 
     assert_eq!(state["pending_recognition"]["stars"], 4);
     assert_eq!(state["current_evaluation"]["level"], "central");
     // The staff page shows the 5★ standing and the province's award waiting.
-    let backend = ocop_projections::open(&server.url).await.unwrap();
-    let account = ocop_projections::accounts::NewAccount {
-        username: "kiemtoan",
-        display_name: "Võ Thị Lan",
-        role: "auditor",
-        scope: "national",
-        password: "mat-khau-kiem-toan",
-    };
-    ocop_projections::accounts::add(&backend.db, &account, "test", chrono::Utc::now())
-        .await
-        .unwrap();
-    let signed = ocop_projections::accounts::sign_in(
-        &backend.db,
-        "kiemtoan",
-        "mat-khau-kiem-toan",
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap();
-    let ocop_projections::accounts::SignIn::Accepted { secret, .. } = signed else {
-        panic!("{signed:?}")
-    };
     let id = path.rsplit('/').next().unwrap();
-    let page = server
-        .client
-        .get(format!("{}/quan-ly/san-pham/{id}", server.base))
-        .header("cookie", format!("ocop_session={secret}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = server.staff_page(&format!("/quan-ly/san-pham/{id}")).await;
     assert!(
         page.contains("đang chờ Bộ quyết định") && page.contains("412/QĐ-UBND"),
         "{page}"

@@ -180,6 +180,40 @@ impl TestServer {
         ocop_api::run::run(cli).await.map_err(|e| e.to_string())
     }
 
+    /// The staff page at `path` as the national auditor sees it (an account and a session
+    /// made for it in the store, as `ocop user add` and the sign-in form make them).
+    pub async fn staff_page(&self, path: &str) -> String {
+        use ocop_projections::accounts::{NewAccount, SignIn, add, sign_in};
+        let backend = ocop_projections::open(&self.url)
+            .await
+            .expect("open the store");
+        let (username, password) = ("kiemtoan.web", "mat-khau-kiem-toan");
+        let account = NewAccount {
+            username,
+            display_name: "Võ Thị Lan",
+            role: "auditor",
+            scope: "national",
+            password,
+        };
+        // Already there from an earlier call: signing in is all that is needed.
+        let _ = add(&backend.db, &account, "test", chrono::Utc::now()).await;
+        let signed = sign_in(&backend.db, username, password, chrono::Utc::now())
+            .await
+            .expect("sign in");
+        let SignIn::Accepted { secret, .. } = signed else {
+            panic!("{signed:?}")
+        };
+        self.client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", format!("ocop_session={secret}"))
+            .send()
+            .await
+            .expect("send")
+            .text()
+            .await
+            .expect("a page")
+    }
+
     /// A token for `user` with `role` in `scope`, valid for an hour.
     pub fn token(&self, role: &str, scope: &str, user: &str) -> String {
         let now = SystemTime::now()

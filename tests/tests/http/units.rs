@@ -192,6 +192,11 @@ async fn tuyen_quang_holds_ha_giang_records(server: &TestServer) {
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
 
+    // Its staff page says where the record is now.
+    let id = path.rsplit('/').next().unwrap();
+    let page = server.staff_page(&format!("/quan-ly/san-pham/{id}")).await;
+    assert!(page.contains("nay thuộc tỉnh Tuyên Quang (08)"), "{page}");
+
     // The public search finds it by the province in force and by the one it was recorded
     // in, not by another province.
     let public = |q: &'static str| {
