@@ -21,8 +21,6 @@
 //!
 //! The full list is in `domain/RULE-DECISIONS.md`.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -31,7 +29,7 @@ use crate::authorization::{Grant, Place, require, require_national};
 use crate::commands::*;
 use crate::error::DomainError;
 use crate::events::*;
-use crate::rules::{Level, LevelResult, RuleBook, RuleVersion};
+use crate::rules::{Level, RuleBook, RuleVersion};
 use crate::score::{Mean, spread};
 use crate::state::{EvaluationRound, ProductState, Recognition, Stage, Status};
 use crate::validity;
@@ -725,37 +723,14 @@ impl<'a> Ctx<'a> {
         })?;
         let spread = spread(&totals);
         let within = council.spread_limit.is_none_or(|l| spread <= l);
-        let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
-        for card in cards {
-            for code in &card.mandatory_failed {
-                *counts.entry(code.as_str()).or_default() += 1;
-            }
-        }
-        let mandatory_failed: Vec<String> = counts
-            .into_iter()
-            .filter(|(_, n)| n * 2 > present)
-            .map(|(c, _)| c.to_owned())
-            .collect();
-        let outcome = if !within {
-            ScoringOutcome::RescoreRequired
-        } else if !mandatory_failed.is_empty() {
-            ScoringOutcome::NotRecognized
-        } else {
-            match level_rule.result_for(&mean) {
-                None => ScoringOutcome::NotRecognized,
-                Some(LevelResult::Award { stars }) => ScoringOutcome::Award {
-                    stars,
-                    potential_five_star: false,
-                },
-                Some(LevelResult::AwardAndForward { stars }) => ScoringOutcome::Award {
-                    stars,
-                    potential_five_star: true,
-                },
-                Some(LevelResult::Forward) => ScoringOutcome::Forward {
-                    to: level_rule.forwards_to.unwrap_or(Level::Provincial),
-                },
-            }
-        };
+        let mandatory_failed = rv.criteria.failed(
+            cards.iter().map(|card| card.mandatory_failed.as_slice()),
+            present,
+        );
+        let mandatory_blocks_from = rv
+            .criteria
+            .blocked_from(&mandatory_failed, self.s.product_group);
+        let outcome = rv.outcome(level_rule, &mean, within, mandatory_blocks_from);
         Ok(EventBody::ScoringConcluded(ScoringConcluded {
             round: round.round,
             rules_version: round.rules_version.clone(),
@@ -782,6 +757,7 @@ impl<'a> Ctx<'a> {
             spread_within_limit: within,
             mandatory_met: mandatory_failed.is_empty(),
             mandatory_failed,
+            mandatory_blocks_from,
             outcome,
         }))
     }
@@ -850,15 +826,18 @@ impl<'a> Ctx<'a> {
                     stars,
                     potential_five_star,
                 } => (stars, potential_five_star),
-                _ => {
-                    if !result.mandatory_failed.is_empty() {
-                        return Err(DomainError::MandatoryCriterionFailed {
-                            criteria: result.mandatory_failed.clone(),
-                        });
-                    }
-                    (0, false)
-                }
+                _ => (0, false),
             };
+            // A failed criterion of level N blocks N stars and more (rule 2); a conclusion
+            // recorded before criteria had levels blocked every award.
+            let blocked_from = result
+                .mandatory_blocks_from
+                .or((!result.mandatory_failed.is_empty()).then_some(3));
+            if stars > max && blocked_from.is_some_and(|b| stars >= b) {
+                return Err(DomainError::MandatoryCriterionFailed {
+                    criteria: result.mandatory_failed.clone(),
+                });
+            }
             if stars > max {
                 return Err(DomainError::StarsAboveBand {
                     stars,

@@ -426,6 +426,12 @@ pub struct ScoringConcluded {
     pub mandatory_failed: Vec<String>,
     /// Whether no mandatory criterion failed.
     pub mandatory_met: bool,
+    /// The lowest star level the failed criteria block under the round's criteria sheet
+    /// (rule 2): no award of this many stars or more. Absent when none failed, and on
+    /// conclusions recorded before criteria had levels, when any failure blocked every
+    /// award (the outcome recorded with them says so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mandatory_blocks_from: Option<u8>,
     /// The outcome.
     pub outcome: ScoringOutcome,
 }

@@ -237,6 +237,7 @@ pub(crate) fn evolve(mut s: ProductState, event: &Event) -> ProductState {
                     band_stars: e.band_stars,
                     spread: e.spread,
                     mandatory_failed: e.mandatory_failed.clone(),
+                    mandatory_blocks_from: e.mandatory_blocks_from,
                     outcome: e.outcome,
                 });
                 step(r, "scoring conclusion", e.concluded_on);

@@ -36,6 +36,7 @@ pub mod actor;
 pub mod authorization;
 pub mod codes;
 pub mod commands;
+pub mod criteria;
 mod decide;
 pub mod error;
 pub mod events;

@@ -24,6 +24,8 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::criteria::CriteriaSheet;
+
 /// The id of a rule version, e.g. `qd148-2023`: lower-case letters, digits and `-`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -208,6 +210,8 @@ pub struct RuleVersion {
     pub star_bands: &'static [StarBand],
     /// Levels in the order a product goes through them; the first is where a round opens.
     pub levels: &'static [LevelRule],
+    /// The mandatory criteria by star level and when one counts as failed (rule 2).
+    pub criteria: CriteriaSheet,
 }
 
 impl RuleVersion {
@@ -230,6 +234,67 @@ impl RuleVersion {
     pub fn band(&self, mean: &crate::score::Mean) -> u8 {
         crate::score::band_stars(mean, self.star_bands)
     }
+
+    /// What a council's `mean` leads to at `level` (`None`: not recognised) when its failed
+    /// mandatory criteria block every award of `blocked_from` stars or more — rule 2: the
+    /// highest band below that level which the mean reaches, judged as the lowest mean of
+    /// that band (so a 4★ criterion failed on a mean of 80 gives what 50 points give: 3★
+    /// where the level awards 3★, nothing where it does not). The conclusion records it and
+    /// the audit re-derives it, both through this function.
+    pub fn result_for(
+        &self,
+        level: &LevelRule,
+        mean: &crate::score::Mean,
+        blocked_from: Option<u8>,
+    ) -> Option<LevelResult> {
+        let Some(blocked) = blocked_from.filter(|b| self.band(mean) >= *b) else {
+            return level.result_for(mean);
+        };
+        let below = self
+            .star_bands
+            .iter()
+            .find(|b| b.stars < blocked && b.stars >= 3)?;
+        level.result_for(&crate::score::Mean::new(u64::from(below.from), 1)?)
+    }
+
+    /// The outcome a conclusion records: a re-scoring when the totals spread over the
+    /// council's limit, else what [`Self::result_for`] gives.
+    pub fn outcome(
+        &self,
+        level: &LevelRule,
+        mean: &crate::score::Mean,
+        within_spread: bool,
+        blocked_from: Option<u8>,
+    ) -> crate::events::ScoringOutcome {
+        use crate::events::ScoringOutcome;
+        if !within_spread {
+            return ScoringOutcome::RescoreRequired;
+        }
+        match self.result_for(level, mean, blocked_from) {
+            None => ScoringOutcome::NotRecognized,
+            Some(LevelResult::Award { stars }) => ScoringOutcome::Award {
+                stars,
+                potential_five_star: false,
+            },
+            Some(LevelResult::AwardAndForward { stars }) => ScoringOutcome::Award {
+                stars,
+                potential_five_star: true,
+            },
+            Some(LevelResult::Forward) => ScoringOutcome::Forward {
+                to: level.forwards_to.unwrap_or(Level::Provincial),
+            },
+        }
+    }
+}
+
+/// The starter criteria sheet of `qd1048-2019` (`domain/criteria/qd1048-2019.csv`).
+pub const SHEET_1048: &str = include_str!("../criteria/qd1048-2019.csv");
+/// The starter criteria sheet of `qd148-2023`, also used by `qd1489-2025`, which changed
+/// the procedure and not the criteria (`domain/criteria/qd148-2023.csv`).
+pub const SHEET_148: &str = include_str!("../criteria/qd148-2023.csv");
+
+fn sheet(text: &str) -> CriteriaSheet {
+    CriteriaSheet::parse(text).expect("the shipped criteria sheets parse (tested)")
 }
 
 const fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -336,104 +401,109 @@ const PROVINCIAL_3_4: LevelRule = LevelRule {
     forwards_to: Some(Level::Central),
 };
 
-const VERSIONS: [RuleVersion; 3] = [
-    RuleVersion {
-        id: RulesVersionId::QD1048_2019,
-        instrument: "Decision 1048/QĐ-TTg of 21 Aug 2019, amended by 781/QĐ-TTg of 8 Jun 2020",
-        in_force_from: date(2019, 8, 21),
-        in_force_until: Some(date(2023, 2, 23)),
-        part_max: PartMax {
-            a: 35,
-            b: 25,
-            c: 40,
-        },
-        star_bands: STAR_BANDS,
-        levels: &[
-            LevelRule {
-                level: Level::District,
-                scored: true,
-                awards: &[],
-                thresholds: &[Threshold {
-                    from: 50,
-                    result: LevelResult::Forward,
-                }],
-                forwards_to: Some(Level::Provincial),
+fn standard_versions() -> Vec<RuleVersion> {
+    vec![
+        RuleVersion {
+            id: RulesVersionId::QD1048_2019,
+            instrument: "Decision 1048/QĐ-TTg of 21 Aug 2019, amended by 781/QĐ-TTg of 8 Jun 2020",
+            in_force_from: date(2019, 8, 21),
+            in_force_until: Some(date(2023, 2, 23)),
+            part_max: PartMax {
+                a: 35,
+                b: 25,
+                c: 40,
             },
-            PROVINCIAL_3_4,
-            CENTRAL,
-        ],
-    },
-    RuleVersion {
-        id: RulesVersionId::QD148_2023,
-        instrument: "Decision 148/QĐ-TTg of 24 Feb 2023",
-        in_force_from: date(2023, 2, 24),
-        in_force_until: Some(date(2025, 7, 5)),
-        part_max: PartMax {
-            a: 40,
-            b: 25,
-            c: 35,
-        },
-        star_bands: STAR_BANDS,
-        levels: &[
-            LevelRule {
-                level: Level::District,
-                scored: true,
-                awards: &[3],
-                thresholds: &[
-                    Threshold {
-                        from: 70,
-                        result: LevelResult::Forward,
-                    },
-                    Threshold {
+            star_bands: STAR_BANDS,
+            levels: &[
+                LevelRule {
+                    level: Level::District,
+                    scored: true,
+                    awards: &[],
+                    thresholds: &[Threshold {
                         from: 50,
-                        result: LevelResult::Award { stars: 3 },
-                    },
-                ],
-                forwards_to: Some(Level::Provincial),
-            },
-            LevelRule {
-                level: Level::Provincial,
-                scored: true,
-                awards: &[4],
-                thresholds: &[
-                    Threshold {
-                        from: 90,
-                        result: LevelResult::AwardAndForward { stars: 4 },
-                    },
-                    Threshold {
-                        from: 70,
-                        result: LevelResult::Award { stars: 4 },
-                    },
-                ],
-                forwards_to: Some(Level::Central),
-            },
-            CENTRAL,
-        ],
-    },
-    RuleVersion {
-        id: RulesVersionId::QD1489_2025,
-        instrument: "Decision 1489/QĐ-TTg of 6 Jul 2025, amending the procedure of 148/QĐ-TTg",
-        in_force_from: date(2025, 7, 6),
-        in_force_until: None,
-        part_max: PartMax {
-            a: 40,
-            b: 25,
-            c: 35,
+                        result: LevelResult::Forward,
+                    }],
+                    forwards_to: Some(Level::Provincial),
+                },
+                PROVINCIAL_3_4,
+                CENTRAL,
+            ],
+            criteria: sheet(SHEET_1048),
         },
-        star_bands: STAR_BANDS,
-        levels: &[
-            LevelRule {
-                level: Level::Commune,
-                scored: false,
-                awards: &[],
-                thresholds: &[],
-                forwards_to: Some(Level::Provincial),
+        RuleVersion {
+            id: RulesVersionId::QD148_2023,
+            instrument: "Decision 148/QĐ-TTg of 24 Feb 2023",
+            in_force_from: date(2023, 2, 24),
+            in_force_until: Some(date(2025, 7, 5)),
+            part_max: PartMax {
+                a: 40,
+                b: 25,
+                c: 35,
             },
-            PROVINCIAL_3_4,
-            CENTRAL,
-        ],
-    },
-];
+            star_bands: STAR_BANDS,
+            levels: &[
+                LevelRule {
+                    level: Level::District,
+                    scored: true,
+                    awards: &[3],
+                    thresholds: &[
+                        Threshold {
+                            from: 70,
+                            result: LevelResult::Forward,
+                        },
+                        Threshold {
+                            from: 50,
+                            result: LevelResult::Award { stars: 3 },
+                        },
+                    ],
+                    forwards_to: Some(Level::Provincial),
+                },
+                LevelRule {
+                    level: Level::Provincial,
+                    scored: true,
+                    awards: &[4],
+                    thresholds: &[
+                        Threshold {
+                            from: 90,
+                            result: LevelResult::AwardAndForward { stars: 4 },
+                        },
+                        Threshold {
+                            from: 70,
+                            result: LevelResult::Award { stars: 4 },
+                        },
+                    ],
+                    forwards_to: Some(Level::Central),
+                },
+                CENTRAL,
+            ],
+            criteria: sheet(SHEET_148),
+        },
+        RuleVersion {
+            id: RulesVersionId::QD1489_2025,
+            instrument: "Decision 1489/QĐ-TTg of 6 Jul 2025, amending the procedure of 148/QĐ-TTg",
+            in_force_from: date(2025, 7, 6),
+            in_force_until: None,
+            part_max: PartMax {
+                a: 40,
+                b: 25,
+                c: 35,
+            },
+            star_bands: STAR_BANDS,
+            levels: &[
+                LevelRule {
+                    level: Level::Commune,
+                    scored: false,
+                    awards: &[],
+                    thresholds: &[],
+                    forwards_to: Some(Level::Provincial),
+                },
+                PROVINCIAL_3_4,
+                CENTRAL,
+            ],
+            criteria: sheet(SHEET_148),
+        },
+    ]
+}
 
 impl RuleBook {
     /// The book as a reference an integrator reads (`docs/rules.md` is this text, and a
@@ -504,6 +574,45 @@ impl RuleBook {
                     .map_or_else(String::new, |n| format!("; forwards to `{n}`"));
                 let _ = writeln!(out, "  - `{}`: {thresholds}; {awards}{next}", l.level);
             }
+            let sheet = &v.criteria;
+            let _ = writeln!(
+                out,
+                "- Mandatory criteria: a criterion fails when more than {}/{} of the present \
+                 members' cards name it; a failed criterion of N★ blocks every award of N★ or \
+                 more, and the outcome is what the highest band below N★ gives at the level. \
+                 A code the sheet does not have for the product's group blocks every award.",
+                sheet.majority.numerator, sheet.majority.denominator
+            );
+            for source in &sheet.sources {
+                let _ = writeln!(out, "  - Source: {source}");
+            }
+            let _ = writeln!(
+                out,
+                "
+  | code | from | groups | requirement |
+  |---|---|---|---|"
+            );
+            for c in &sheet.criteria {
+                let groups = if c.groups.is_empty() {
+                    "all".to_owned()
+                } else {
+                    c.groups
+                        .iter()
+                        .map(|g| {
+                            serde_json::to_value(g)
+                                .ok()
+                                .and_then(|v| v.as_str().map(str::to_owned))
+                                .unwrap_or_default()
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let _ = writeln!(
+                    out,
+                    "  | `{}` | {}★ | {groups} | {} |",
+                    c.code, c.stars, c.title
+                );
+            }
         }
         out
     }
@@ -531,12 +640,12 @@ pub enum RulesError {
 /// An ordered set of rule versions without gaps or overlaps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleBook {
-    versions: Cow<'static, [RuleVersion]>,
+    versions: Vec<RuleVersion>,
 }
 
-static STANDARD: RuleBook = RuleBook {
-    versions: Cow::Borrowed(&VERSIONS),
-};
+static STANDARD: std::sync::LazyLock<RuleBook> = std::sync::LazyLock::new(|| RuleBook {
+    versions: standard_versions(),
+});
 
 impl RuleBook {
     /// The versions of `ocop-rules.md` §1 (without the unverified `qd26-2026`).
@@ -547,7 +656,7 @@ impl RuleBook {
     /// A copy of this book with one more version, which must start after the last one's
     /// start; the last version is closed on the day before. Earlier versions are untouched.
     pub fn with_version(&self, version: RuleVersion) -> Result<RuleBook, RulesError> {
-        let mut versions = self.versions.clone().into_owned();
+        let mut versions = self.versions.clone();
         if let Some(last) = versions.last_mut() {
             if version.in_force_from <= last.in_force_from
                 || last
@@ -564,9 +673,7 @@ impl RuleBook {
             }
         }
         versions.push(version);
-        Ok(RuleBook {
-            versions: Cow::Owned(versions),
-        })
+        Ok(RuleBook { versions })
     }
 
     /// All versions, oldest first.
@@ -713,6 +820,39 @@ mod tests {
         );
         assert!(!provincial.may_award(3));
         assert!(district.may_award(3));
+    }
+
+    #[test]
+    fn a_failed_criterion_gives_the_highest_band_below_its_level_that_the_level_awards() {
+        let m = |n: u64| Mean::new(n, 1).unwrap();
+        let v148 = get(&RulesVersionId::QD148_2023).unwrap();
+        let district = v148.level(Level::District).unwrap();
+        let provincial = v148.level(Level::Provincial).unwrap();
+        // 148: a district mean of 80 forwards; with a 4★ criterion failed it awards 3★.
+        assert_eq!(
+            v148.result_for(district, &m(80), Some(4)),
+            Some(LevelResult::Award { stars: 3 })
+        );
+        // The province does not award 3★ under 148: not recognised at that level.
+        assert_eq!(v148.result_for(provincial, &m(80), Some(4)), None);
+        // A 5★ criterion: the province's 4★ stays, without the flag and the forward.
+        assert_eq!(
+            v148.result_for(provincial, &m(95), Some(5)),
+            Some(LevelResult::Award { stars: 4 })
+        );
+        // A criterion above the band changes nothing; a 3★ one blocks everything.
+        assert_eq!(
+            v148.result_for(provincial, &m(80), Some(5)),
+            Some(LevelResult::Award { stars: 4 })
+        );
+        assert_eq!(v148.result_for(district, &m(60), Some(3)), None);
+        let v1489 = get(&RulesVersionId::QD1489_2025).unwrap();
+        let central = v1489.level(Level::Central).unwrap();
+        assert_eq!(v1489.result_for(central, &m(95), Some(5)), None);
+        assert_eq!(
+            v1489.result_for(v1489.level(Level::Provincial).unwrap(), &m(80), Some(4)),
+            Some(LevelResult::Award { stars: 3 })
+        );
     }
 
     #[test]

@@ -284,6 +284,9 @@ pub struct ConcludedResult {
     pub spread: u32,
     /// Mandatory criteria failed.
     pub mandatory_failed: Vec<String>,
+    /// The lowest star level they block (rule 2), when the conclusion recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mandatory_blocks_from: Option<u8>,
     /// Outcome.
     pub outcome: ScoringOutcome,
 }

@@ -158,6 +158,7 @@ fn fixtures() -> Vec<EventBody> {
             spread_limit: Some(10),
             spread_within_limit: true,
             mandatory_failed: vec![],
+            mandatory_blocks_from: None,
             mandatory_met: true,
             outcome: ScoringOutcome::Award {
                 stars: 3,

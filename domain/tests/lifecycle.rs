@@ -960,6 +960,7 @@ fn the_engine_derives_the_whole_conclusion_from_the_cards() {
         spread_within_limit: true,
         mandatory_failed: vec![],
         mandatory_met: true,
+        mandatory_blocks_from: None,
         outcome: ScoringOutcome::Award {
             stars: 3,
             potential_five_star: false,
@@ -1071,6 +1072,102 @@ fn a_failed_mandatory_criterion_blocks_the_award() {
     );
     s.refuse("2025-09-20");
     assert_eq!(s.state.status, Status::NotRecognized);
+}
+
+/// Concludes the provincial council of 2025 on three cards of `total` points, two of
+/// which name `failed`, and returns the conclusion.
+fn concluded_with_failed(s: &mut Scenario, total: u32, failed: &str) -> ScoringConcluded {
+    for (m, f) in [(1, vec![failed]), (2, vec![failed]), (3, vec![])] {
+        let body = s.card_body(m, total, &f, "2025-09-10");
+        s.run(s.province_secretary(), body);
+    }
+    let event = s
+        .when(
+            s.province_secretary(),
+            Scenario::conclude_body("2025-09-12"),
+        )
+        .then_accepted();
+    let EventBody::ScoringConcluded(e) = event else {
+        panic!()
+    };
+    s.conclude("2025-09-12");
+    e
+}
+
+#[test]
+fn a_failed_4_star_criterion_leaves_the_3_star_band_a_mean_of_80_reaches() {
+    // Given a food product scored 80 under qd1489-2025, SHTT (mandatory from 4★ in the
+    // sheet) failed on two of three cards; when the council concludes; then the outcome is
+    // 3★, not "not recognised" (rule 2), and a 4★ decision is refused.
+    let mut s = Scenario::provincial_council_2025();
+    let e = concluded_with_failed(&mut s, 80, "SHTT");
+    assert_eq!(
+        (e.outcome, e.mandatory_blocks_from, e.band_stars),
+        (
+            ScoringOutcome::Award {
+                stars: 3,
+                potential_five_star: false
+            },
+            Some(4),
+            4
+        )
+    );
+    s.when(
+        s.province_secretary(),
+        Scenario::decision_body(4, "2025-09-20"),
+    )
+    .then_error(DomainError::MandatoryCriterionFailed {
+        criteria: vec!["SHTT".into()],
+    });
+    s.decide(3, "2025-09-20");
+    assert_eq!(s.state.recognition.as_ref().unwrap().stars, 3);
+}
+
+#[test]
+fn a_failed_3_star_criterion_blocks_every_award() {
+    let mut s = Scenario::provincial_council_2025();
+    let e = concluded_with_failed(&mut s, 80, "ATTP");
+    assert_eq!(
+        (e.outcome, e.mandatory_blocks_from),
+        (ScoringOutcome::NotRecognized, Some(3))
+    );
+    s.when(
+        s.province_secretary(),
+        Scenario::decision_body(3, "2025-09-20"),
+    )
+    .then_error(DomainError::MandatoryCriterionFailed {
+        criteria: vec!["ATTP".into()],
+    });
+}
+
+#[test]
+fn a_failed_5_star_criterion_keeps_the_4_star_award_without_the_potential_flag() {
+    let mut s = Scenario::provincial_council_2025();
+    let e = concluded_with_failed(&mut s, 95, "HE_THONG_CL");
+    assert_eq!(
+        (e.outcome, e.mandatory_blocks_from),
+        (
+            ScoringOutcome::Award {
+                stars: 4,
+                potential_five_star: false
+            },
+            Some(5)
+        )
+    );
+    s.decide(4, "2025-09-20");
+    assert!(!s.state.recognition.as_ref().unwrap().potential_five_star);
+}
+
+#[test]
+fn a_criterion_the_sheet_does_not_have_blocks_every_award() {
+    // "C1" is not in the sheet: it counts as mandatory from 3★ (RULE-DECISIONS 41), as
+    // every failed criterion did before criteria had levels.
+    let mut s = Scenario::provincial_council_2025();
+    let e = concluded_with_failed(&mut s, 80, "C1");
+    assert_eq!(
+        (e.outcome, e.mandatory_blocks_from),
+        (ScoringOutcome::NotRecognized, Some(3))
+    );
 }
 
 #[test]

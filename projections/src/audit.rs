@@ -199,6 +199,9 @@ pub struct Rederived {
     pub spread: Option<u32>,
     pub spread_limit: Option<u32>,
     pub mandatory_failed: Vec<String>,
+    /// The lowest star level those criteria block under the round's criteria sheet (rule 2:
+    /// no award of this many stars or more).
+    pub mandatory_blocks_from: Option<u8>,
     /// What the council's result should have been.
     pub outcome: Option<ScoringOutcome>,
     /// Highest stars the deciding level may award for that mean (0: none).
@@ -456,6 +459,8 @@ struct Scored<'a> {
     result: ConcludedResult,
     mean: Mean,
     mandatory_failed: Vec<String>,
+    /// The lowest star level the failed criteria block (rule 2).
+    blocked_from: Option<u8>,
 }
 
 struct Judge<'a> {
@@ -779,18 +784,11 @@ impl<'a> Judge<'a> {
                     ),
                 );
             }
-            if !cards.is_empty() {
-                let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
-                for card in cards {
-                    for code in &card.mandatory_failed {
-                        *counts.entry(code.as_str()).or_default() += 1;
-                    }
-                }
-                mandatory_failed = counts
-                    .into_iter()
-                    .filter(|(_, n)| n * 2 > present)
-                    .map(|(c, _)| c.to_owned())
-                    .collect();
+            if let (false, Some(v)) = (cards.is_empty(), rv) {
+                mandatory_failed = v.criteria.failed(
+                    cards.iter().map(|card| card.mandatory_failed.as_slice()),
+                    present,
+                );
             }
         }
         self.derived.members_present = Some(present);
@@ -802,29 +800,17 @@ impl<'a> Judge<'a> {
         } else {
             self.derived.band_stars = Some(band_stars(&mean, ocop_domain::rules::STAR_BANDS));
         }
-        if let Some(lr) = level_rule {
-            let threshold = lr.result_for(&mean);
-            self.derived.max_stars = Some(award_of(threshold));
-            self.derived.outcome = Some(if !within {
-                ScoringOutcome::RescoreRequired
-            } else if !mandatory_failed.is_empty() {
-                ScoringOutcome::NotRecognized
-            } else {
-                match threshold {
-                    None => ScoringOutcome::NotRecognized,
-                    Some(LevelResult::Award { stars }) => ScoringOutcome::Award {
-                        stars,
-                        potential_five_star: false,
-                    },
-                    Some(LevelResult::AwardAndForward { stars }) => ScoringOutcome::Award {
-                        stars,
-                        potential_five_star: true,
-                    },
-                    Some(LevelResult::Forward) => ScoringOutcome::Forward {
-                        to: lr.forwards_to.unwrap_or(Level::Provincial),
-                    },
-                }
-            });
+        let group: Option<ocop_domain::events::ProductGroup> = self.input("product_group");
+        // Under the round's criteria sheet; without a version, any failure blocks all.
+        let blocked_from = match rv {
+            Some(v) => v.criteria.blocked_from(&mandatory_failed, group),
+            None => (!mandatory_failed.is_empty()).then_some(3),
+        };
+        self.derived.mandatory_blocks_from = blocked_from;
+        if let (Some(lr), Some(v)) = (level_rule, rv) {
+            let result = v.result_for(lr, &mean, blocked_from);
+            self.derived.max_stars = Some(award_of(result));
+            self.derived.outcome = Some(v.outcome(lr, &mean, within, blocked_from));
         }
         Some(Scored {
             rv,
@@ -832,6 +818,7 @@ impl<'a> Judge<'a> {
             result: result.clone(),
             mean,
             mandatory_failed,
+            blocked_from,
         })
     }
 
@@ -891,11 +878,13 @@ impl<'a> Judge<'a> {
             return;
         };
         self.cites_scoring("decided", "decision", e.decided_on, e.level, &e.mean, &s);
-        if !s.mandatory_failed.is_empty() {
+        let blocked = s.blocked_from.filter(|b| e.stars >= *b);
+        if let Some(blocked) = blocked {
             self.flag(
                 FindingCode::MandatoryCriterionFailed,
                 format!(
-                    "recognised although mandatory criteria failed on more than half of the cards: {}",
+                    "{}★ recognised although mandatory criteria failed on more than half of the cards ({}), which block every award of {blocked}★ or more",
+                    e.stars,
                     s.mandatory_failed.join(", ")
                 ),
             );
@@ -928,7 +917,10 @@ impl<'a> Judge<'a> {
                     e.stars
                 ),
             );
-        } else if e.stars <= band && e.stars > self.derived.max_stars.unwrap_or(0) {
+        } else if e.stars <= band
+            && e.stars > self.derived.max_stars.unwrap_or(0)
+            && blocked.is_none()
+        {
             self.flag(
                 FindingCode::StarsAboveBand,
                 format!(
@@ -951,7 +943,7 @@ impl<'a> Judge<'a> {
                 ),
             );
         }
-        let expected_flag = matches!(lr.result_for(&s.mean), Some(LevelResult::AwardAndForward { stars }) if stars == e.stars);
+        let expected_flag = matches!(s.rv.and_then(|v| v.result_for(lr, &s.mean, s.blocked_from)), Some(LevelResult::AwardAndForward { stars }) if stars == e.stars);
         self.derived.potential_five_star = Some(expected_flag);
         if e.potential_five_star != expected_flag {
             self.flag(

@@ -708,6 +708,8 @@ struct Place<'a> {
 #[derive(Serialize)]
 struct RoundInputs<'a> {
     place: Place<'a>,
+    /// The group whose criteria sheet the round's mandatory criteria are read in.
+    product_group: &'a Option<ocop_domain::events::ProductGroup>,
     previous_recognition: &'a Option<Recognition>,
     round: &'a Option<ocop_domain::state::EvaluationRound>,
 }
@@ -786,6 +788,7 @@ fn decision_row(
         // Written straight from the state (most decisions): no JSON tree in between.
         Inputs::Round => serde_json::to_string(&RoundInputs {
             place,
+            product_group: &before.product_group,
             previous_recognition: &before.recognition,
             round: &before.current_evaluation,
         }),

@@ -18,8 +18,10 @@ use crate::error::ProjectionError;
 /// revocation, the `expired_recognition` it may end; 5: no `rm_history` copy of the log;
 /// 6: products carry their producer's identity, decisions their document's id; 7: a
 /// product's state holds the award of a 5★ re-evaluation waiting for the ministry, and
-/// the expiry notice's issuer and letter).
-pub const SCHEMA_VERSION: i64 = 7;
+/// the expiry notice's issuer and letter; 8: a decision's inputs carry the product group
+/// its criteria sheet is read in, a concluded result the star level its failed criteria
+/// block, and a round its re-opened scorings).
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// Tables of earlier schema versions, dropped when the schema changes.
 const RETIRED_TABLES: &[&str] = &["rm_history", "rm_history__rebuild"];

@@ -259,6 +259,7 @@ async fn district_three_stars_after_the_district_level_ended(fx: &Fx) {
             spread_within_limit: true,
             mandatory_failed: Vec::new(),
             mandatory_met: true,
+            mandatory_blocks_from: None,
             outcome: ocop_domain::events::ScoringOutcome::Award {
                 stars: 3,
                 potential_five_star: false,

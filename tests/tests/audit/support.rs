@@ -11,7 +11,7 @@ use ocop_domain::events::{
     CouncilMember, CountedCard, Document, EventBody, MemberRole, Producer, ProducerKind,
     ProductGroup, Quorum, RecognitionDecided, RoundKind, ScoringConcluded, ScoringOutcome,
 };
-use ocop_domain::rules::{Level, LevelResult, RuleBook};
+use ocop_domain::rules::{Level, RuleBook};
 use ocop_domain::score::{Mean, spread};
 use ocop_domain::state::ProductState;
 use ocop_domain::{Actor, Command, CommandBody, CommandMeta, Event, Role, Scope, Sha256Hex};
@@ -481,20 +481,7 @@ pub fn honest_conclusion(state: &ProductState, concluded_on: &str) -> ScoringCon
     let lr = rv.level(council.level).unwrap();
     let totals: Vec<u32> = council.scorecards.iter().map(|c| c.total).collect();
     let mean = Mean::of(&totals).unwrap();
-    let outcome = match lr.result_for(&mean) {
-        None => ScoringOutcome::NotRecognized,
-        Some(LevelResult::Award { stars }) => ScoringOutcome::Award {
-            stars,
-            potential_five_star: false,
-        },
-        Some(LevelResult::AwardAndForward { stars }) => ScoringOutcome::Award {
-            stars,
-            potential_five_star: true,
-        },
-        Some(LevelResult::Forward) => ScoringOutcome::Forward {
-            to: lr.forwards_to.unwrap(),
-        },
-    };
+    let outcome = rv.outcome(lr, &mean, true, None);
     ScoringConcluded {
         round: round.round,
         rules_version: round.rules_version.clone(),
@@ -522,6 +509,7 @@ pub fn honest_conclusion(state: &ProductState, concluded_on: &str) -> ScoringCon
         spread_within_limit: true,
         mandatory_failed: Vec::new(),
         mandatory_met: true,
+        mandatory_blocks_from: None,
         outcome,
     }
 }

@@ -14,6 +14,7 @@ mod keys_and_tokens;
 pub mod lifecycle;
 mod openapi;
 mod producers;
+mod regulation;
 pub mod support;
 mod units;
 mod walkthrough;
