@@ -245,6 +245,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(commands::convene_council))
         .routes(routes!(commands::record_scorecard))
         .routes(routes!(commands::conclude_scoring))
+        .routes(routes!(commands::reopen_scoring))
         .routes(routes!(commands::decide_recognition))
         .routes(routes!(commands::record_complaint))
         .routes(routes!(commands::record_inspection))

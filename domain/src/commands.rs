@@ -234,6 +234,18 @@ pub struct ConcludeScoring {
     pub concluded_on: NaiveDate,
 }
 
+/// `POST …/evaluations/current/reopen`: the secretary re-opens a concluded scoring before
+/// the decision, to correct a card (rule 10); the council concludes again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReopenScoring {
+    /// Date, not before the conclusion it re-opens.
+    pub reopened_on: NaiveDate,
+    /// Why, e.g. which card was entered wrong.
+    pub reason: String,
+}
+
 /// `POST …/evaluations/current/decision`: recognition (`recognized: true` with stars)
 /// or refusal (`recognized: false` with a reason).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -437,6 +449,8 @@ pub enum CommandBody {
     RecordScorecard(RecordScorecard),
     /// Conclude scoring at the current level.
     ConcludeScoring(ConcludeScoring),
+    /// Re-open the concluded scoring to correct a card, before the decision.
+    ReopenScoring(ReopenScoring),
     /// Record the decision or refusal.
     DecideRecognition(DecideRecognition),
     /// Record a complaint.
@@ -471,6 +485,7 @@ impl CommandBody {
             CommandBody::ConveneCouncil(c) => vec![("convened_on", c.convened_on)],
             CommandBody::RecordScorecard(c) => vec![("recorded_on", c.recorded_on)],
             CommandBody::ConcludeScoring(c) => vec![("concluded_on", c.concluded_on)],
+            CommandBody::ReopenScoring(c) => vec![("reopened_on", c.reopened_on)],
             CommandBody::DecideRecognition(c) => vec![("decided_on", c.decided_on)],
             CommandBody::RecordComplaint(c) => vec![("received_on", c.received_on)],
             CommandBody::RecordInspection(c) => vec![("inspected_on", c.inspected_on)],
@@ -494,6 +509,7 @@ impl CommandBody {
             CommandBody::ConveneCouncil(_) => "convene a council",
             CommandBody::RecordScorecard(_) => "record a scorecard",
             CommandBody::ConcludeScoring(_) => "conclude scoring",
+            CommandBody::ReopenScoring(_) => "re-open the scoring",
             CommandBody::DecideRecognition(_) => "decide on recognition",
             CommandBody::RecordComplaint(_) => "record a complaint",
             CommandBody::RecordInspection(_) => "record an inspection",

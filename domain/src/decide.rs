@@ -338,6 +338,7 @@ impl<'a> Ctx<'a> {
             CommandBody::ConveneCouncil(c) => self.convene(c),
             CommandBody::RecordScorecard(c) => self.scorecard(c),
             CommandBody::ConcludeScoring(c) => self.conclude(c),
+            CommandBody::ReopenScoring(c) => self.reopen(c),
             CommandBody::DecideRecognition(c) => self.decide_recognition(c),
             CommandBody::RecordComplaint(c) => self.complaint(c),
             CommandBody::RecordInspection(c) => self.inspection(c),
@@ -716,6 +717,14 @@ impl<'a> Ctx<'a> {
                 card.recorded_on,
             )?;
         }
+        if let Some(reopened) = round.current_result().and_then(|r| r.reopened.as_ref()) {
+            not_before(
+                "concluded_on",
+                c.concluded_on,
+                "scoring re-opening",
+                reopened.reopened_on,
+            )?;
+        }
         let totals: Vec<u32> = cards.iter().map(|x| x.total).collect();
         let mean = Mean::of(&totals).ok_or(DomainError::QuorumNotMet {
             present,
@@ -759,6 +768,39 @@ impl<'a> Ctx<'a> {
             mandatory_failed,
             mandatory_blocks_from,
             outcome,
+        }))
+    }
+
+    /// Rule 10 and item 5 of the regulation issue: a card found wrong after the conclusion
+    /// is corrected before the decision by re-opening the scoring — the conclusion stays
+    /// on record, set aside with the reason; the council sits again at the same level, a
+    /// new card supersedes the wrong one and the council concludes again.
+    fn reopen(&self, c: &ReopenScoring) -> Result<EventBody, DomainError> {
+        let round = self.round()?;
+        self.require(&[Grant::secretary_of(round.level)])?;
+        let result = match (round.stage, round.current_result()) {
+            (Stage::AwaitingDecision, Some(r)) => r,
+            _ => {
+                return Err(self.wrong_stage(
+                    round,
+                    "a scoring is re-opened after its conclusion and before the decision",
+                ));
+            }
+        };
+        not_before(
+            "reopened_on",
+            c.reopened_on,
+            "scoring conclusion",
+            result.concluded_on,
+        )?;
+        non_blank("reason", &c.reason)?;
+        Ok(EventBody::ScoringReopened(ScoringReopened {
+            round: round.round,
+            rules_version: round.rules_version.clone(),
+            level: result.level,
+            conclusion_event_id: result.event_id,
+            reopened_on: c.reopened_on,
+            reason: c.reason.trim().to_owned(),
         }))
     }
 
@@ -936,17 +978,6 @@ impl<'a> Ctx<'a> {
         }))
     }
 
-    /// Whether a concluded scoring of any of the product's rounds failed a mandatory
-    /// criterion.
-    fn mandatory_criterion_failed(&self) -> bool {
-        self.s
-            .current_evaluation
-            .iter()
-            .chain(self.s.past_evaluations.iter())
-            .flat_map(|r| &r.results)
-            .any(|r| !r.mandatory_failed.is_empty())
-    }
-
     fn revocable(&self) -> Option<&'a Recognition> {
         self.s
             .recognition
@@ -981,18 +1012,13 @@ impl<'a> Ctx<'a> {
             "recognition decision",
             rec.decided_on,
         )?;
-        if let Some((ground, detail)) = crate::rules::unmet_ground(&c.grounds, rec, c.decided_on) {
+        if let Some((ground, detail)) = crate::rules::unmet_ground(
+            &c.grounds,
+            rec,
+            c.decided_on,
+            self.s.failed_criteria_on_record(),
+        ) {
             return Err(DomainError::RevocationGroundNotMet { ground, detail });
-        }
-        if c.grounds
-            .contains(&RevocationGround::FailedMandatoryCriteria)
-            && !self.mandatory_criterion_failed()
-        {
-            return Err(DomainError::RevocationGroundNotMet {
-                ground: RevocationGround::FailedMandatoryCriteria,
-                detail: "no concluded scoring of the product's rounds lists a failed mandatory criterion"
-                    .into(),
-            });
         }
         let recorded = self.place.province.as_str();
         let succeeded = crate::units::province_on(recorded, self.place.on) != recorded;

@@ -436,6 +436,25 @@ pub struct ScoringConcluded {
     pub outcome: ScoringOutcome,
 }
 
+/// `ScoringReopened`: the secretary re-opened a concluded scoring before the decision, to
+/// correct a card; the conclusion stays on record, set aside, and the council concludes
+/// again on the corrected cards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoringReopened {
+    /// Round.
+    pub round: u32,
+    /// The round's rules.
+    pub rules_version: RulesVersionId,
+    /// The council's level.
+    pub level: Level,
+    /// The `ScoringConcluded` event set aside.
+    pub conclusion_event_id: Uuid,
+    /// Date.
+    pub reopened_on: NaiveDate,
+    /// Why.
+    pub reason: String,
+}
+
 /// `RecognitionDecided`: a level recognises the product.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecognitionDecided {
@@ -689,6 +708,9 @@ pub enum EventBody {
     /// See [`ScoringConcluded`].
     #[serde(rename = "ScoringConcluded")]
     ScoringConcluded(ScoringConcluded),
+    /// See [`ScoringReopened`].
+    #[serde(rename = "ScoringReopened")]
+    ScoringReopened(ScoringReopened),
     /// See [`RecognitionDecided`].
     #[serde(rename = "RecognitionDecided")]
     RecognitionDecided(RecognitionDecided),
@@ -731,6 +753,7 @@ pub const EVENT_TYPES: &[(&str, i32)] = &[
     ("CouncilConvened", 1),
     ("ScorecardRecorded", 1),
     ("ScoringConcluded", 1),
+    ("ScoringReopened", 1),
     ("RecognitionDecided", 1),
     ("RecognitionRefused", 1),
     ("LegacyRecognitionImported", 1),
@@ -763,6 +786,7 @@ impl EventBody {
             EventBody::CouncilConvened(_) => "CouncilConvened",
             EventBody::ScorecardRecorded(_) => "ScorecardRecorded",
             EventBody::ScoringConcluded(_) => "ScoringConcluded",
+            EventBody::ScoringReopened(_) => "ScoringReopened",
             EventBody::RecognitionDecided(_) => "RecognitionDecided",
             EventBody::RecognitionRefused(_) => "RecognitionRefused",
             EventBody::LegacyRecognitionImported(_) => "LegacyRecognitionImported",
@@ -791,6 +815,7 @@ impl EventBody {
             EventBody::CouncilConvened(e) => Some(e.rules_version.clone()),
             EventBody::ScorecardRecorded(e) => Some(e.rules_version.clone()),
             EventBody::ScoringConcluded(e) => Some(e.rules_version.clone()),
+            EventBody::ScoringReopened(e) => Some(e.rules_version.clone()),
             EventBody::RecognitionDecided(e) => Some(e.rules_version.clone()),
             EventBody::RecognitionRefused(e) => Some(e.rules_version.clone()),
             EventBody::LegacyRecognitionImported(e) => e.rules_version.clone(),
@@ -816,6 +841,7 @@ impl EventBody {
             EventBody::CouncilConvened(e) => e.convened_on,
             EventBody::ScorecardRecorded(e) => e.recorded_on,
             EventBody::ScoringConcluded(e) => e.concluded_on,
+            EventBody::ScoringReopened(e) => e.reopened_on,
             EventBody::RecognitionDecided(e) => e.decided_on,
             EventBody::RecognitionRefused(e) => e.decided_on,
             EventBody::LegacyRecognitionImported(e) => e.decided_on,

@@ -239,6 +239,7 @@ pub(crate) fn evolve(mut s: ProductState, event: &Event) -> ProductState {
                     mandatory_failed: e.mandatory_failed.clone(),
                     mandatory_blocks_from: e.mandatory_blocks_from,
                     outcome: e.outcome,
+                    reopened: None,
                 });
                 step(r, "scoring conclusion", e.concluded_on);
                 match e.outcome {
@@ -251,6 +252,23 @@ pub(crate) fn evolve(mut s: ProductState, event: &Event) -> ProductState {
                         r.stage = Stage::AwaitingDecision;
                     }
                 }
+            }
+        }
+        EventBody::ScoringReopened(e) => {
+            if let Some(r) = s.current_evaluation.as_mut() {
+                if let Some(result) = r
+                    .results
+                    .iter_mut()
+                    .find(|x| x.event_id == e.conclusion_event_id)
+                {
+                    result.reopened = Some(Reopening {
+                        event_id: event.event_id,
+                        reopened_on: e.reopened_on,
+                        reason: e.reason.clone(),
+                    });
+                }
+                step(r, "scoring re-opening", e.reopened_on);
+                r.stage = Stage::Council;
             }
         }
         EventBody::RecognitionDecided(e) => {

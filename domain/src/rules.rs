@@ -317,27 +317,36 @@ pub fn min_present_floor(level: Level) -> u32 {
     }
 }
 
-/// The first of `grounds` whose facts the recognition `rec` does not bear out on
-/// `decided_on`, with what it shows instead: `not_re_evaluated` only once the validity has
-/// ended (36 months without a re-evaluation). The command refuses it; the audit flags a
-/// recorded one (`revocation_ground_not_met`).
+/// The first of `grounds` whose facts the record does not bear out on `decided_on`, with
+/// what it shows instead (rule 10): `not_re_evaluated` only once the recognition `rec` has
+/// ended its validity (36 months without a re-evaluation); `failed_mandatory_criteria`
+/// only when a concluded scoring of the product's rounds failed one
+/// (`failed_criteria_on_record`, [`ProductState::failed_criteria_on_record`](crate::state::ProductState::failed_criteria_on_record)).
+/// The command refuses it; the audit flags a recorded one (`revocation_ground_not_met`).
 pub fn unmet_ground(
     grounds: &[crate::events::RevocationGround],
     rec: &crate::state::Recognition,
     decided_on: NaiveDate,
+    failed_criteria_on_record: bool,
 ) -> Option<(crate::events::RevocationGround, String)> {
     use crate::events::RevocationGround;
-    (grounds.contains(&RevocationGround::NotReEvaluated) && decided_on <= rec.valid_until).then(
-        || {
+    if grounds.contains(&RevocationGround::NotReEvaluated) && decided_on <= rec.valid_until {
+        return Some((
+            RevocationGround::NotReEvaluated,
+            format!(
+                "revoked on {decided_on} as not re-evaluated after 36 months, but the recognition {} was valid until {}",
+                rec.decision_no, rec.valid_until
+            ),
+        ));
+    }
+    (grounds.contains(&RevocationGround::FailedMandatoryCriteria) && !failed_criteria_on_record)
+        .then(|| {
             (
-                RevocationGround::NotReEvaluated,
-                format!(
-                    "revoked on {decided_on} as not re-evaluated after 36 months, but the recognition {} was valid until {}",
-                    rec.decision_no, rec.valid_until
-                ),
+                RevocationGround::FailedMandatoryCriteria,
+                "no concluded scoring of the product's rounds lists a failed mandatory criterion"
+                    .to_owned(),
             )
-        },
-    )
+        })
 }
 
 /// Whether a refusal may close a round whose scoring awards `award` stars (rule 11): never

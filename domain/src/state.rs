@@ -289,6 +289,21 @@ pub struct ConcludedResult {
     pub mandatory_blocks_from: Option<u8>,
     /// Outcome.
     pub outcome: ScoringOutcome,
+    /// Set aside by the secretary to correct a card before the decision, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reopened: Option<Reopening>,
+}
+
+/// A concluded scoring re-opened before the decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Reopening {
+    /// The `ScoringReopened` event.
+    pub event_id: Uuid,
+    /// Date.
+    pub reopened_on: NaiveDate,
+    /// Why.
+    pub reason: String,
 }
 
 /// How a round ended.
@@ -540,6 +555,17 @@ pub struct ProductState {
 }
 
 impl ProductState {
+    /// Whether a concluded scoring of any of the product's rounds failed a mandatory
+    /// criterion (a conclusion re-opened to correct a card does not count): the fact the
+    /// revocation ground `failed_mandatory_criteria` rests on.
+    pub fn failed_criteria_on_record(&self) -> bool {
+        self.current_evaluation
+            .iter()
+            .chain(self.past_evaluations.iter())
+            .flat_map(|r| &r.results)
+            .any(|r| r.reopened.is_none() && !r.mandatory_failed.is_empty())
+    }
+
     /// Whether the product exists.
     pub fn is_registered(&self) -> bool {
         self.product_id.is_some()

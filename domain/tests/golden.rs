@@ -165,6 +165,14 @@ fn fixtures() -> Vec<EventBody> {
                 potential_five_star: false,
             },
         }),
+        EventBody::ScoringReopened(ScoringReopened {
+            round: 1,
+            rules_version: v.clone(),
+            level: Level::Provincial,
+            conclusion_event_id: id(11),
+            reopened_on: d("2025-09-13"),
+            reason: "phiếu của m3 nhập sai".into(),
+        }),
         EventBody::RecognitionDecided(RecognitionDecided {
             decision_id: None,
             round: 1,
@@ -369,6 +377,7 @@ fn evaluation_and_decision_events_carry_their_rules_version() {
                 | "CouncilConvened"
                 | "ScorecardRecorded"
                 | "ScoringConcluded"
+                | "ScoringReopened"
                 | "RecognitionDecided"
                 | "RecognitionRefused"
                 | "LegacyRecognitionImported"

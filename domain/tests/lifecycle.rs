@@ -1123,6 +1123,89 @@ fn a_failed_4_star_criterion_leaves_the_3_star_band_a_mean_of_80_reaches() {
     assert_eq!(s.state.recognition.as_ref().unwrap().stars, 3);
 }
 
+fn reopen_body(on: &str, reason: &str) -> CommandBody {
+    CommandBody::ReopenScoring(ReopenScoring {
+        reopened_on: d(on),
+        reason: reason.into(),
+    })
+}
+
+#[test]
+fn a_card_entered_wrong_is_corrected_by_re_opening_the_scoring_before_the_decision() {
+    // Given a conclusion on cards of 80, 80 and 60 — the third entered wrong, 80 meant;
+    // when the secretary re-opens the scoring with a reason, enters the corrected card and
+    // concludes again; then both conclusions are on record, the first set aside with the
+    // reason, and the decision rests on the second.
+    let mut s = Scenario::provincial_council_2025();
+    s.cards(&[80, 80, 60], "2025-09-10").conclude("2025-09-12");
+    let event = s
+        .when(
+            s.province_secretary(),
+            reopen_body("2025-09-13", "Phiếu của m3 nhập sai: 60 thay vì 80"),
+        )
+        .then_accepted();
+    let EventBody::ScoringReopened(e) = event else {
+        panic!("{event:?}")
+    };
+    let first = s.state.current_evaluation.as_ref().unwrap().results[0].event_id;
+    assert_eq!((e.conclusion_event_id, e.level), (first, Level::Provincial));
+    s.run(
+        s.province_secretary(),
+        reopen_body("2025-09-13", "Phiếu của m3 nhập sai: 60 thay vì 80"),
+    );
+    let round = s.state.current_evaluation.as_ref().unwrap();
+    assert_eq!(round.stage, Stage::Council);
+    assert!(round.results[0].reopened.is_some());
+    // The decision waits for the new conclusion.
+    s.when(
+        s.province_secretary(),
+        Scenario::decision_body(4, "2025-09-20"),
+    )
+    .then_rejected("wrong_stage");
+    // A conclusion dated before the re-opening is refused.
+    s.when(
+        s.province_secretary(),
+        Scenario::conclude_body("2025-09-12"),
+    )
+    .then_rejected("date_before_earlier_step");
+    let card = s.card_body(3, 80, &[], "2025-09-14");
+    s.run(s.province_secretary(), card);
+    s.conclude("2025-09-14");
+    let round = s.state.current_evaluation.as_ref().unwrap();
+    assert_eq!(round.results.len(), 2);
+    assert_eq!(round.results[1].mean, "80.00");
+    assert!(round.results[1].reopened.is_none());
+    s.decide(4, "2025-09-20");
+    assert_eq!(s.state.recognition.as_ref().unwrap().stars, 4);
+}
+
+#[test]
+fn a_scoring_is_re_opened_only_after_its_conclusion_before_the_decision_with_a_reason() {
+    let mut s = Scenario::provincial_council_2025();
+    s.cards(&[80, 80, 80], "2025-09-10");
+    s.when(
+        s.province_secretary(),
+        reopen_body("2025-09-12", "Sai phiếu"),
+    )
+    .then_rejected("wrong_stage");
+    s.conclude("2025-09-12");
+    s.when(
+        s.province_secretary(),
+        reopen_body("2025-09-11", "Sai phiếu"),
+    )
+    .then_rejected("date_before_earlier_step");
+    s.when(s.province_secretary(), reopen_body("2025-09-13", "  "))
+        .then_rejected("required_field_missing");
+    s.when(s.officer(), reopen_body("2025-09-13", "Sai phiếu"))
+        .then_rejected("forbidden");
+    s.decide(4, "2025-09-20");
+    s.when(
+        s.province_secretary(),
+        reopen_body("2025-09-21", "Sai phiếu"),
+    )
+    .then_rejected("no_open_round");
+}
+
 #[test]
 fn a_failed_3_star_criterion_blocks_every_award() {
     let mut s = Scenario::provincial_council_2025();

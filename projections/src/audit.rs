@@ -202,6 +202,10 @@ pub struct Rederived {
     /// The lowest star level those criteria block under the round's criteria sheet (rule 2:
     /// no award of this many stars or more).
     pub mandatory_blocks_from: Option<u8>,
+    /// The earlier conclusions at the decision's level that the secretary re-opened to
+    /// correct a card before the decision, oldest first (the decision rests on the last
+    /// conclusion, which is not among them).
+    pub reopened_conclusions: Vec<ReopenedConclusion>,
     /// What the council's result should have been.
     pub outcome: Option<ScoringOutcome>,
     /// Highest stars the deciding level may award for that mean (0: none).
@@ -212,6 +216,21 @@ pub struct Rederived {
     pub valid_until: Option<NaiveDate>,
     /// Whether the decision as recorded stands: no finding of severity `error`.
     pub allowed: bool,
+}
+
+/// A conclusion set aside by a re-opening of the scoring, as the audit shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReopenedConclusion {
+    /// When it was concluded.
+    pub concluded_on: NaiveDate,
+    /// Its mean, two decimals.
+    pub mean: String,
+    /// Its outcome.
+    pub outcome: ScoringOutcome,
+    /// When it was re-opened.
+    pub reopened_on: NaiveDate,
+    /// Why.
+    pub reason: String,
 }
 
 /// One decision, re-derived, with its findings.
@@ -673,6 +692,22 @@ impl<'a> Judge<'a> {
             "the round's opening",
         );
         self.derived.rules_version = rv.map(|v| v.id.to_string());
+        // Every conclusion of the level stays on record; those the secretary re-opened to
+        // correct a card are shown with the reason, and the decision rests on the last.
+        self.derived.reopened_conclusions = round
+            .results
+            .iter()
+            .filter(|r| r.level == level)
+            .filter_map(|r| {
+                r.reopened.as_ref().map(|o| ReopenedConclusion {
+                    concluded_on: r.concluded_on,
+                    mean: r.mean.clone(),
+                    outcome: r.outcome,
+                    reopened_on: o.reopened_on,
+                    reason: o.reason.clone(),
+                })
+            })
+            .collect();
         let Some(result) = round.results.iter().rev().find(|r| r.level == level) else {
             self.flag(
                 FindingCode::NoConcludedScoring,
@@ -683,6 +718,16 @@ impl<'a> Judge<'a> {
             );
             return None;
         };
+        if let Some(o) = &result.reopened {
+            self.flag(
+                FindingCode::NoConcludedScoring,
+                format!(
+                    "the {level} scoring concluded on {} was re-opened on {} and not concluded again",
+                    result.concluded_on, o.reopened_on
+                ),
+            );
+            return None;
+        }
         let council: Option<&Council> = round.councils.iter().rev().find(|c| c.level == level);
         let cards = council.map(|c| c.scorecards.as_slice()).unwrap_or_default();
         if let Some(v) = rv {
@@ -1182,8 +1227,9 @@ impl<'a> Judge<'a> {
                 ),
             );
         }
+        let failed_on_record: bool = self.input("failed_criteria_on_record").unwrap_or(false);
         if let Some((_, detail)) =
-            ocop_domain::rules::unmet_ground(&e.grounds, &target, e.decided_on)
+            ocop_domain::rules::unmet_ground(&e.grounds, &target, e.decided_on, failed_on_record)
         {
             self.flag(FindingCode::RevocationGroundNotMet, detail);
         }
@@ -1299,6 +1345,14 @@ pub fn render_table(decisions: &[AuditedDecision]) -> String {
             "  @{} {} [{}]: {}\n",
             f.global_position, f.code, f.severity, f.detail
         ));
+    }
+    for d in decisions {
+        for c in &d.rederived.reopened_conclusions {
+            out.push_str(&format!(
+                "  @{} earlier conclusion of {} (mean {}) re-opened on {}: {}\n",
+                d.global_position, c.concluded_on, c.mean, c.reopened_on, c.reason
+            ));
+        }
     }
     out
 }

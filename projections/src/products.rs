@@ -774,6 +774,7 @@ fn decision_row(
                 Inputs::Other(json!({
                     "revoked_recognition": before.recognition,
                     "expired_recognition": before.expired_recognition(),
+                    "failed_criteria_on_record": before.failed_criteria_on_record(),
                 })),
             ),
             _ => return None,

@@ -20,7 +20,8 @@ use crate::error::ProjectionError;
 /// product's state holds the award of a 5★ re-evaluation waiting for the ministry, and
 /// the expiry notice's issuer and letter; 8: a decision's inputs carry the product group
 /// its criteria sheet is read in, a concluded result the star level its failed criteria
-/// block, and a round its re-opened scorings).
+/// block, a round its re-opened scorings, and a revocation whether a failed mandatory
+/// criterion is on record).
 pub const SCHEMA_VERSION: i64 = 8;
 
 /// Tables of earlier schema versions, dropped when the schema changes.

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use ocop_domain::commands::{
     AmendDossier, ConcludeScoring, ConveneCouncil, CorrectEntry, DecideRecognition, OpenEvaluation,
     RecordComplaint, RecordInspection, RecordLocalAssessment, RecordScorecard, RegisterProduct,
-    ReturnDossier, RevokeRecognition, WithdrawProduct,
+    ReopenScoring, ReturnDossier, RevokeRecognition, WithdrawProduct,
 };
 use ocop_domain::{Actor, Command, CommandBody, CommandMeta};
 use ocop_projections::service::{CommandOutcome, ExecuteOptions};
@@ -75,6 +75,8 @@ impl Created {
                         "spread": c.spread,
                         "spread_within_limit": c.spread_within_limit,
                         "mandatory_met": c.mandatory_met,
+                        "mandatory_failed": c.mandatory_failed,
+                        "mandatory_blocks_from": c.mandatory_blocks_from,
                         "outcome": c.outcome,
                     }))
                 }
@@ -384,6 +386,17 @@ product_command!(
     conclude_scoring,
     "/api/v1/products/{id}/evaluations/current/conclude",
     ConcludeScoring
+);
+product_command!(
+    /// Re-open the concluded scoring before the decision, to correct a card entered wrong:
+    /// the conclusion stays on record, set aside with the reason; the council enters the
+    /// corrected card (it supersedes the old one) and concludes again.
+    ///
+    /// Who: the secretary of the level that concluded (`district_secretary`,
+    /// `provincial_secretary` or `central_secretary`).
+    reopen_scoring,
+    "/api/v1/products/{id}/evaluations/current/reopen",
+    ReopenScoring
 );
 product_command!(
     /// Record the recognition decision (`recognized: true` with stars) or the refusal.

@@ -180,6 +180,7 @@ pub fn event(event_type: &str) -> &'static str {
         "CouncilConvened" => "Triệu tập hội đồng",
         "ScorecardRecorded" => "Ghi phiếu chấm điểm",
         "ScoringConcluded" => "Kết luận chấm điểm",
+        "ScoringReopened" => "Mở lại chấm điểm để sửa phiếu",
         "RecognitionDecided" => "Quyết định công nhận",
         "RecognitionRefused" => "Quyết định không công nhận",
         "LegacyRecognitionImported" => "Nhập công nhận cũ",

@@ -42,6 +42,7 @@ pub fn body_from_json(event_type: &str, payload: &str) -> Result<EventBody, serd
         CouncilConvened,
         ScorecardRecorded,
         ScoringConcluded,
+        ScoringReopened,
         RecognitionDecided,
         RecognitionRefused,
         LegacyRecognitionImported,

@@ -70,7 +70,7 @@ on_both_stores! {
         => super::revocation_without_recognition;
     given_a_revocation_dated_before_the_recognition_when_audited_then_revocation_before_recognition
         => super::revocation_before_recognition;
-    given_a_revocation_as_not_re_evaluated_of_a_valid_recognition_when_audited_then_revocation_ground_not_met
+    given_a_revocation_on_grounds_the_record_does_not_bear_out_when_audited_then_revocation_ground_not_met
         => super::revocation_ground_not_met;
     given_a_refusal_of_an_award_result_when_audited_then_refusal_contradicts_scoring
         => super::refusal_contradicts_scoring;
@@ -469,6 +469,14 @@ async fn revocation_ground_not_met(fx: &Fx) {
     let id = recognised_4_stars(fx).await;
     let mut e = revocation("2026-01-10", AUTHORITY);
     e.grounds = vec![RevocationGround::NotReEvaluated];
+    let at = fx
+        .plant(id, &secretary(), EventBody::RecognitionRevoked(e))
+        .await;
+    expect_only(fx, id, "revocation_ground_not_met", at).await;
+    // Failed mandatory criteria, on a product no concluded scoring failed one of.
+    let id = recognised_4_stars(fx).await;
+    let mut e = revocation("2026-01-10", AUTHORITY);
+    e.grounds = vec![RevocationGround::FailedMandatoryCriteria];
     let at = fx
         .plant(id, &secretary(), EventBody::RecognitionRevoked(e))
         .await;
