@@ -731,7 +731,7 @@ impl<'a> Ctx<'a> {
             required: council.quorum.min_present,
         })?;
         let spread = spread(&totals);
-        let within = council.spread_limit.is_none_or(|l| spread <= l);
+        let within = crate::score::within_limit(spread, council.spread_limit);
         let mandatory_failed = rv.criteria.failed(
             cards.iter().map(|card| card.mandatory_failed.as_slice()),
             present,
@@ -842,6 +842,12 @@ impl<'a> Ctx<'a> {
             });
         }
         non_blank("authority", &c.authority)?;
+        if let Some(today) = self.rules.level_gone_on(round.level, c.decided_on) {
+            return Err(DomainError::LevelNotInRulesVersion {
+                level: round.level,
+                rules_version: today.id.clone(),
+            });
+        }
         let rv = self.version(round)?;
         let level_rule =
             rv.level(round.level)

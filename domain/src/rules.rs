@@ -702,6 +702,16 @@ impl RuleBook {
     pub fn get(&self, id: &RulesVersionId) -> Option<&RuleVersion> {
         self.versions.iter().find(|v| &v.id == id)
     }
+
+    /// The version in force on `date` when it no longer has `level`: a round keeps the
+    /// version it opened under, but a level that was abolished (the districts, after
+    /// 2025-07-05) decides nothing after its day. The decision command refuses such a
+    /// decision; the audit flags a recorded one (`level_cannot_award`).
+    pub fn level_gone_on(&self, level: Level, date: NaiveDate) -> Option<&RuleVersion> {
+        self.in_force_on(date)
+            .ok()
+            .filter(|v| v.level(level).is_none())
+    }
 }
 
 /// The standard version in force on `date` (before 2019-08-21: an error).

@@ -173,6 +173,13 @@ pub fn spread(totals: &[u32]) -> u32 {
     }
 }
 
+/// Whether a spread is within a council's limit (`None`: no limit). Over it, the council
+/// re-scores before concluding (`ocop-rules.md` §2); the conclusion and the audit's
+/// `spread_over_limit` both ask this.
+pub fn within_limit(spread: u32, limit: Option<u32>) -> bool {
+    limit.is_none_or(|l| spread <= l)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -665,6 +665,32 @@ fn a_district_council_may_award_three_stars_under_qd148_2023() {
 }
 
 #[test]
+fn a_district_decides_nothing_after_the_districts_were_abolished() {
+    // Given a qd148-2023 district round concluded in June 2025; when the district
+    // secretary decides on 2025-07-10, after the rules in force (qd1489-2025) have no
+    // district level; then the decision is refused (rule 10: the audit would flag it
+    // `level_cannot_award`), though the round keeps its version.
+    let mut s = Scenario::ha_noi_district();
+    s.register("2025-05-01")
+        .open(RoundKind::Initial, "2025-06-01")
+        .convene(Level::District, 3, 3, None, "2025-06-10");
+    s.cards(&[60, 62, 58], "2025-06-10").conclude("2025-06-12");
+    s.when(
+        s.secretary(Level::District),
+        Scenario::decision_body(3, "2025-07-10"),
+    )
+    .then_error(DomainError::LevelNotInRulesVersion {
+        level: Level::District,
+        rules_version: qd1489(),
+    });
+    s.when(
+        s.secretary(Level::District),
+        Scenario::decision_body(3, "2025-07-05"),
+    )
+    .then_accepted();
+}
+
+#[test]
 fn there_is_no_district_council_under_qd1489_2025() {
     let mut s = Scenario::ha_noi_district();
     s.register("2023-05-01")

@@ -817,7 +817,7 @@ impl<'a> Judge<'a> {
                 );
             }
             let spread = spread(&totals);
-            within = council.spread_limit.is_none_or(|l| spread <= l);
+            within = ocop_domain::score::within_limit(spread, council.spread_limit);
             self.derived.spread = Some(spread);
             self.derived.spread_limit = council.spread_limit;
             if !within {
@@ -871,16 +871,14 @@ impl<'a> Judge<'a> {
     /// longer existed on its own date (a district decision after 2025-07-05, when the rules
     /// in force have no district level), which the round's version alone would allow.
     fn level_exists(&mut self, s: &Scored<'_>, level: Level, decided_on: NaiveDate) -> bool {
-        if let Ok(v) = self.rules.in_force_on(decided_on) {
-            if s.level_rule.is_some() && v.level(level).is_none() {
-                self.flag(
-                    FindingCode::LevelCannotAward,
-                    format!(
-                        "decided on {decided_on} at the {level} level, which the rules in force that day ({}) no longer have",
-                        v.id
-                    ),
-                );
-            }
+        if let (Some(v), Some(_)) = (self.rules.level_gone_on(level, decided_on), s.level_rule) {
+            self.flag(
+                FindingCode::LevelCannotAward,
+                format!(
+                    "decided on {decided_on} at the {level} level, which the rules in force that day ({}) no longer have",
+                    v.id
+                ),
+            );
         }
         match (s.rv, s.level_rule) {
             (Some(rv), None) => {
