@@ -687,10 +687,7 @@ impl<'a> Ctx<'a> {
                 })?;
         let cards = &council.scorecards;
         let present = cards.len() as u32;
-        let required = council
-            .quorum
-            .min_present
-            .max(crate::rules::min_present_floor(council.level));
+        let required = council.quorum.min_present.max(level_rule.min_present);
         if present < required {
             return Err(DomainError::QuorumNotMet { present, required });
         }

@@ -176,6 +176,12 @@ pub struct LevelRule {
     pub thresholds: &'static [Threshold],
     /// The level a forwarded product goes to.
     pub forwards_to: Option<Level>,
+    /// The fewest members present for a council of this level to conclude, whatever
+    /// quorum it set for itself: 5 for the central council, which meets only with at least
+    /// 5 of its 7 members (`ocop-rules.md` §3, all versions so far); 0 where the
+    /// regulation leaves the quorum to the council. The command refuses a conclusion under
+    /// it; the audit flags a recorded one (`quorum_not_met`).
+    pub min_present: u32,
 }
 
 impl LevelRule {
@@ -301,22 +307,6 @@ const fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
 }
 
-/// The central council meets only with at least 5 of its 7 members present
-/// (`ocop-rules.md` §3, all versions so far). The engine enforces the quorum each council
-/// records; the ministry audit also holds central decisions to this floor.
-pub const CENTRAL_COUNCIL_MIN_PRESENT: u32 = 5;
-
-/// The fewest members present for a council of `level` to conclude, whatever quorum it set
-/// for itself: [`CENTRAL_COUNCIL_MIN_PRESENT`] for the central council, none below it. The
-/// command refuses a conclusion under it; the audit flags a recorded one (`quorum_not_met`).
-pub fn min_present_floor(level: Level) -> u32 {
-    if level == Level::Central {
-        CENTRAL_COUNCIL_MIN_PRESENT
-    } else {
-        0
-    }
-}
-
 /// The first of `grounds` whose facts the record does not bear out on `decided_on`, with
 /// what it shows instead (rule 10): `not_re_evaluated` only once the recognition `rec` has
 /// ended its validity (36 months without a re-evaluation); `failed_mandatory_criteria`
@@ -387,6 +377,7 @@ const CENTRAL: LevelRule = LevelRule {
         result: LevelResult::Award { stars: 5 },
     }],
     forwards_to: None,
+    min_present: 5,
 };
 
 const PROVINCIAL_3_4: LevelRule = LevelRule {
@@ -408,6 +399,7 @@ const PROVINCIAL_3_4: LevelRule = LevelRule {
         },
     ],
     forwards_to: Some(Level::Central),
+    min_present: 0,
 };
 
 fn standard_versions() -> Vec<RuleVersion> {
@@ -433,6 +425,7 @@ fn standard_versions() -> Vec<RuleVersion> {
                         result: LevelResult::Forward,
                     }],
                     forwards_to: Some(Level::Provincial),
+                    min_present: 0,
                 },
                 PROVINCIAL_3_4,
                 CENTRAL,
@@ -466,6 +459,7 @@ fn standard_versions() -> Vec<RuleVersion> {
                         },
                     ],
                     forwards_to: Some(Level::Provincial),
+                    min_present: 0,
                 },
                 LevelRule {
                     level: Level::Provincial,
@@ -482,6 +476,7 @@ fn standard_versions() -> Vec<RuleVersion> {
                         },
                     ],
                     forwards_to: Some(Level::Central),
+                    min_present: 0,
                 },
                 CENTRAL,
             ],
@@ -505,6 +500,7 @@ fn standard_versions() -> Vec<RuleVersion> {
                     awards: &[],
                     thresholds: &[],
                     forwards_to: Some(Level::Provincial),
+                    min_present: 0,
                 },
                 PROVINCIAL_3_4,
                 CENTRAL,
@@ -581,7 +577,19 @@ impl RuleBook {
                 let next = l
                     .forwards_to
                     .map_or_else(String::new, |n| format!("; forwards to `{n}`"));
-                let _ = writeln!(out, "  - `{}`: {thresholds}; {awards}{next}", l.level);
+                let floor = if l.min_present > 0 {
+                    format!(
+                        "; concludes only with at least {} members present, whatever quorum it sets",
+                        l.min_present
+                    )
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(
+                    out,
+                    "  - `{}`: {thresholds}; {awards}{next}{floor}",
+                    l.level
+                );
             }
             let sheet = &v.criteria;
             let _ = writeln!(

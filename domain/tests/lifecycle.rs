@@ -2579,6 +2579,7 @@ fn book_with_2027_version() -> ocop_domain::RuleBook {
             },
         ],
         forwards_to: Some(Level::Central),
+        min_present: 0,
     };
     const LEVELS: &[LevelRule] = &[
         LevelRule {
@@ -2587,6 +2588,7 @@ fn book_with_2027_version() -> ocop_domain::RuleBook {
             awards: &[],
             thresholds: &[],
             forwards_to: Some(Level::Provincial),
+            min_present: 0,
         },
         PROVINCIAL,
     ];

@@ -784,7 +784,9 @@ impl<'a> Judge<'a> {
             });
             let q = council.quorum;
             // The regulation's floor for the central council, whatever quorum it recorded.
-            let floor = ocop_domain::rules::min_present_floor(level);
+            let floor = rv
+                .and_then(|v| v.level(level))
+                .map_or(0, |lr| lr.min_present);
             let quorum_met =
                 present >= q.min_present.max(floor) && (!q.chair_required || chair_present);
             self.derived.quorum_met = Some(quorum_met);

@@ -280,18 +280,14 @@ async fn district_three_stars_decided_after_the_district_level_ended(fx: &Fx) {
     let id = Uuid::now_v7();
     concluded_by_a_district_council(fx, id, "2025-07-01", &[60, 62, 58, 61, 59], "2025-08-15")
         .await;
-    let ds = district_secretary();
-    decide(
-        fx,
-        id,
-        &ds,
-        Some(3),
-        "88/QĐ-UBND",
-        "UBND huyện Đắk Song",
-        "2025-09-01",
-    )
-    .await;
-    let at = fx.backend.store.head().await.unwrap().global_position;
+    // The command refuses it now (rule 10, `RuleBook::level_gone_on`): planted, as a
+    // record of an older release would be.
+    let mut e = honest_recognition(&fx.state(id).await, 3, "2025-09-01");
+    e.authority = "UBND huyện Đắk Song".into();
+    e.decision_no = "88/QĐ-UBND".into();
+    let at = fx
+        .plant(id, &district_secretary(), EventBody::RecognitionDecided(e))
+        .await;
     let audit = fx.audit(id).await;
     let finding = &audit.findings[0];
     assert!(finding.detail.contains("qd1489-2025"), "{finding:?}");
