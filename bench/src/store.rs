@@ -63,26 +63,7 @@ async fn postgres(url: &str) -> Result<(), Box<dyn Error>> {
     )
     .execute(&pool)
     .await?;
-    let insert = "INSERT INTO baseline_events \
-        (stream_id, version, event_id, event_type, payload, actor_user, command_id) \
-        VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)";
-    phases("postgres", store, move |e: Row| {
-        let pool = pool.clone();
-        async move {
-            sqlx::query(insert)
-                .bind(e.stream_id)
-                .bind(e.version)
-                .bind(e.event_id)
-                .bind(e.event_type)
-                .bind(e.payload)
-                .bind(e.actor)
-                .bind(e.command_id)
-                .execute(&pool)
-                .await?;
-            Ok(())
-        }
-    })
-    .await
+    phases("postgres", store, Baseline::Postgres(pool)).await
 }
 
 async fn sqlite(dir: &std::path::Path) -> Result<(), Box<dyn Error>> {
@@ -113,26 +94,7 @@ async fn sqlite(dir: &std::path::Path) -> Result<(), Box<dyn Error>> {
     )
     .execute(&pool)
     .await?;
-    let insert = "INSERT INTO baseline_events \
-        (stream_id, version, event_id, event_type, payload, actor_user, command_id) \
-        VALUES (?, ?, ?, ?, ?, ?, ?)";
-    phases("sqlite", store, move |e: Row| {
-        let pool = pool.clone();
-        async move {
-            sqlx::query(insert)
-                .bind(e.stream_id.to_string())
-                .bind(e.version)
-                .bind(e.event_id.to_string())
-                .bind(e.event_type)
-                .bind(e.payload)
-                .bind(e.actor)
-                .bind(e.command_id.to_string())
-                .execute(&pool)
-                .await?;
-            Ok(())
-        }
-    })
-    .await
+    phases("sqlite", store, Baseline::Sqlite(pool)).await
 }
 
 /// One event of the workload, for the baseline's plain INSERT.
@@ -145,6 +107,171 @@ struct Row {
     payload: String,
     actor: String,
     command_id: Uuid,
+}
+
+/// The hand-written baseline: plain single-row INSERTs into a table of its own, and plain
+/// SELECTs of every column back, each payload parsed into the workload's struct — the same
+/// work the store's phases do, without the ledger's envelope, chain and upcasting.
+#[derive(Clone)]
+enum Baseline {
+    Postgres(sqlx::PgPool),
+    Sqlite(sqlx::SqlitePool),
+}
+
+/// A row of the baseline's table, decoded.
+#[allow(dead_code)] // Decoded as a reader would; only the position, stream and version are checked.
+struct BaselineRow {
+    id: i64,
+    stream_id: Uuid,
+    version: i64,
+    event_id: Uuid,
+    event_type: String,
+    payload: Note,
+    actor_user: String,
+    command_id: Uuid,
+    recorded_at: String,
+}
+
+/// The workload's payload as a reader's event struct.
+#[derive(Debug, serde::Deserialize)]
+#[allow(dead_code)]
+struct Note {
+    product: String,
+    producer: Value,
+    province: String,
+    commune: String,
+    round: u32,
+    note: String,
+    scores: Value,
+}
+
+fn note(payload: &str) -> Result<Note, BoxError> {
+    Ok(serde_json::from_str(payload)?)
+}
+
+const BASELINE_COLUMNS_PG: &str = "id, stream_id, version, event_id, event_type, payload::text, \
+    actor_user, command_id, recorded_at::text";
+const BASELINE_COLUMNS_SQLITE: &str =
+    "id, stream_id, version, event_id, event_type, payload, actor_user, command_id, recorded_at";
+
+impl Baseline {
+    async fn insert(&self, e: Row) -> Result<(), BoxError> {
+        match self {
+            Baseline::Postgres(pool) => {
+                sqlx::query(
+                    "INSERT INTO baseline_events \
+                     (stream_id, version, event_id, event_type, payload, actor_user, command_id) \
+                     VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)",
+                )
+                .bind(e.stream_id)
+                .bind(e.version)
+                .bind(e.event_id)
+                .bind(e.event_type)
+                .bind(e.payload)
+                .bind(e.actor)
+                .bind(e.command_id)
+                .execute(pool)
+                .await?;
+            }
+            Baseline::Sqlite(pool) => {
+                sqlx::query(
+                    "INSERT INTO baseline_events \
+                     (stream_id, version, event_id, event_type, payload, actor_user, command_id) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(e.stream_id.to_string())
+                .bind(e.version)
+                .bind(e.event_id.to_string())
+                .bind(e.event_type)
+                .bind(e.payload)
+                .bind(e.actor)
+                .bind(e.command_id.to_string())
+                .execute(pool)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Up to `limit` rows after `after`, in order.
+    async fn page(&self, after: i64, limit: usize) -> Result<Vec<BaselineRow>, BoxError> {
+        match self {
+            Baseline::Postgres(pool) => {
+                let rows = sqlx::query(&format!(
+                    "SELECT {BASELINE_COLUMNS_PG} FROM baseline_events WHERE id > $1 ORDER BY id LIMIT $2"
+                ))
+                .bind(after)
+                .bind(limit as i64)
+                .fetch_all(pool)
+                .await?;
+                rows.iter().map(pg_row).collect()
+            }
+            Baseline::Sqlite(pool) => {
+                let rows = sqlx::query(&format!(
+                    "SELECT {BASELINE_COLUMNS_SQLITE} FROM baseline_events WHERE id > ? ORDER BY id LIMIT ?"
+                ))
+                .bind(after)
+                .bind(limit as i64)
+                .fetch_all(pool)
+                .await?;
+                rows.iter().map(sqlite_row).collect()
+            }
+        }
+    }
+
+    /// One stream's rows, by version.
+    async fn stream(&self, stream_id: Uuid) -> Result<Vec<BaselineRow>, BoxError> {
+        match self {
+            Baseline::Postgres(pool) => {
+                let rows = sqlx::query(&format!(
+                    "SELECT {BASELINE_COLUMNS_PG} FROM baseline_events WHERE stream_id = $1 ORDER BY version"
+                ))
+                .bind(stream_id)
+                .fetch_all(pool)
+                .await?;
+                rows.iter().map(pg_row).collect()
+            }
+            Baseline::Sqlite(pool) => {
+                let rows = sqlx::query(&format!(
+                    "SELECT {BASELINE_COLUMNS_SQLITE} FROM baseline_events WHERE stream_id = ? ORDER BY version"
+                ))
+                .bind(stream_id.to_string())
+                .fetch_all(pool)
+                .await?;
+                rows.iter().map(sqlite_row).collect()
+            }
+        }
+    }
+}
+
+fn pg_row(r: &sqlx::postgres::PgRow) -> Result<BaselineRow, BoxError> {
+    use sqlx::Row as _;
+    Ok(BaselineRow {
+        id: r.try_get(0)?,
+        stream_id: r.try_get(1)?,
+        version: r.try_get(2)?,
+        event_id: r.try_get(3)?,
+        event_type: r.try_get(4)?,
+        payload: note(r.try_get::<&str, _>(5)?)?,
+        actor_user: r.try_get(6)?,
+        command_id: r.try_get(7)?,
+        recorded_at: r.try_get(8)?,
+    })
+}
+
+fn sqlite_row(r: &sqlx::sqlite::SqliteRow) -> Result<BaselineRow, BoxError> {
+    use sqlx::Row as _;
+    Ok(BaselineRow {
+        id: r.try_get(0)?,
+        stream_id: Uuid::parse_str(r.try_get(1)?)?,
+        version: r.try_get(2)?,
+        event_id: Uuid::parse_str(r.try_get(3)?)?,
+        event_type: r.try_get(4)?,
+        payload: note(r.try_get::<&str, _>(5)?)?,
+        actor_user: r.try_get(6)?,
+        command_id: Uuid::parse_str(r.try_get(7)?)?,
+        recorded_at: r.try_get(8)?,
+    })
 }
 
 fn payload(stream: usize, version: i64) -> Value {
@@ -167,40 +294,37 @@ fn actor() -> ActorRef {
     }
 }
 
-/// Append, baseline, replay and verify on one store.
+/// Append, replay and stream loads against the baseline, verify, and the command's cost on
+/// a short and a long stream, on one store.
 ///
-/// The append workload and its baseline run [`ROUNDS`] times, in pairs on fresh streams,
-/// which of the two goes first alternating from pair to pair: this machine's speed drifts
-/// within seconds, and one pair measured one after the other compares two different
-/// machines. The ratio printed is the median of the pairs' ratios (each pair's is listed).
-async fn phases<F, Fut>(
+/// Each store phase and its baseline run in pairs, which of the two goes first alternating
+/// from pair to pair: this machine's speed drifts within seconds, and one pair measured one
+/// after the other compares two different machines. The ratio printed is the median of the
+/// pairs' ratios (each pair's is listed).
+async fn phases(
     name: &str,
     store: Arc<dyn EventStore>,
-    baseline_insert: F,
-) -> Result<(), Box<dyn Error>>
-where
-    F: Fn(Row) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<(), BoxError>> + Send,
-{
+    baseline: Baseline,
+) -> Result<(), Box<dyn Error>> {
     let per_round = STREAMS as u64 * EVENTS_PER_STREAM as u64;
     let (mut store_run, mut baseline_run) = (Run::default(), Run::default());
     let mut ratios = Vec::with_capacity(ROUNDS);
+    let mut all_streams = Vec::with_capacity(STREAMS * ROUNDS);
     for round in 0..ROUNDS {
         let streams: Arc<Vec<Uuid>> = Arc::new((0..STREAMS).map(|_| Uuid::now_v7()).collect());
         let (s, b) = if round % 2 == 0 {
             let s = append_store(&store, &streams).await?;
-            (s, append_baseline(&baseline_insert, &streams).await?)
+            (s, append_baseline(&baseline, &streams).await?)
         } else {
-            let b = append_baseline(&baseline_insert, &streams).await?;
+            let b = append_baseline(&baseline, &streams).await?;
             (append_store(&store, &streams).await?, b)
         };
         ratios.push(b.elapsed.as_secs_f64() / s.elapsed.as_secs_f64());
         store_run.add(s);
         baseline_run.add(b);
+        all_streams.extend(streams.iter().copied());
     }
-    let round_ratios: Vec<f64> = ratios.iter().map(|r| (r * 100.0).round() / 100.0).collect();
-    ratios.sort_by(f64::total_cmp);
-    let ratio = ratios[ratios.len() / 2];
+    let (ratio, round_ratios) = median_ratio(ratios);
     let total = per_round * ROUNDS as u64;
     measure(
         name,
@@ -209,8 +333,7 @@ where
         store_run.elapsed,
         &mut store_run.latencies,
         json!({"writers": WRITERS, "rounds": ROUNDS,
-               "ratio_vs_baseline": (ratio * 100.0).round() / 100.0,
-               "round_ratios": round_ratios}),
+               "ratio_vs_baseline": ratio, "round_ratios": round_ratios}),
     );
     measure(
         name,
@@ -222,21 +345,103 @@ where
                "what": "single-row INSERT, one transaction each"}),
     );
 
-    // Replay: the whole log in order, folded into a trivial state, as a follower reads it:
-    // payloads as stored text (what the projection runner reads, parsing each payload once
-    // into its own types), then with every payload parsed and upcast by the store.
-    replay(name, "replay", &store, total, |store, from| async move {
-        store.read_all_stored(from, REPLAY_PAGE).await
-    })
-    .await?;
-    replay(
+    // Replay: the whole log in order, each payload parsed into the workload's struct, as a
+    // follower reads it — the store's stored text (what the projection runner reads), the
+    // store's parsed and upcast page, and the baseline's SELECT of every column.
+    let stored = |store: Arc<dyn EventStore>, from: i64| async move {
+        let page = store.read_all_stored(from, REPLAY_PAGE).await?;
+        page.iter()
+            .map(|e| Ok((e.global_position, e.stream_id, e.version, note(&e.payload)?)))
+            .collect::<Result<Vec<_>, BoxError>>()
+    };
+    let from_baseline = |baseline: Baseline, from: i64| async move {
+        let page = baseline.page(from, REPLAY_PAGE).await?;
+        Ok(page
+            .into_iter()
+            .map(|r| (r.id, r.stream_id, r.version, r.payload))
+            .collect())
+    };
+    let mut ratios = Vec::new();
+    let (mut store_replay, mut baseline_replay) = (Replay::default(), Replay::default());
+    for round in 0..COMPARE_ROUNDS {
+        let (s, b) = if round % 2 == 0 {
+            let s = replay(&store, total, stored).await?;
+            (s, replay(&baseline, total, from_baseline).await?)
+        } else {
+            let b = replay(&baseline, total, from_baseline).await?;
+            (replay(&store, total, stored).await?, b)
+        };
+        ratios.push(b.elapsed.as_secs_f64() / s.elapsed.as_secs_f64());
+        store_replay.add(s);
+        baseline_replay.add(b);
+    }
+    let (ratio, round_ratios) = median_ratio(ratios);
+    let shape = json!({"page": REPLAY_PAGE, "pages_in_flight": REPLAY_DEPTH,
+                       "passes": REPLAY_PASSES * COMPARE_ROUNDS, "latency_of": "one page"});
+    store_replay.report(
+        name,
+        "replay",
+        json!({"ratio_vs_baseline": ratio,
+        "round_ratios": round_ratios, "read": "read_all_stored"}),
+        &shape,
+    );
+    baseline_replay.report(
+        name,
+        "replay_baseline",
+        json!({"read": "SELECT every column"}),
+        &shape,
+    );
+    let parsed = |store: Arc<dyn EventStore>, from: i64| async move {
+        let page = store.read_all(from, REPLAY_PAGE).await?;
+        page.into_iter()
+            .map(|e| {
+                let n: Note = serde_json::from_value(e.payload)?;
+                Ok((e.global_position, e.stream_id, e.version, n))
+            })
+            .collect::<Result<Vec<_>, BoxError>>()
+    };
+    replay(&store, total, parsed).await?.report(
         name,
         "replay_parsed",
-        &store,
-        total,
-        |store, from| async move { store.read_all(from, REPLAY_PAGE).await },
-    )
-    .await?;
+        json!({"read": "read_all"}),
+        &shape,
+    );
+
+    // Stream loads: LOADS random streams of EVENTS_PER_STREAM events, one after another,
+    // as the command path loads a product.
+    let picks: Vec<Uuid> = (0..LOADS)
+        .map(|i| all_streams[(Uuid::new_v4().as_u128() as usize + i) % all_streams.len()])
+        .collect();
+    let mut ratios = Vec::new();
+    let (mut store_loads, mut baseline_loads) = (Loads::default(), Loads::default());
+    for round in 0..COMPARE_ROUNDS {
+        let (s, b) = if round % 2 == 0 {
+            let s = load_store(&store, &picks).await?;
+            (s, load_baseline(&baseline, &picks).await?)
+        } else {
+            let b = load_baseline(&baseline, &picks).await?;
+            (load_store(&store, &picks).await?, b)
+        };
+        ratios.push(b.elapsed.as_secs_f64() / s.elapsed.as_secs_f64());
+        store_loads.add(s);
+        baseline_loads.add(b);
+    }
+    let (ratio, round_ratios) = median_ratio(ratios);
+    let shape = json!({"streams": LOADS * COMPARE_ROUNDS, "events_per_stream": EVENTS_PER_STREAM,
+                       "latency_of": "one stream"});
+    store_loads.report(
+        name,
+        "load",
+        json!({"ratio_vs_baseline": ratio,
+        "round_ratios": round_ratios, "read": "read_stream_stored"}),
+        &shape,
+    );
+    baseline_loads.report(
+        name,
+        "load_baseline",
+        json!({"read": "SELECT every column of one stream"}),
+        &shape,
+    );
 
     // Verify: recompute the whole chain.
     let started = Instant::now();
@@ -252,7 +457,208 @@ where
         &mut Latencies::default(),
         json!({}),
     );
+    commands(name, &store).await
+}
+
+/// Pairs compared for replay and stream loads.
+const COMPARE_ROUNDS: usize = 3;
+/// Streams loaded one after another in each stream-load run.
+const LOADS: usize = 500;
+
+/// The median of the pairs' ratios and each pair's, two decimals.
+fn median_ratio(mut ratios: Vec<f64>) -> (f64, Vec<f64>) {
+    let round = |r: f64| (r * 100.0).round() / 100.0;
+    let each: Vec<f64> = ratios.iter().copied().map(round).collect();
+    ratios.sort_by(f64::total_cmp);
+    (round(ratios[ratios.len() / 2]), each)
+}
+
+/// Time and page latencies of replays.
+#[derive(Default)]
+struct Replay {
+    elapsed: Duration,
+    events: u64,
+    pages: Latencies,
+}
+
+impl Replay {
+    fn add(&mut self, other: Replay) {
+        self.elapsed += other.elapsed;
+        self.events += other.events;
+        self.pages.extend(other.pages);
+    }
+
+    fn report(mut self, name: &str, phase: &str, extra: Value, shape: &Value) {
+        let mut extra = extra;
+        if let (Value::Object(e), Value::Object(s)) = (&mut extra, shape.clone()) {
+            e.extend(s);
+        }
+        measure(
+            name,
+            phase,
+            self.events,
+            self.elapsed,
+            &mut self.pages,
+            extra,
+        );
+    }
+}
+
+/// Time and per-stream latencies of stream loads.
+type Loads = Replay;
+
+async fn load_store(store: &Arc<dyn EventStore>, picks: &[Uuid]) -> Result<Loads, Box<dyn Error>> {
+    let started = Instant::now();
+    let mut loads = Loads::default();
+    for id in picks {
+        let t = Instant::now();
+        let events = store
+            .read_stream_stored(*id, ocop_eventstore::StreamRange::all())
+            .await?;
+        let mut last = 0;
+        for e in events {
+            note(&e.payload).map_err(|e| e.to_string())?;
+            last = e.version;
+            loads.events += 1;
+        }
+        if last != EVENTS_PER_STREAM {
+            return Err(format!("stream {id} ended at version {last}").into());
+        }
+        loads.pages.push(t.elapsed());
+    }
+    loads.elapsed = started.elapsed();
+    Ok(loads)
+}
+
+async fn load_baseline(baseline: &Baseline, picks: &[Uuid]) -> Result<Loads, Box<dyn Error>> {
+    let started = Instant::now();
+    let mut loads = Loads::default();
+    for id in picks {
+        let t = Instant::now();
+        let rows = baseline.stream(*id).await.map_err(|e| e.to_string())?;
+        if rows.last().map(|r| r.version) != Some(EVENTS_PER_STREAM) {
+            return Err(format!("baseline stream {id} is short").into());
+        }
+        loads.events += rows.len() as u64;
+        loads.pages.push(t.elapsed());
+    }
+    loads.elapsed = started.elapsed();
+    Ok(loads)
+}
+
+/// The command's own cost: p50/p99 of one command (a complaint, one event) on a product
+/// whose stream holds 10 events and on one whose stream holds 1,000, through the command
+/// service as the server runs it, alternating between the two.
+async fn commands(name: &str, store: &Arc<dyn EventStore>) -> Result<(), Box<dyn Error>> {
+    use ocop_projections::service::CommandService;
+    let service = CommandService::new(store.clone());
+    let short = Uuid::now_v7();
+    let long = Uuid::now_v7();
+    for (id, events) in [(short, 10), (long, 1_000)] {
+        register(&service, id).await?;
+        for _ in 1..events {
+            complain(&service, id).await?;
+        }
+    }
+    let (mut on_short, mut on_long) = (Latencies::default(), Latencies::default());
+    let started = Instant::now();
+    for i in 0..2 * COMMANDS {
+        let (id, latencies) = if i % 2 == 0 {
+            (short, &mut on_short)
+        } else {
+            (long, &mut on_long)
+        };
+        let t = Instant::now();
+        complain(&service, id).await?;
+        latencies.push(t.elapsed());
+    }
+    let elapsed = started.elapsed() / 2;
+    for (phase, mut latencies, from) in [
+        ("command_on_10_events", on_short, 10),
+        ("command_on_1000_events", on_long, 1_000),
+    ] {
+        measure(
+            name,
+            phase,
+            COMMANDS as u64,
+            elapsed,
+            &mut latencies,
+            json!({"stream_events_before": from, "command": "record_complaint"}),
+        );
+    }
     Ok(())
+}
+
+/// Commands measured on each of the two products.
+const COMMANDS: usize = 200;
+
+fn actor_of(role: ocop_domain::Role, scope: &str) -> ocop_domain::Actor {
+    ocop_domain::Actor::new(
+        format!("{}@lamdong", role.as_str()),
+        role,
+        ocop_domain::Scope::parse(scope).expect("scope"),
+    )
+}
+
+async fn run_command(
+    service: &ocop_projections::service::CommandService,
+    id: Uuid,
+    body: ocop_domain::CommandBody,
+) -> Result<(), Box<dyn Error>> {
+    let actor = match body {
+        ocop_domain::CommandBody::RegisterProduct(_) => actor_of(
+            ocop_domain::Role::CommuneOfficer,
+            "province:68/commune:24730",
+        ),
+        _ => actor_of(ocop_domain::Role::Inspector, "province:68"),
+    };
+    let meta = ocop_domain::CommandMeta::new(actor, chrono::Utc::now(), id, vec![Uuid::now_v7()]);
+    let key = Uuid::now_v7();
+    let options =
+        ocop_projections::service::ExecuteOptions::new(key, format!("{:064x}", key.as_u128()));
+    service
+        .execute(ocop_domain::Command { meta, body }, options)
+        .await?
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+async fn register(
+    service: &ocop_projections::service::CommandService,
+    id: Uuid,
+) -> Result<(), Box<dyn Error>> {
+    use ocop_domain::commands::RegisterProduct;
+    use ocop_domain::events::{ProducerKind, ProductGroup};
+    let body = ocop_domain::CommandBody::RegisterProduct(RegisterProduct {
+        name: "Mật ong hoa cà phê".to_owned(),
+        producer: ocop_domain::events::Producer {
+            name: "HTX Đắk Song".to_owned(),
+            kind: ProducerKind::Cooperative,
+            tax_code: None,
+        },
+        product_group: ProductGroup::Food,
+        product_set: "Mật ong".to_owned(),
+        province: ocop_domain::ProvinceCode::parse("68").expect("province"),
+        commune: Some("24730".parse().expect("commune")),
+        district: None,
+        local_code: None,
+        registered_on: NaiveDate::from_ymd_opt(2025, 8, 1).expect("date"),
+    });
+    run_command(service, id, body).await
+}
+
+async fn complain(
+    service: &ocop_projections::service::CommandService,
+    id: Uuid,
+) -> Result<(), Box<dyn Error>> {
+    use ocop_domain::commands::RecordComplaint;
+    use ocop_domain::events::ComplaintSource;
+    let body = ocop_domain::CommandBody::RecordComplaint(RecordComplaint {
+        received_on: NaiveDate::from_ymd_opt(2025, 9, 1).expect("date"),
+        source: ComplaintSource::Consumer,
+        summary: "Sản phẩm khác mẫu đã chứng nhận".to_owned(),
+    });
+    run_command(service, id, body).await
 }
 
 /// Time spent and per-operation latencies of one or more append runs.
@@ -310,17 +716,13 @@ async fn append_store(
 }
 
 /// The same events as plain single-row INSERTs, one transaction each.
-async fn append_baseline<F, Fut>(
-    insert: &F,
+async fn append_baseline(
+    baseline: &Baseline,
     streams: &Arc<Vec<Uuid>>,
-) -> Result<Run, Box<dyn Error>>
-where
-    F: Fn(Row) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<(), BoxError>> + Send,
-{
-    let insert = insert.clone();
+) -> Result<Run, Box<dyn Error>> {
+    let baseline = baseline.clone();
     drive(streams, move |s, stream_id, version| {
-        let insert = insert.clone();
+        let baseline = baseline.clone();
         async move {
             let row = Row {
                 stream_id,
@@ -332,7 +734,7 @@ where
                 command_id: Uuid::now_v7(),
             };
             let t = Instant::now();
-            insert(row).await?;
+            baseline.insert(row).await?;
             Ok(t.elapsed())
         }
     })
@@ -373,28 +775,18 @@ where
 }
 
 /// Reads the whole log [`REPLAY_PASSES`] times with `read` (pages of [`REPLAY_PAGE`] after a
-/// position) and folds it into each stream's last version, checking that positions follow
-/// each other. Positions are gapless, so the page after `p` starts at `p + page` and the
-/// next pages are fetched while the current one is folded ([`REPLAY_DEPTH`] pages in
-/// flight).
-async fn replay<P, F, Fut>(
-    name: &str,
-    phase: &str,
-    store: &Arc<dyn EventStore>,
-    total: u64,
-    read: F,
-) -> Result<(), Box<dyn Error>>
+/// position, each event as its position, stream, version and parsed payload) and folds it
+/// into each stream's last version, checking that positions follow each other. Positions
+/// are gapless, so the page after `p` starts at `p + page` and the next pages are fetched
+/// while the current one is folded ([`REPLAY_DEPTH`] pages in flight).
+async fn replay<S, F, Fut>(source: &S, total: u64, read: F) -> Result<Replay, Box<dyn Error>>
 where
-    P: Send + 'static,
-    F: Fn(Arc<dyn EventStore>, i64) -> Fut,
-    Fut: Future<Output = Result<Vec<ocop_eventstore::RecordedEvent<P>>, ocop_eventstore::StoreError>>
-        + Send
-        + 'static,
+    S: Clone,
+    F: Fn(S, i64) -> Fut,
+    Fut: Future<Output = Result<Vec<(i64, Uuid, i64, Note)>, BoxError>> + Send + 'static,
 {
     let started = Instant::now();
-    let mut pages = Latencies::default();
-    let head = store.head().await?.global_position;
-    let mut events = 0u64;
+    let mut run = Replay::default();
     for _ in 0..REPLAY_PASSES {
         let mut versions: HashMap<Uuid, i64> = HashMap::new();
         let mut next_start = 0;
@@ -402,8 +794,8 @@ where
         let mut after = 0;
         let mut count = 0u64;
         loop {
-            while in_flight.len() < REPLAY_DEPTH && next_start < head {
-                let page = read(store.clone(), next_start);
+            while in_flight.len() < REPLAY_DEPTH && (next_start as u64) < total {
+                let page = read(source.clone(), next_start);
                 in_flight.push_back(tokio::spawn(async move {
                     let t = Instant::now();
                     let page = page.await;
@@ -415,32 +807,21 @@ where
                 break;
             };
             let (took, page) = next.await?;
-            pages.push(took);
-            for e in &page? {
-                if e.global_position != after + 1 {
-                    return Err(
-                        format!("replay expected {} got {}", after + 1, e.global_position).into(),
-                    );
+            run.pages.push(took);
+            for (position, stream, version, _) in page.map_err(|e| e.to_string())? {
+                if position != after + 1 {
+                    return Err(format!("replay expected {} got {position}", after + 1).into());
                 }
-                after = e.global_position;
-                versions.insert(e.stream_id, e.version);
+                after = position;
+                versions.insert(stream, version);
                 count += 1;
             }
         }
         if count != total || versions.len() != STREAMS * ROUNDS {
             return Err(format!("replay saw {count} events in {} streams", versions.len()).into());
         }
-        events += count;
+        run.events += count;
     }
-    let elapsed = started.elapsed();
-    measure(
-        name,
-        phase,
-        events,
-        elapsed,
-        &mut pages,
-        json!({"page": REPLAY_PAGE, "pages_in_flight": REPLAY_DEPTH, "passes": REPLAY_PASSES,
-               "latency_of": "one page"}),
-    );
-    Ok(())
+    run.elapsed = started.elapsed();
+    Ok(run)
 }

@@ -160,6 +160,42 @@ impl StreamRange {
     pub fn all() -> Self {
         StreamRange::default()
     }
+
+    /// Whether the range runs to the stream's end, whenever recorded: the whole stream, or
+    /// what follows a version (the stores read it with a simpler statement).
+    pub fn is_open_ended(&self) -> bool {
+        self.to_version.is_none() && self.recorded_until.is_none()
+    }
+}
+
+impl RecordedEvent {
+    /// The event with its (upcast) payload written as canonical JSON text, as the default
+    /// `*_stored` reads of a store without stored text return it.
+    fn into_canonical(self) -> Result<RecordedEvent<String>, StoreError> {
+        let payload =
+            canonical::to_canonical_string(&self.payload).map_err(|err| StoreError::Corrupt {
+                position: self.global_position,
+                reason: format!("payload has no canonical form: {err}"),
+            })?;
+        Ok(RecordedEvent {
+            global_position: self.global_position,
+            stream_id: self.stream_id,
+            version: self.version,
+            event_id: self.event_id,
+            event_type: self.event_type,
+            schema_version: self.schema_version,
+            payload,
+            actor: self.actor,
+            command_id: self.command_id,
+            correlation_id: self.correlation_id,
+            causation_id: self.causation_id,
+            rules_version: self.rules_version,
+            occurred_on: self.occurred_on,
+            recorded_at: self.recorded_at,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        })
+    }
 }
 
 /// The ledger at one position: the position and the hash of the event there (the genesis
@@ -421,35 +457,27 @@ pub trait EventStore: Send + Sync + 'static {
         after_position: i64,
         limit: usize,
     ) -> Result<Vec<RecordedEvent<String>>, StoreError> {
-        self.read_all(after_position, limit)
-            .await?
+        let events = self.read_all(after_position, limit).await?;
+        events
             .into_iter()
-            .map(|e| {
-                let payload = canonical::to_canonical_string(&e.payload).map_err(|err| {
-                    StoreError::Corrupt {
-                        position: e.global_position,
-                        reason: format!("payload has no canonical form: {err}"),
-                    }
-                })?;
-                Ok(RecordedEvent {
-                    global_position: e.global_position,
-                    stream_id: e.stream_id,
-                    version: e.version,
-                    event_id: e.event_id,
-                    event_type: e.event_type,
-                    schema_version: e.schema_version,
-                    payload,
-                    actor: e.actor,
-                    command_id: e.command_id,
-                    correlation_id: e.correlation_id,
-                    causation_id: e.causation_id,
-                    rules_version: e.rules_version,
-                    occurred_on: e.occurred_on,
-                    recorded_at: e.recorded_at,
-                    prev_hash: e.prev_hash,
-                    hash: e.hash,
-                })
-            })
+            .map(RecordedEvent::into_canonical)
+            .collect()
+    }
+
+    /// [`EventStore::read_stream`] without parsing or upcasting, as
+    /// [`EventStore::read_all_stored`] reads the log: for the command path, which parses
+    /// each payload once, straight into the domain's event. The default writes what
+    /// [`EventStore::read_stream`] returns back as canonical text; the stores return the
+    /// stored text itself.
+    async fn read_stream_stored(
+        &self,
+        stream_id: Uuid,
+        range: StreamRange,
+    ) -> Result<Vec<RecordedEvent<String>>, StoreError> {
+        let events = self.read_stream(stream_id, range).await?;
+        events
+            .into_iter()
+            .map(RecordedEvent::into_canonical)
             .collect()
     }
 

@@ -137,6 +137,40 @@ impl PgStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+
+    /// A stream's rows in `range`. An open-ended range, what every command reads (the whole
+    /// stream, or what follows the version a process kept), has its own statement: its
+    /// plan is the `(stream_id, version)` index alone, where the general one must also
+    /// weigh the optional bounds.
+    async fn raw_stream(
+        &self,
+        stream_id: Uuid,
+        range: StreamRange,
+    ) -> Result<Vec<RawEvent>, StoreError> {
+        let rows = if range.is_open_ended() {
+            sqlx::query(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 \
+                 ORDER BY version"
+            ))
+            .bind(stream_id)
+            .bind(range.from_version)
+            .fetch_all(&self.pool)
+            .await?
+        } else {
+            sqlx::query(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 \
+                 AND ($3::bigint IS NULL OR version <= $3) \
+                 AND ($4::timestamptz IS NULL OR recorded_at <= $4) ORDER BY version"
+            ))
+            .bind(stream_id)
+            .bind(range.from_version)
+            .bind(range.to_version)
+            .bind(range.recorded_until)
+            .fetch_all(&self.pool)
+            .await?
+        };
+        rows.iter().map(raw_event).collect()
+    }
 }
 
 /// Grants `role` what a serving process needs and nothing more: to read the log and
@@ -811,20 +845,24 @@ impl EventStore for PgStore {
         stream_id: Uuid,
         range: StreamRange,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 \
-             AND ($3::bigint IS NULL OR version <= $3) \
-             AND ($4::timestamptz IS NULL OR recorded_at <= $4) ORDER BY version"
-        ))
-        .bind(stream_id)
-        .bind(range.from_version)
-        .bind(range.to_version)
-        .bind(range.recorded_until)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| raw_event(row)?.into_recorded(self.upcaster))
+        self.raw_stream(stream_id, range)
+            .await?
+            .into_iter()
+            .map(|e| e.into_recorded(self.upcaster))
             .collect()
+    }
+
+    async fn read_stream_stored(
+        &self,
+        stream_id: Uuid,
+        range: StreamRange,
+    ) -> Result<Vec<RecordedEvent<String>>, StoreError> {
+        Ok(self
+            .raw_stream(stream_id, range)
+            .await?
+            .into_iter()
+            .map(RawEvent::into_stored)
+            .collect())
     }
 
     async fn stream_version(&self, stream_id: Uuid) -> Result<i64, StoreError> {

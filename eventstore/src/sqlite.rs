@@ -112,6 +112,43 @@ impl SqliteStore {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+
+    /// A stream's rows in `range`; an open-ended range, what every command reads (the whole
+    /// stream, or what follows the version a process kept), has its own statement (the
+    /// `(stream_id, version)` index alone).
+    async fn raw_stream(
+        &self,
+        stream_id: Uuid,
+        range: StreamRange,
+    ) -> Result<Vec<RawEvent>, StoreError> {
+        let rows = if range.is_open_ended() {
+            sqlx::query(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ? AND version >= ? \
+                 ORDER BY version"
+            ))
+            .bind(stream_id.to_string())
+            .bind(range.from_version)
+            .fetch_all(&self.pool)
+            .await?
+        } else {
+            sqlx::query(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ? AND version >= ? \
+                 AND version <= ? AND recorded_at <= ? ORDER BY version"
+            ))
+            .bind(stream_id.to_string())
+            .bind(range.from_version)
+            .bind(range.to_version.unwrap_or(i64::MAX))
+            // RFC 3339 with fixed width: text order is time order, and `~` sorts after digits.
+            .bind(
+                range
+                    .recorded_until
+                    .map_or_else(|| "~".to_owned(), |t| format_timestamp(&t)),
+            )
+            .fetch_all(&self.pool)
+            .await?
+        };
+        rows.iter().map(raw_event).collect()
+    }
 }
 
 /// Follows other processes' commits until the store is dropped.
@@ -604,24 +641,24 @@ impl EventStore for SqliteStore {
         stream_id: Uuid,
         range: StreamRange,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ? AND version >= ? \
-             AND version <= ? AND recorded_at <= ? ORDER BY version"
-        ))
-        .bind(stream_id.to_string())
-        .bind(range.from_version)
-        .bind(range.to_version.unwrap_or(i64::MAX))
-        // RFC 3339 with fixed width: text order is time order, and `~` sorts after digits.
-        .bind(
-            range
-                .recorded_until
-                .map_or_else(|| "~".to_owned(), |t| format_timestamp(&t)),
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| raw_event(row)?.into_recorded(self.upcaster))
+        self.raw_stream(stream_id, range)
+            .await?
+            .into_iter()
+            .map(|e| e.into_recorded(self.upcaster))
             .collect()
+    }
+
+    async fn read_stream_stored(
+        &self,
+        stream_id: Uuid,
+        range: StreamRange,
+    ) -> Result<Vec<RecordedEvent<String>>, StoreError> {
+        Ok(self
+            .raw_stream(stream_id, range)
+            .await?
+            .into_iter()
+            .map(RawEvent::into_stored)
+            .collect())
     }
 
     async fn stream_version(&self, stream_id: Uuid) -> Result<i64, StoreError> {

@@ -43,14 +43,43 @@ pub fn from_recorded(recorded: &RecordedEvent) -> Result<Event, DecodeError> {
         position: recorded.global_position,
         reason,
     };
-    let role = Role::parse(&recorded.actor.role)
-        .ok_or_else(|| bad(format!("unknown role {}", recorded.actor.role)))?;
-    let scope = Scope::parse(&recorded.actor.scope).map_err(|e| bad(e.to_string()))?;
     let body = EventBody::deserialize(&recorded.payload).map_err(|e| bad(e.to_string()))?;
+    event(recorded.event_id, &recorded.actor, body).map_err(bad)
+}
+
+/// The domain event behind an event read with its stored text (`read_all_stored`,
+/// `read_stream_stored`). A payload at the current schema version is parsed once, straight
+/// into its event type's struct (`body_from_json`); an older one is upcast by the domain
+/// first, and the record then holds its upcast text and version, as the parsed reads would
+/// have returned them.
+pub fn from_stored(e: &mut RecordedEvent<String>) -> Result<Event, DecodeError> {
+    let position = e.global_position;
+    let bad = |reason: String| DecodeError { position, reason };
+    let current = ocop_domain::events::current_schema_version(&e.event_type);
+    let body: EventBody = if current == Some(e.schema_version) {
+        ocop_domain::events::body_from_json(&e.event_type, &e.payload)
+            .map_err(|err| bad(err.to_string()))?
+    } else {
+        let stored: serde_json::Value =
+            serde_json::from_str(&e.payload).map_err(|err| bad(err.to_string()))?;
+        let (version, upcast) =
+            ocop_domain::upcast::upcast_to_current(&e.event_type, e.schema_version, stored)
+                .map_err(bad)?;
+        let body = EventBody::deserialize(&upcast).map_err(|err| bad(err.to_string()))?;
+        e.schema_version = version;
+        e.payload = upcast.to_string();
+        body
+    };
+    event(e.event_id, &e.actor, body).map_err(bad)
+}
+
+fn event(event_id: uuid::Uuid, actor: &ActorRef, body: EventBody) -> Result<Event, String> {
+    let role = Role::parse(&actor.role).ok_or_else(|| format!("unknown role {}", actor.role))?;
+    let scope = Scope::parse(&actor.scope).map_err(|e| e.to_string())?;
     Ok(Event {
-        event_id: recorded.event_id,
+        event_id,
         actor: Actor {
-            user: recorded.actor.user.clone(),
+            user: actor.user.clone(),
             role,
             scope,
         },

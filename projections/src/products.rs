@@ -10,10 +10,10 @@ use std::collections::HashMap;
 
 use ocop_domain::events::EventBody;
 use ocop_domain::state::{ProductState, Recognition};
-use ocop_domain::{Actor, Event, Role, Scope, timers, validity};
+use ocop_domain::{Event, timers, validity};
 use ocop_eventstore::RecordedEvent;
 use ocop_eventstore::canonical::format_timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -295,40 +295,15 @@ impl Page {
     /// one is upcast by the domain first, and the page then holds its upcast text and
     /// version, as `read_all` would have returned them.
     pub(crate) fn decode(mut events: Vec<RecordedEvent<String>>) -> Result<Page, ProjectionError> {
-        let mut decoded = Vec::with_capacity(events.len());
-        for e in &mut events {
-            let bad = |reason: String| ProjectionError::Decode {
-                position: e.global_position,
-                reason,
-            };
-            let current = ocop_domain::events::current_schema_version(&e.event_type);
-            let body: EventBody = if current == Some(e.schema_version) {
-                ocop_domain::events::body_from_json(&e.event_type, &e.payload)
-                    .map_err(|err| bad(err.to_string()))?
-            } else {
-                let stored: Value =
-                    serde_json::from_str(&e.payload).map_err(|err| bad(err.to_string()))?;
-                let (version, upcast) =
-                    ocop_domain::upcast::upcast_to_current(&e.event_type, e.schema_version, stored)
-                        .map_err(bad)?;
-                let body = EventBody::deserialize(&upcast).map_err(|err| bad(err.to_string()))?;
-                e.schema_version = version;
-                e.payload = upcast.to_string();
-                body
-            };
-            let role = Role::parse(&e.actor.role)
-                .ok_or_else(|| bad(format!("unknown role {}", e.actor.role)))?;
-            let scope = Scope::parse(&e.actor.scope).map_err(|err| bad(err.to_string()))?;
-            decoded.push(Event {
-                event_id: e.event_id,
-                actor: Actor {
-                    user: e.actor.user.clone(),
-                    role,
-                    scope,
-                },
-                body,
-            });
-        }
+        let decoded = events
+            .iter_mut()
+            .map(|e| {
+                crate::codec::from_stored(e).map_err(|err| ProjectionError::Decode {
+                    position: err.position,
+                    reason: err.reason,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Page { events, decoded })
     }
 

@@ -5,6 +5,7 @@
 //! ([`ServiceError`]: store down, version conflict, idempotency key reused), the inner one
 //! is the domain's verdict ([`DomainError`]: the command breaks a rule, nothing recorded).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -169,7 +170,7 @@ impl From<StoreError> for ServiceError {
 }
 
 /// A product's state with the stream version and position it was folded to.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoadedState {
     pub state: ProductState,
     /// 0 when the stream does not exist.
@@ -201,6 +202,62 @@ pub struct CommandService {
     /// The read models a command's certificate number is checked against and the commune
     /// succession is read from, when given.
     reads: Option<ReadModels>,
+    /// The states this process folded last, shared by its clones ([`StateCache`]).
+    states: Arc<StateCache>,
+}
+
+/// How many products' states a process keeps folded.
+const CACHED_STATES: usize = 4_096;
+
+/// The states of the products this process decided on last, each with the stream version
+/// it was folded to. A command's load reads only the events after that version — one
+/// indexed read that returns nothing when no other process wrote since — and folds them on
+/// the kept state, so a command's cost does not grow with its stream's length. The log is
+/// append-only and its events never change, so a state folded from versions 1..=v is the
+/// state of those versions for good; the read of what follows validates it against the
+/// stream in the same round trip, whoever wrote since (another `ocop serve`, an import, a
+/// timer run). Bounded: past [`CACHED_STATES`] products the least recently used is dropped.
+#[derive(Debug, Default)]
+struct StateCache {
+    entries: std::sync::Mutex<HashMap<Uuid, (LoadedState, u64)>>,
+    clock: std::sync::atomic::AtomicU64,
+}
+
+impl StateCache {
+    /// The kept state, taken out: a command folds onto it and gives it back ([`Self::put`])
+    /// without copying it; a concurrent command of this process on the same product folds
+    /// the stream itself meanwhile.
+    fn take(&self, id: Uuid) -> Option<LoadedState> {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.remove(&id).map(|(state, _)| state)
+    }
+
+    /// Keeps `loaded` unless a state of a later version is kept already.
+    fn put(&self, id: Uuid, loaded: LoadedState) {
+        let tick = self.tick();
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries
+            .get(&id)
+            .is_some_and(|(kept, _)| kept.version >= loaded.version)
+        {
+            return;
+        }
+        if entries.len() >= CACHED_STATES && !entries.contains_key(&id) {
+            if let Some(oldest) = entries
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| *k)
+            {
+                entries.remove(&oldest);
+            }
+        }
+        entries.insert(id, (loaded, tick));
+    }
+
+    fn tick(&self) -> u64 {
+        self.clock
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 impl std::fmt::Debug for CommandService {
@@ -219,6 +276,7 @@ impl CommandService {
             rules: None,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             reads: None,
+            states: Arc::default(),
         }
     }
 
@@ -273,14 +331,22 @@ impl CommandService {
         // out that does not append — a rejection, a version conflict, nothing to record —
         // looks it up. A new command, the common case, saves that round trip.
         for attempt in 0..self.max_attempts {
-            let loaded = self.load(product_id).await?;
-            let placed = self.placed(&loaded.state, &command).await?;
+            let loaded = self.take(product_id).await?;
+            let placed = match self.placed(&loaded.state, &command).await {
+                Ok(placed) => placed,
+                Err(e) => {
+                    self.keep(product_id, loaded);
+                    return Err(e);
+                }
+            };
             let decided = match &self.rules {
                 Some(rules) => ocop_domain::decide_with(rules, &loaded.state, &placed),
                 None => ocop_domain::decide(&loaded.state, &placed),
             };
             if let Some(expected) = options.expected_version {
                 if expected != loaded.version {
+                    let actual = loaded.version;
+                    self.keep(product_id, loaded);
                     if let Some(known) = self.replay(&options, decided.as_ref().err()).await? {
                         return Ok(Ok(known));
                     }
@@ -290,7 +356,7 @@ impl CommandService {
                         _ => Err(ServiceError::VersionConflict {
                             product_id,
                             expected,
-                            actual: loaded.version,
+                            actual,
                         }),
                     };
                 }
@@ -298,6 +364,7 @@ impl CommandService {
             let events = match decided {
                 Ok(events) => events,
                 Err(rejected) => {
+                    self.keep(product_id, loaded);
                     // The state may have moved because a twin of this command (the same
                     // key, sent again while the first was running) was recorded since the
                     // key was looked up: then its answer is this command's answer.
@@ -308,10 +375,7 @@ impl CommandService {
                 }
             };
             if events.is_empty() {
-                if let Some(known) = self.replay(&options, None).await? {
-                    return Ok(Ok(known));
-                }
-                return Ok(Ok(CommandOutcome {
+                let unchanged = CommandOutcome {
                     product_id,
                     version: loaded.version,
                     global_position: loaded.global_position,
@@ -319,7 +383,12 @@ impl CommandService {
                     replayed: false,
                     recorded_at: loaded.recorded_at.unwrap_or_else(Utc::now),
                     recorded: Vec::new(),
-                }));
+                };
+                self.keep(product_id, loaded);
+                if let Some(known) = self.replay(&options, None).await? {
+                    return Ok(Ok(known));
+                }
+                return Ok(Ok(unchanged));
             }
             self.check_certificate(&loaded.state, &events, product_id)
                 .await?;
@@ -345,12 +414,27 @@ impl CommandService {
             match self.store.append(request).await {
                 Ok(outcome) => {
                     let mut outcome = CommandOutcome::from(outcome);
+                    if outcome.replayed {
+                        self.keep(product_id, loaded);
+                    } else if outcome.version == loaded.version + decided.len() as i64 {
+                        // What this command recorded is folded on here: the next command
+                        // on the product reads nothing it does not know.
+                        let mut after = loaded;
+                        for e in &decided {
+                            after.state = ocop_domain::evolve(after.state, e);
+                        }
+                        after.version = outcome.version;
+                        after.global_position = outcome.global_position;
+                        after.recorded_at = Some(outcome.recorded_at);
+                        self.keep(product_id, after);
+                    }
                     if !outcome.replayed {
                         outcome.recorded = decided;
                     }
                     return Ok(Ok(outcome));
                 }
                 Err(StoreError::Conflict { actual, .. }) => {
+                    self.keep(product_id, loaded);
                     if let Some(known) = self.replay(&options, None).await? {
                         return Ok(Ok(known));
                     }
@@ -618,10 +702,26 @@ impl CommandService {
         }
     }
 
-    /// The product's current state, folded from its stream.
+    /// The product's current state: the state this process kept ([`StateCache`]) with the
+    /// events recorded after it folded on, or the whole stream folded.
     #[tracing::instrument(skip_all, fields(product_id = %product_id))]
     pub async fn load(&self, product_id: Uuid) -> Result<LoadedState, ServiceError> {
-        self.load_range(product_id, StreamRange::all()).await
+        let loaded = self.take(product_id).await?;
+        self.keep(product_id, loaded.clone());
+        Ok(loaded)
+    }
+
+    /// The product's current state for a command: taken from the kept states with what
+    /// was recorded since folded on, to be given back with [`Self::keep`].
+    async fn take(&self, product_id: Uuid) -> Result<LoadedState, ServiceError> {
+        let kept = self.states.take(product_id).unwrap_or_default();
+        self.fold_onto(kept, product_id, StreamRange::all()).await
+    }
+
+    fn keep(&self, product_id: Uuid, loaded: LoadedState) {
+        if loaded.version > 0 {
+            self.states.put(product_id, loaded);
+        }
     }
 
     /// The state after version `version` (the whole stream if it is shorter).
@@ -691,20 +791,33 @@ impl CommandService {
         product_id: Uuid,
         range: StreamRange,
     ) -> Result<LoadedState, ServiceError> {
-        let recorded = self.store.read_stream(product_id, range).await?;
-        let mut state = ProductState::default();
-        let mut last = None;
-        for r in &recorded {
-            let event = codec::from_recorded(r)?;
-            state = ocop_domain::evolve(state, &event);
-            last = Some(r);
+        self.fold_onto(LoadedState::default(), product_id, range)
+            .await
+    }
+
+    /// Folds the events of `range` after `from`'s version onto `from`.
+    async fn fold_onto(
+        &self,
+        from: LoadedState,
+        product_id: Uuid,
+        range: StreamRange,
+    ) -> Result<LoadedState, ServiceError> {
+        let range = StreamRange {
+            from_version: range.from_version.max(from.version + 1),
+            ..range
+        };
+        let mut recorded = self.store.read_stream_stored(product_id, range).await?;
+        let mut loaded = from;
+        for r in &mut recorded {
+            let event = codec::from_stored(r)?;
+            loaded.state = ocop_domain::evolve(loaded.state, &event);
         }
-        Ok(LoadedState {
-            state,
-            version: last.map_or(0, |r| r.version),
-            global_position: last.map_or(0, |r| r.global_position),
-            recorded_at: last.map(|r| r.recorded_at),
-        })
+        if let Some(last) = recorded.last() {
+            loaded.version = last.version;
+            loaded.global_position = last.global_position;
+            loaded.recorded_at = Some(last.recorded_at);
+        }
+        Ok(loaded)
     }
 }
 

@@ -380,3 +380,25 @@ on_both_stores!(
     valid_on_on_postgres,
     the_recognition_valid_on_a_date_follows_decision_and_revocation
 );
+
+/// Two processes (two services, each with the states it keeps) take turns on one product's
+/// lifecycle: every step rests on the one the other recorded, so each must fold what the
+/// other wrote onto the state it kept; at the end both hold the state a fresh fold of the
+/// whole stream gives.
+async fn a_kept_state_follows_what_other_processes_recorded(db: &TestDb) {
+    let (a, b) = (db.service(), db.service());
+    let life = lifecycle(7, Path::Recognized);
+    for i in 0..life.steps.len() {
+        let service = if i % 2 == 0 { &a } else { &b };
+        drive(service, &life, i..i + 1).await;
+    }
+    let fresh = db.service().load(life.product_id).await.unwrap();
+    assert_eq!(fresh.version as usize, life.steps.len());
+    assert_eq!(a.load(life.product_id).await.unwrap(), fresh);
+    assert_eq!(b.load(life.product_id).await.unwrap(), fresh);
+}
+on_both_stores!(
+    kept_states_follow_other_processes_on_sqlite,
+    kept_states_follow_other_processes_on_postgres,
+    a_kept_state_follows_what_other_processes_recorded
+);
