@@ -172,11 +172,22 @@ impl RecordedEvent {
     /// The event with its (upcast) payload written as canonical JSON text, as the default
     /// `*_stored` reads of a store without stored text return it.
     fn into_canonical(self) -> Result<RecordedEvent<String>, StoreError> {
-        let payload =
-            canonical::to_canonical_string(&self.payload).map_err(|err| StoreError::Corrupt {
-                position: self.global_position,
+        let position = self.global_position;
+        self.map_payload(|payload| {
+            canonical::to_canonical_string(&payload).map_err(|err| StoreError::Corrupt {
+                position,
                 reason: format!("payload has no canonical form: {err}"),
-            })?;
+            })
+        })
+    }
+}
+
+impl<P> RecordedEvent<P> {
+    /// The same event with its payload turned into another form.
+    pub fn map_payload<Q, E>(
+        self,
+        f: impl FnOnce(P) -> Result<Q, E>,
+    ) -> Result<RecordedEvent<Q>, E> {
         Ok(RecordedEvent {
             global_position: self.global_position,
             stream_id: self.stream_id,
@@ -184,7 +195,7 @@ impl RecordedEvent {
             event_id: self.event_id,
             event_type: self.event_type,
             schema_version: self.schema_version,
-            payload,
+            payload: f(self.payload)?,
             actor: self.actor,
             command_id: self.command_id,
             correlation_id: self.correlation_id,

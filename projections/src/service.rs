@@ -702,7 +702,7 @@ impl CommandService {
         }
     }
 
-    /// The product's current state: the state this process kept ([`StateCache`]) with the
+    /// The product's current state: the state this process kept (see `StateCache`) with the
     /// events recorded after it folded on, or the whole stream folded.
     #[tracing::instrument(skip_all, fields(product_id = %product_id))]
     pub async fn load(&self, product_id: Uuid) -> Result<LoadedState, ServiceError> {
