@@ -179,6 +179,9 @@ pub struct LoadedState {
     pub global_position: i64,
     /// When the last folded event was recorded.
     pub recorded_at: Option<DateTime<Utc>>,
+    /// The id of the last folded event: a kept state is valid while the stream's event at
+    /// its version is this one.
+    pub last_event_id: Option<Uuid>,
 }
 
 /// The answer to "was it recognised on that business date".
@@ -426,6 +429,7 @@ impl CommandService {
                         after.version = outcome.version;
                         after.global_position = outcome.global_position;
                         after.recorded_at = Some(outcome.recorded_at);
+                        after.last_event_id = decided.last().map(|e| e.event_id);
                         self.keep(product_id, after);
                     }
                     if !outcome.replayed {
@@ -434,7 +438,8 @@ impl CommandService {
                     return Ok(Ok(outcome));
                 }
                 Err(StoreError::Conflict { actual, .. }) => {
-                    self.keep(product_id, loaded);
+                    // Not kept: the next attempt folds the stream as it is.
+                    drop(loaded);
                     if let Some(known) = self.replay(&options, None).await? {
                         return Ok(Ok(known));
                     }
@@ -795,18 +800,31 @@ impl CommandService {
             .await
     }
 
-    /// Folds the events of `range` after `from`'s version onto `from`.
+    /// Folds the events of `range` after `from`'s version onto `from`. A kept state is
+    /// checked in the same read: the read starts at its own last version, whose event must
+    /// be the one it folded last; otherwise (a store restored behind this process's back)
+    /// it is dropped and the whole range folded.
     async fn fold_onto(
         &self,
         from: LoadedState,
         product_id: Uuid,
         range: StreamRange,
     ) -> Result<LoadedState, ServiceError> {
-        let range = StreamRange {
-            from_version: range.from_version.max(from.version + 1),
+        let kept = from.version > 0;
+        let read = StreamRange {
+            from_version: range.from_version.max(from.version),
             ..range
         };
-        let mut recorded = self.store.read_stream_stored(product_id, range).await?;
+        let mut recorded = self.store.read_stream_stored(product_id, read).await?;
+        if kept {
+            let same = recorded.first().is_some_and(|first| {
+                first.version == from.version && Some(first.event_id) == from.last_event_id
+            });
+            if !same {
+                return Box::pin(self.fold_onto(LoadedState::default(), product_id, range)).await;
+            }
+            recorded.remove(0);
+        }
         let mut loaded = from;
         for r in &mut recorded {
             let event = codec::from_stored(r)?;
@@ -816,6 +834,7 @@ impl CommandService {
             loaded.version = last.version;
             loaded.global_position = last.global_position;
             loaded.recorded_at = Some(last.recorded_at);
+            loaded.last_event_id = Some(last.event_id);
         }
         Ok(loaded)
     }
