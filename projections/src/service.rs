@@ -213,13 +213,14 @@ pub struct CommandService {
 const CACHED_STATES: usize = 4_096;
 
 /// The states of the products this process decided on last, each with the stream version
-/// it was folded to. A command's load reads only the events after that version — one
-/// indexed read that returns nothing when no other process wrote since — and folds them on
-/// the kept state, so a command's cost does not grow with its stream's length. The log is
-/// append-only and its events never change, so a state folded from versions 1..=v is the
-/// state of those versions for good; the read of what follows validates it against the
-/// stream in the same round trip, whoever wrote since (another `ocop serve`, an import, a
-/// timer run). Bounded: past [`CACHED_STATES`] products the least recently used is dropped.
+/// it was folded to. A command's load reads the stream from that version on — one indexed
+/// read that returns the one event it folded last when no other process wrote since — and
+/// folds what follows on the kept state, so a command's cost does not grow with its
+/// stream's length. The log is append-only and its events never change, so a state folded
+/// from versions 1..=v is the state of those versions for good; the same read validates it
+/// against the stream (the event at `v` must be the one folded last) and brings what was
+/// written since, by whoever (another `ocop serve`, an import, a timer run). Bounded: past
+/// [`CACHED_STATES`] products the least recently used is dropped.
 #[derive(Debug, Default)]
 struct StateCache {
     entries: std::sync::Mutex<HashMap<Uuid, (LoadedState, u64)>>,
