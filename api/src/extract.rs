@@ -133,17 +133,23 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonCommand<T> {
                 ApiError::InvalidRequest(format!("{path}: {reason}"))
             }
         })?;
-        let mut hasher = Sha256::new();
-        hasher.update(method.as_str().as_bytes());
-        hasher.update(b" ");
-        hasher.update(path.as_bytes());
-        hasher.update(b"\n");
-        hasher.update(value.to_string().as_bytes());
         Ok(JsonCommand {
             body,
-            fingerprint: hex::encode(hasher.finalize()),
+            fingerprint: request_fingerprint(method.as_str(), &path, &value),
         })
     }
+}
+
+/// A command request's fingerprint: the SHA-256 of its method, path and body written
+/// canonically. The API and the web forms, which send the same commands, share it.
+pub fn request_fingerprint(method: &str, path: &str, body: &serde_json::Value) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(method.as_bytes());
+    hasher.update(b" ");
+    hasher.update(path.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(body.to_string().as_bytes());
+    hex::encode(hasher.finalize())
 }
 
 /// The value at `path` in `value`, when the path leads to one.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use ocop_domain::state::Recognition;
-use ocop_domain::{Command, DomainError, ProductState, RuleBook};
+use ocop_domain::{Command, DomainError, Event, ProductState, RuleBook};
 use ocop_eventstore::{AppendRequest, EventStore, ExpectedVersion, StoreError, StreamRange};
 use serde::Serialize;
 use uuid::Uuid;
@@ -96,7 +96,7 @@ pub struct CommandOutcome {
     /// The events this call recorded, as decided (empty for a replay: read them from the
     /// log at `events`' versions).
     #[serde(skip)]
-    pub recorded: Vec<ocop_domain::Event>,
+    pub recorded: Vec<Event>,
 }
 
 impl From<ocop_eventstore::AppendOutcome> for CommandOutcome {
@@ -654,7 +654,7 @@ impl CommandService {
     async fn check_certificate(
         &self,
         before: &ProductState,
-        events: &[ocop_domain::Event],
+        events: &[Event],
         product_id: Uuid,
     ) -> Result<(), ServiceError> {
         let Some(reads) = &self.reads else {
@@ -706,6 +706,39 @@ impl CommandService {
             Some(_) if rejected.is_some_and(DomainError::is_forbidden) => Ok(None),
             Some(_) => Err(ServiceError::IdempotencyKeyReused(options.idempotency_key)),
         }
+    }
+
+    /// What `commands`, applied one after the other to the product's current state, would
+    /// record, without recording anything: the same placing, rules and `decide` as
+    /// [`Self::execute`], each command decided on the state the previous ones would leave.
+    /// The web interface shows a conclusion's exact mean and outcome before the secretary
+    /// confirms it, and checks a whole scorecard grid before it records any card. The
+    /// inner `Err` is the first command that breaks a rule, with its index. The answer is
+    /// what the log says now; the command, sent later, is decided again on what it says
+    /// then.
+    pub async fn preview(
+        &self,
+        product_id: Uuid,
+        commands: &[Command],
+    ) -> Result<Result<(LoadedState, Vec<Vec<Event>>), (usize, DomainError)>, ServiceError> {
+        let loaded = self.load(product_id).await?;
+        let mut state = loaded.state.clone();
+        let mut decided = Vec::with_capacity(commands.len());
+        for (index, command) in commands.iter().enumerate() {
+            let placed = self.placed(&state, command).await?;
+            let verdict = match &self.rules {
+                Some(rules) => ocop_domain::decide_with(rules, &state, &placed),
+                None => ocop_domain::decide(&state, &placed),
+            };
+            match verdict {
+                Ok(events) => {
+                    state = events.iter().fold(state, ocop_domain::evolve);
+                    decided.push(events);
+                }
+                Err(e) => return Ok(Err((index, e))),
+            }
+        }
+        Ok(Ok((loaded, decided)))
     }
 
     /// The product's current state: the state this process kept (see `StateCache`) with the

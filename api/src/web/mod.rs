@@ -8,11 +8,14 @@
 //! forms carry its CSRF token.
 
 mod docs;
+mod forms;
 mod insight;
 mod public;
+mod scorecards;
 mod session;
 mod staff;
 pub mod view;
+mod work;
 
 use askama::Template;
 use axum::Router;
@@ -54,6 +57,20 @@ pub fn routes() -> Router<AppState> {
         .route("/quan-ly/san-pham.csv", get(staff::products_csv))
         .route("/quan-ly/san-pham/{id}", get(staff::product))
         .route("/quan-ly/san-pham/{id}/kiem-tra", get(insight::product))
+        .route(
+            "/quan-ly/san-pham/{id}/thao-tac/{slug}",
+            get(forms::show).post(forms::submit),
+        )
+        .route("/quan-ly/viec-can-lam", get(work::inbox))
+        .route(
+            "/quan-ly/quyet-dinh",
+            get(work::batch_form).post(work::batch),
+        )
+        .route("/quan-ly/quyet-dinh/{id}", get(work::decision))
+        .route(
+            "/quan-ly/dang-ky",
+            get(forms::register_form).post(forms::register),
+        )
         .route("/quan-ly/kiem-tra", get(insight::decisions))
         .route("/quan-ly/kiem-tra.xlsx", get(insight::decisions_xlsx))
         .route("/quan-ly/kiem-tra.csv", get(insight::decisions_csv))

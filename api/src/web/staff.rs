@@ -319,6 +319,8 @@ fn complaint_source(source: &str) -> &'static str {
 #[derive(Debug, Clone)]
 struct TimelineRow {
     version: i64,
+    /// Just recorded by the form the person sent.
+    new: bool,
     what: String,
     occurred_on: String,
     recorded_at: String,
@@ -336,12 +338,22 @@ struct StaffProductPage {
     as_of: String,
     as_of_note: Option<String>,
     timeline: Vec<TimelineRow>,
+    /// The forms the signed-in person may use on the product now.
+    actions: Vec<(&'static str, &'static str)>,
+    /// What a form just recorded, in words.
+    recorded: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 pub(super) struct ProductForm {
     #[serde(default)]
     as_of: String,
+    /// The versions a form just recorded (`5-9`), highlighted in the timeline.
+    #[serde(default)]
+    moi: String,
+    /// The global position of that write: the page waits for the read side to reach it.
+    #[serde(default, rename = "vi-tri")]
+    vi_tri: Option<i64>,
 }
 
 fn product_view(id: Uuid, v: &Value) -> ProductView {
@@ -525,6 +537,7 @@ fn level_rows(round: &Value) -> Vec<LevelRow> {
 fn timeline_row(e: &Value) -> TimelineRow {
     let hash = view::text(e, "hash");
     TimelineRow {
+        new: false,
         version: e["version"].as_i64().unwrap_or(0),
         what: view::event(e["event_type"].as_str().unwrap_or_default()).to_owned(),
         occurred_on: view::opt_date(e["occurred_on"].as_str()),
@@ -584,6 +597,7 @@ pub(super) async fn product(
         Path(id.clone()),
         ApiQuery(HistoryParams {
             limit: Some(500),
+            min_position: form.vi_tri,
             ..HistoryParams::default()
         }),
     )
@@ -622,6 +636,7 @@ pub(super) async fn product(
     };
     let params = ProductParams {
         at_version,
+        min_position: form.vi_tri,
         ..ProductParams::default()
     };
     let state = match queries::get_product(
@@ -639,11 +654,31 @@ pub(super) async fn product(
         Ok(s) => s,
         Err(e) => return error_page(page, &e),
     };
-    let timeline = events
+    let new = form
+        .moi
+        .split_once('-')
+        .and_then(|(a, b)| Some((a.parse::<i64>().ok()?, b.parse::<i64>().ok()?)));
+    let timeline: Vec<TimelineRow> = events
         .iter()
         .filter(|e| at_version.is_none_or(|v| e["version"].as_i64().is_some_and(|n| n <= v)))
         .map(timeline_row)
+        .map(|mut row| {
+            row.new = new.is_some_and(|(a, b)| (a..=b).contains(&row.version));
+            row
+        })
         .collect();
+    let recorded = new.map(|_| {
+        let what: Vec<String> = timeline
+            .iter()
+            .filter(|r| r.new)
+            .map(|r| format!("#{} {}", r.version, r.what))
+            .collect();
+        format!("Đã ghi nhận vào sổ: {}.", what.join(", "))
+    });
+    let actions = match (as_of, ocop_domain::Role::parse(&session.account.role)) {
+        (None, Some(role)) => super::forms::offered(role, &state),
+        _ => Vec::new(),
+    };
     let p = product_view(product_id, &state);
     let as_of_note = as_of.map(|d| {
         format!(
@@ -660,6 +695,8 @@ pub(super) async fn product(
             as_of: as_of_text,
             as_of_note,
             timeline,
+            actions,
+            recorded,
         },
     )
 }
