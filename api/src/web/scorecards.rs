@@ -338,7 +338,12 @@ pub(super) async fn submit(app: AppState, headers: HeaderMap, id: String, body: 
         .iter()
         .map(|(_, card)| {
             Ok(Command::new(
-                CommandMeta::new(actor.clone(), app.clock.now(), product_id, vec![]),
+                CommandMeta::new(
+                    actor.clone(),
+                    app.clock.now(),
+                    product_id,
+                    vec![Uuid::now_v7()],
+                ),
                 command_of("record_scorecard", card)?,
             ))
         })
@@ -364,7 +369,7 @@ pub(super) async fn submit(app: AppState, headers: HeaderMap, id: String, body: 
                 let e = ApiError::from(e);
                 let refusal = Refusal::of_error(&e, &row_prefix(row));
                 let name = &members[row].1;
-                let mut refusal = Refusal {
+                let refusal = Refusal {
                     summary: refusal
                         .summary
                         .iter()
@@ -372,13 +377,13 @@ pub(super) async fn submit(app: AppState, headers: HeaderMap, id: String, body: 
                         .collect(),
                     ..refusal
                 };
-                if refusal.fields.is_empty() {
-                    refusal
-                        .fields
-                        .push((format!("{}part_a", row_prefix(row)), String::new()));
-                }
-                let message = refusal.summary.join(" ");
-                return again(e.status(), refusal, &[(row, message)]);
+                // Beside the field it names, or else on the member's row.
+                let on_row = if refusal.fields.is_empty() {
+                    vec![(row, refusal.summary.join(" "))]
+                } else {
+                    Vec::new()
+                };
+                return again(e.status(), refusal, &on_row);
             }
             Err(e) => {
                 let e = ApiError::from(e);

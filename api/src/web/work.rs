@@ -278,13 +278,11 @@ pub(super) async fn inbox(State(app): State<AppState>, headers: HeaderMap) -> Re
         };
         truncated |= more;
         for p in &products {
+            if let Some((group, t)) = round_task(role, p) {
+                push(group, t);
+            }
             match status {
-                "in_evaluation" => {
-                    if let Some((group, t)) = round_task(role, p) {
-                        push(group, t);
-                    }
-                }
-                "recognized" if renews => {
+                "recognized" if renews && p["current_evaluation"].is_null() => {
                     let until = p["recognition"]["valid_until"]
                         .as_str()
                         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
@@ -301,7 +299,7 @@ pub(super) async fn inbox(State(app): State<AppState>, headers: HeaderMap) -> Re
                         );
                     }
                 }
-                "expired" if renews => push(
+                "expired" if renews && p["current_evaluation"].is_null() => push(
                     "het-han",
                     task(
                         p,
@@ -401,7 +399,11 @@ struct BatchPage {
 /// The products whose rounds await `actor`'s level's decision, in the actor's scope.
 async fn awaiting(app: &AppState, actor: &Actor) -> Result<Vec<Value>, ApiError> {
     let level = level_of(actor.role).unwrap_or_default();
-    let (products, _) = products_of(app, actor, "in_evaluation").await?;
+    let mut products = products_of(app, actor, "in_evaluation").await?.0;
+    // A central decision follows a provincial 4★: those products are recognised already.
+    if level == "central" {
+        products.extend(products_of(app, actor, "recognized").await?.0);
+    }
     Ok(products
         .into_iter()
         .filter(|p| {

@@ -18,6 +18,8 @@ use serde_json::json;
 use crate::http::lifecycle::{LamDong, recognition, registration, scored_in_lam_dong};
 use crate::http::support::TestServer;
 
+mod work;
+
 const AXE: &str = include_str!("../../assets/axe.min.js");
 
 /// A chromedriver process and a browser session in it.

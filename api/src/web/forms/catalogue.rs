@@ -84,9 +84,8 @@ fn status(state: &Value) -> &str {
 }
 
 pub(crate) fn stage(state: &Value) -> &str {
-    if status(state) != "in_evaluation" {
-        return "";
-    }
+    // A round may run on a recognised product too: a 4★ with the potential flag awaits the
+    // central council, a re-evaluation runs beside the standing recognition.
     state["current_evaluation"]["stage"]
         .as_str()
         .unwrap_or_default()
@@ -118,7 +117,7 @@ pub(crate) const FORMS: &[Form] = &[
         command: "open_evaluation",
         path: "/evaluations",
         roles: LOCAL,
-        applies: |s| !matches!(status(s), "in_evaluation" | "withdrawn"),
+        applies: |s| s["current_evaluation"].is_null() && status(s) != "withdrawn",
         fields: &[
             field("kind", "Loại đánh giá", Input::Choice(ROUND_KINDS)),
             field("opened_on", "Ngày mở vòng", Input::Date),

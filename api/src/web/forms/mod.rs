@@ -559,7 +559,12 @@ async fn preview(
 ) -> Result<Vec<(String, String)>, ApiError> {
     let command = command_of(command, body).map_err(ApiError::InvalidRequest)?;
     let command = ocop_domain::Command::new(
-        ocop_domain::CommandMeta::new(actor.clone(), app.clock.now(), product_id, vec![]),
+        ocop_domain::CommandMeta::new(
+            actor.clone(),
+            app.clock.now(),
+            product_id,
+            vec![Uuid::now_v7()],
+        ),
         command,
     );
     let (_, decided) = app
