@@ -88,3 +88,19 @@
   grid.addEventListener('input', update);
   update();
 })();
+
+// The legacy list upload: the chosen file's text goes into the form's text box.
+(function () {
+  document.querySelectorAll('input[type=file][data-into]').forEach(function (input) {
+    input.addEventListener('change', function () {
+      var file = input.files && input.files[0];
+      if (!file) return;
+      file.text().then(function (text) {
+        var box = document.getElementById(input.getAttribute('data-into'));
+        if (box) box.value = text.replace(/^\uFEFF/, '');
+        var name = document.getElementById(input.getAttribute('data-name-into'));
+        if (name && !name.value) name.value = file.name;
+      });
+    });
+  });
+})();

@@ -7,6 +7,7 @@
 //! (`accounts`), a cookie `HttpOnly; SameSite=Strict` (and `Secure` behind TLS), whose
 //! forms carry its CSRF token.
 
+mod admin;
 mod docs;
 mod forms;
 mod insight;
@@ -62,6 +63,9 @@ pub fn routes() -> Router<AppState> {
             get(forms::show).post(forms::submit),
         )
         .route("/quan-ly/viec-can-lam", get(work::inbox))
+        .route("/quan-ly/quan-tri", get(admin::page))
+        .route("/quan-ly/quan-tri/hen-gio", post(admin::run_timers))
+        .route("/quan-ly/quan-tri/nhap", post(admin::import))
         .route(
             "/quan-ly/quyet-dinh",
             get(work::batch_form).post(work::batch),
@@ -100,6 +104,8 @@ pub struct StaffBar {
     pub audits: bool,
     /// Whether the role may read the ledger (auditor, admin).
     pub ledger: bool,
+    /// Whether the person is an administrator (timers, imports, the read side's state).
+    pub admin: bool,
 }
 
 impl Page {
@@ -124,6 +130,7 @@ impl Page {
                 csrf: session.csrf.clone(),
                 audits: role.is_some_and(|r| DECISION_AUDIT_ROLES.contains(&r)),
                 ledger: role.is_some_and(|r| AUDIT_ROLES.contains(&r)),
+                admin: role == Some(ocop_domain::Role::Admin),
             }),
         }
     }

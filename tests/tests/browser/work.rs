@@ -537,3 +537,99 @@ async fn decisions_complaints_and_revocations_on_postgres() {
     decisions_complaints_and_revocations(&server, "postgres").await;
     server.close().await;
 }
+
+/// The administrator imports a legacy list in the browser: the good row is recorded, the
+/// bad one reported by its line and recorded nothing; the timers run from the page.
+async fn the_administrator_imports_a_list_and_runs_the_timers(server: &TestServer, store: &str) {
+    accounts(server).await;
+    let base = server.base.clone();
+    let b = Browser::start(&format!("{store}-quan-tri")).await;
+    sign_in_by_keyboard(&b, &base, "quantri", "mat-khau-du-dai").await;
+    b.follow("Quản trị").await;
+    b.shows(&[
+        "Dữ liệu đọc",
+        "Hẹn giờ hết hạn",
+        "Nhập danh sách công nhận cũ",
+    ])
+    .await;
+    b.check("quan-tri").await;
+    let list = "province,district,commune,local_code,product_name,producer_name,producer_kind,product_group,stars,score,decision_no,decided_on,authority,valid_until\n\
+                68,,24730,68-24730-1,Bánh tráng Đà Lạt,HTX Xuân Thọ,cooperative,food,4,80,96/QĐ-UBND,2024-01-15,UBND tỉnh Lâm Đồng,\n\
+                68,,24730,68-24730-2,Mứt gừng,HTX Xuân Thọ,cooperative,food,6,80,97/QĐ-UBND,2024-01-15,UBND tỉnh Lâm Đồng,\n";
+    let file = std::env::temp_dir().join(format!("danh-sach-{store}.csv"));
+    std::fs::write(&file, list).unwrap();
+    b.client
+        .find(Locator::Id("csv-file"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        let v = b
+            .client
+            .find(Locator::Id("csv"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap();
+        if v.is_some_and(|v| v.contains("Mứt gừng")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    b.press("Nhập danh sách").await;
+    b.shows(&[
+        "2 dòng: 1 dòng được ghi",
+        "1 dòng bị từ chối",
+        "Các dòng bị từ chối",
+    ])
+    .await;
+    b.check("quan-tri-nhap").await;
+    let rejected = b
+        .client
+        .find(Locator::Css("table tbody tr td"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(rejected, "3", "the bad row is named by its line");
+    let auditor = server.token("auditor", "national", "kiem-toan");
+    let listed = server
+        .get(
+            Some(&auditor),
+            "/api/v1/products?q=banh%20trang&min_position=1",
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        listed.body["items"].as_array().unwrap().len(),
+        1,
+        "{:?}",
+        listed.body
+    );
+    let none = server
+        .get(Some(&auditor), "/api/v1/products?q=mut%20gung")
+        .await
+        .expect(200);
+    assert_eq!(none.body["items"].as_array().unwrap().len(), 0);
+    b.press("Chạy hẹn giờ hôm nay").await;
+    b.shows(&["Đã chạy hẹn giờ ngày"]).await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_administrator_imports_a_list_and_runs_the_timers_on_sqlite() {
+    let server = TestServer::sqlite().await;
+    the_administrator_imports_a_list_and_runs_the_timers(&server, "sqlite").await;
+    server.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_administrator_imports_a_list_and_runs_the_timers_on_postgres() {
+    let server = TestServer::postgres().await;
+    the_administrator_imports_a_list_and_runs_the_timers(&server, "postgres").await;
+    server.close().await;
+}
