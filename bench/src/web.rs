@@ -6,6 +6,15 @@
 //! product's page with its timeline, the decision audit and the statistics. Prints one
 //! JSON line per page (answers, p50, p99, largest body) and fails when a page's p99 is
 //! 100 ms or more, a body 200 KB or more, or an answer not 200.
+//!
+//! Then the form phase: as many provincial secretaries of Lâm Đồng (the demo's account,
+//! one session each) each send the complaint form, again and again, on the province's
+//! recognised products: each submission is a command through the web's form path (CSRF,
+//! the form's idempotency key, `If-Match` from the version shown, decide, append, the
+//! redirect to the product). A submission whose product another secretary changed since is
+//! refused as stale (409), as a person would see it; the secretary reopens the form. Prints
+//! the submissions' p50/p99 and fails when the p99 is 150 ms or more or an answer is
+//! neither the redirect nor the stale form.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -70,7 +79,10 @@ pub async fn run() -> Result<(), BoxError> {
         &["--demo", "--public-rate", "0"],
     )
     .await?;
-    let result = measure(&server, users, seconds).await;
+    let mut result = measure(&server, users, seconds).await;
+    if result.is_ok() {
+        result = measure_forms(&server, users, seconds).await;
+    }
     server.stop().await;
     db.drop_database().await;
     result
@@ -211,5 +223,144 @@ async fn measure(server: &Server, users: u64, seconds: u64) -> Result<(), BoxErr
         return Err(format!("targets missed: {missed:?}").into());
     }
     println!("every page under 100 ms at p99 and 200 KB, no errors");
+    Ok(())
+}
+
+/// The demo's password of `user`, from the accounts the server printed.
+fn demo_password(server: &Server, user: &str) -> Result<String, BoxError> {
+    server
+        .preamble
+        .iter()
+        .find_map(|line| {
+            let mut words = line.split_whitespace();
+            (words.next() == Some(user))
+                .then(|| words.next())
+                .flatten()
+                .map(str::to_owned)
+        })
+        .ok_or_else(|| format!("the demo printed no account {user}").into())
+}
+
+/// The value of `name="…" value="…"` in a form's page.
+fn hidden(page: &str, name: &str) -> Option<String> {
+    let at = page.find(&format!("name=\"{name}\" value=\""))? + name.len() + 15;
+    Some(page[at..].split('"').next()?.to_owned())
+}
+
+async fn measure_forms(server: &Server, users: u64, seconds: u64) -> Result<(), BoxError> {
+    let password = demo_password(server, "tinh.lamdong")?;
+    let base = server.base.clone();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let token = server.token("auditor", "national", "bench").await?;
+    let list = send(
+        client
+            .get(format!(
+                "{base}/api/v1/products?limit=100&status=recognized&province=68"
+            ))
+            .bearer_auth(&token),
+    )
+    .await
+    .map_err(|(_, e)| e)?;
+    let ids: Vec<String> = list.body["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|p| p["product_id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if ids.is_empty() {
+        return Err("the demo has no recognised product in Lâm Đồng".into());
+    }
+    let mut sessions = Vec::new();
+    for _ in 0..users {
+        sessions.push(sign_in(&client, &base, "tinh.lamdong", &password).await?);
+    }
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for (n, session) in sessions.into_iter().enumerate() {
+        let client = client.clone();
+        let base = base.clone();
+        let form = format!(
+            "{base}/quan-ly/san-pham/{}/thao-tac/khieu-nai",
+            ids[n % ids.len()]
+        );
+        tasks.push(tokio::spawn(async move {
+            let cookie = format!("ocop_session={session}");
+            let mut submitted = Latencies::default();
+            let (mut recorded, mut stale, mut failures) = (0u64, 0u64, Vec::new());
+            while Instant::now() < deadline {
+                let page = match client.get(&form).header("cookie", &cookie).send().await {
+                    Ok(r) => r.text().await.unwrap_or_default(),
+                    Err(e) => {
+                        failures.push(e.to_string());
+                        continue;
+                    }
+                };
+                let (Some(csrf), Some(key), Some(version)) = (
+                    hidden(&page, "csrf"),
+                    hidden(&page, "idempotency_key"),
+                    hidden(&page, "version"),
+                ) else {
+                    failures.push("the form has no csrf, key or version".to_owned());
+                    break;
+                };
+                let started = Instant::now();
+                let answer = client
+                    .post(&form)
+                    .header("cookie", &cookie)
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("idempotency_key", key.as_str()),
+                        ("version", version.as_str()),
+                        ("received_on", "01/12/2026"),
+                        ("source", "consumer"),
+                        ("summary", "Phản ánh của người tiêu dùng về nhãn hàng"),
+                    ])
+                    .send()
+                    .await;
+                match answer {
+                    Ok(r) if r.status().as_u16() == 303 => {
+                        submitted.push(started.elapsed());
+                        recorded += 1;
+                    }
+                    Ok(r) if r.status().as_u16() == 409 => stale += 1,
+                    Ok(r) => failures.push(format!("{form}: {}", r.status())),
+                    Err(e) => failures.push(e.to_string()),
+                }
+            }
+            (submitted, recorded, stale, failures)
+        }));
+    }
+    let (mut all, mut recorded, mut stale, mut failures) = (Latencies::default(), 0, 0, Vec::new());
+    for t in tasks {
+        let (lat, r, s, f) = t.await?;
+        all.extend(lat);
+        recorded += r;
+        stale += s;
+        failures.extend(f);
+    }
+    let p50 = all.quantile_us(0.5) as f64 / 1000.0;
+    let p99 = all.quantile_us(0.99) as f64 / 1000.0;
+    println!(
+        "{}",
+        json!({"harness": "web", "page": "POST /quan-ly/san-pham/{id}/thao-tac/khieu-nai",
+               "users": users, "products": ids.len(), "recorded": recorded, "stale": stale,
+               "per_s": recorded as f64 / seconds as f64, "p50_ms": p50, "p99_ms": p99})
+    );
+    if !failures.is_empty() {
+        failures.truncate(10);
+        return Err(format!("form answers other than 303 or 409: {failures:?}").into());
+    }
+    if recorded == 0 {
+        return Err("no form submission was recorded".into());
+    }
+    if p99 >= 150.0 {
+        return Err(format!("form submissions: p99 {p99} ms, the target is under 150 ms").into());
+    }
+    println!("every form submission under 150 ms at p99, no errors");
     Ok(())
 }

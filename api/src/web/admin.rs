@@ -54,6 +54,12 @@ async fn admin(app: &AppState, headers: &HeaderMap) -> Result<(Session, Actor), 
 
 /// The page with what the read side and the timers look like now.
 async fn draw(app: &AppState, session: &Session, status: StatusCode, outcome: Outcome) -> Response {
+    let today = app.today();
+    // Read first: it brings the read side up to date, which the checkpoints then show.
+    let due = timers::due_on(&app.runner, today)
+        .await
+        .ok()
+        .map(|d| d.len());
     let projections = match app.runner.lag().await {
         Ok(lag) => lag
             .into_iter()
@@ -64,11 +70,6 @@ async fn draw(app: &AppState, session: &Session, status: StatusCode, outcome: Ou
             Vec::new()
         }
     };
-    let today = app.today();
-    let due = timers::due_on(&app.runner, today)
-        .await
-        .ok()
-        .map(|d| d.len());
     render(
         status,
         &AdminPage {
