@@ -79,10 +79,9 @@ pub async fn run() -> Result<(), BoxError> {
         &["--demo", "--public-rate", "0"],
     )
     .await?;
-    let mut result = measure(&server, users, seconds).await;
-    if result.is_ok() {
-        result = measure_forms(&server, users, seconds).await;
-    }
+    let pages = measure(&server, users, seconds).await;
+    let forms = measure_forms(&server, users, seconds).await;
+    let result = pages.and(forms);
     server.stop().await;
     db.drop_database().await;
     result

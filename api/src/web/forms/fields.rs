@@ -463,3 +463,87 @@ pub(crate) fn body_of(
         Err(errors)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &[Field] = &[
+        optional("kind", "Loại", Input::Choice(&[("a", "A")])),
+        optional("title", "Tên", Input::Text),
+        optional("size_bytes", "Dung lượng", Input::Number),
+    ];
+    const FORM: &[Field] = &[
+        field("on", "Ngày", Input::Date),
+        field("quorum.min_present", "Số tối thiểu", Input::Number),
+        field("quorum.chair_required", "Có chủ tịch", Input::Tick),
+        field("recognized", "Kết quả", Input::YesNo("Có", "Không")),
+        optional("note", "Ghi chú", Input::Text),
+        field("reasons", "Lý do", Input::Lines),
+        field("documents", "Hồ sơ", Input::Rows(3, DOC)),
+    ];
+
+    fn typed(pairs: &[(&str, &str)]) -> Typed {
+        let mut t = Typed::default();
+        for (k, v) in pairs {
+            t.0.push(((*k).to_owned(), (*v).to_owned()));
+        }
+        t
+    }
+
+    #[test]
+    fn typed_fields_become_the_commands_json() {
+        let t = typed(&[
+            ("on", "20/09/2025"),
+            ("quorum.min_present", "5"),
+            ("quorum.chair_required", "1"),
+            ("recognized", "false"),
+            ("reasons", "Thiếu phiếu kiểm nghiệm\n\n  Ảnh nhãn mờ  "),
+            ("documents.1.kind", "a"),
+            ("documents.1.title", "Phiếu"),
+            ("documents.1.size_bytes", "48213"),
+        ]);
+        let body = body_of(FORM, &t, "").unwrap();
+        assert_eq!(
+            Value::Object(body),
+            json!({
+                "on": "2025-09-20",
+                "quorum": {"min_present": 5, "chair_required": true},
+                "recognized": false,
+                "reasons": ["Thiếu phiếu kiểm nghiệm", "Ảnh nhãn mờ"],
+                "documents": [{"kind": "a", "title": "Phiếu", "size_bytes": 48213}],
+            }),
+            "an empty optional field is left out, blank rows are skipped, an unticked box is false"
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_sent_is_named_by_its_field() {
+        let t = typed(&[("on", "31/02/2025"), ("documents.0.size_bytes", "nhiều")]);
+        let errors = body_of(FORM, &t, "").unwrap_err();
+        let names: Vec<&str> = errors.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["on", "quorum.min_present", "documents.0.size_bytes"]
+        );
+        assert!(errors[0].1.contains("dd/mm/yyyy"), "{errors:?}");
+        assert!(errors[1].1.starts_with("Cần nhập"), "{errors:?}");
+        assert!(errors[2].1.contains("số nguyên"), "{errors:?}");
+    }
+
+    #[test]
+    fn a_form_drawn_again_keeps_what_was_typed_and_marks_the_field() {
+        let t = typed(&[("documents.2.title", "Bản mô tả"), ("note", "x")]);
+        let errors = vec![("documents.2.title".to_owned(), "Sai".to_owned())];
+        let fields = views(FORM, &t, &errors, &Context::default(), "");
+        let note = fields.iter().find(|f| f.name == "note").unwrap();
+        assert_eq!(note.value, "x");
+        let docs = fields.iter().find(|f| f.name == "documents").unwrap();
+        let cell = &docs.rows[2].cells[1];
+        assert_eq!(
+            (cell.id.as_str(), cell.value.as_str(), cell.error.as_deref()),
+            ("documents-2-title", "Bản mô tả", Some("Sai"))
+        );
+        assert!(cell.cell && cell.label.ends_with("dòng 3"), "{}", cell.label);
+    }
+}
