@@ -401,8 +401,7 @@ pub(super) async fn submit(app: AppState, headers: HeaderMap, id: String, body: 
             &api_path,
             "record_scorecard",
             card,
-            card_key(key, card),
-            if n == 0 { expected } else { None },
+            forms::command_headers(card_key(key, card), if n == 0 { expected } else { None }),
         )
         .await;
         match sent {

@@ -17,9 +17,7 @@ use super::session::staff;
 use super::{Page, error_page, json_of, render, view};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{
-    Authenticated, CommandHeaders, JsonCommand, Query as ApiQuery, request_fingerprint,
-};
+use crate::extract::{Authenticated, JsonCommand, Query as ApiQuery, request_fingerprint};
 use crate::routes::decisions::{self, DecisionDocument};
 use crate::routes::queries::{self, ListParams, ReadParams};
 
@@ -602,11 +600,7 @@ pub(super) async fn batch(
     let answer = decisions::record_decision(
         State(app.clone()),
         Authenticated(actor.clone()),
-        CommandHeaders {
-            idempotency_key: key,
-            expected_version: None,
-            request_id: None,
-        },
+        forms::command_headers(key, None),
         JsonCommand {
             body: parsed,
             fingerprint: request_fingerprint("POST", "/api/v1/decisions", &value),

@@ -544,6 +544,10 @@ mod tests {
             (cell.id.as_str(), cell.value.as_str(), cell.error.as_deref()),
             ("documents-2-title", "Bản mô tả", Some("Sai"))
         );
-        assert!(cell.cell && cell.label.ends_with("dòng 3"), "{}", cell.label);
+        assert!(
+            cell.cell && cell.label.ends_with("dòng 3"),
+            "{}",
+            cell.label
+        );
     }
 }

@@ -240,8 +240,17 @@ pub(super) fn key_of(typed: &Typed) -> Option<Uuid> {
         .filter(|k| !ocop_projections::service::is_server_key(*k))
 }
 
+/// A form's key and the version it showed, as the command headers they stand for.
+pub(super) fn command_headers(key: Uuid, expected_version: Option<i64>) -> CommandHeaders {
+    CommandHeaders {
+        idempotency_key: key,
+        expected_version,
+        request_id: None,
+    }
+}
+
 /// Sends one command through the API's command path, as `actor`, with the form's key and
-/// version.
+/// version (`headers`).
 pub(super) async fn send(
     app: &AppState,
     actor: &Actor,
@@ -249,8 +258,7 @@ pub(super) async fn send(
     api_path: &str,
     command: &str,
     body: &Map<String, Value>,
-    key: Uuid,
-    expected_version: Option<i64>,
+    headers: CommandHeaders,
 ) -> Result<CommandOutcome, ApiError> {
     let value = Value::Object(body.clone());
     let command = command_of(command, body).map_err(ApiError::InvalidRequest)?;
@@ -258,11 +266,7 @@ pub(super) async fn send(
     commands::execute(
         app,
         actor.clone(),
-        CommandHeaders {
-            idempotency_key: key,
-            expected_version,
-            request_id: None,
-        },
+        headers,
         product_id,
         command,
         fingerprint,
@@ -495,8 +499,7 @@ pub(super) async fn submit(
         &api_path,
         form.command,
         &body,
-        key,
-        expected,
+        command_headers(key, expected),
     )
     .await
     {
@@ -584,7 +587,7 @@ async fn preview(
 }
 
 fn conclusion_lines(c: &ocop_domain::events::ScoringConcluded) -> Vec<(String, String)> {
-    let outcome = serde_json::to_value(&c.outcome).unwrap_or_default();
+    let outcome = serde_json::to_value(c.outcome).unwrap_or_default();
     vec![
         ("Cấp".into(), view::level(&c.level.to_string()).to_owned()),
         ("Điểm trung bình".into(), view::decimal(&c.mean_display)),
@@ -696,8 +699,7 @@ pub(super) async fn register(
         "/api/v1/products",
         REGISTER.command,
         &body,
-        key,
-        None,
+        command_headers(key, None),
     )
     .await
     {
