@@ -141,6 +141,8 @@ struct FormPage {
     /// What the command would record, shown for confirmation.
     preview: Vec<(String, String)>,
     fresh: String,
+    /// Where the round stands, for a form that acts on it: its stage and last conclusion.
+    round: Option<String>,
 }
 
 /// The product's state as the API answers it, for `actor`.
@@ -332,6 +334,7 @@ fn draw(
             page: Page::staff(&title, session),
             title: form.title.to_owned(),
             intro: form.intro.to_owned(),
+            round: product.and_then(|(_, state)| round_note(state)),
             action,
             product: product_view,
             csrf: session.csrf.clone(),
@@ -348,6 +351,41 @@ fn draw(
             fresh,
         },
     )
+}
+
+/// A round's level, rule version and last conclusion at its level, in words; `None`
+/// without a round.
+fn round_note(state: &Value) -> Option<String> {
+    let round = state["current_evaluation"].as_object()?;
+    let level = round
+        .get("level")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let concluded = round
+        .get("results")
+        .and_then(Value::as_array)
+        .and_then(|rs| rs.iter().rev().find(|r| r["level"].as_str() == Some(level)))
+        .map(|r| {
+            format!(
+                " Kết luận gần nhất của cấp này ngày {}: điểm trung bình {} — {}.",
+                view::opt_date(r["concluded_on"].as_str()),
+                r["mean"].as_str().map_or_else(|| "—".into(), view::decimal),
+                view::outcome(&r["outcome"])
+            )
+        })
+        .unwrap_or_default();
+    Some(format!(
+        "Vòng {} đang ở {}, theo {}.{concluded}",
+        round
+            .get("round")
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+        view::level(level).to_lowercase(),
+        round
+            .get("rules_version")
+            .and_then(Value::as_str)
+            .unwrap_or("—"),
+    ))
 }
 
 /// `GET /quan-ly/san-pham/{id}/thao-tac/{slug}`: the form, empty, at the product's version.
