@@ -1,12 +1,13 @@
-//! Text compared as people mean it: folded for search (lowercase, without diacritics, so
-//! "mat ong" finds "Mật ong"), and authorities compared by identity, not spelling.
+//! Text compared as people mean it: a search key (lowercase, without diacritics, so
+//! "mat ong" finds "Mật ong"), and authorities compared by identity, not spelling. (Called
+//! a search key, not "folding": in this code base to fold is to apply a stream's events.)
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-/// Folds `text` for search: NFD decomposition, combining marks removed, `đ`/`Đ` → `d`,
+/// The form of `text` a search compares: NFD decomposition, combining marks removed, `đ`/`Đ` → `d`,
 /// lowercase, runs of whitespace collapsed to one space.
-pub fn fold(text: &str) -> String {
+pub fn search_key(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = true;
     for c in text.nfd() {
@@ -37,7 +38,7 @@ pub fn fold(text: &str) -> String {
 /// (`Ủy ban nhân dân`), punctuation ignored — so "UBND tỉnh Lâm Đồng", "Ủy ban nhân dân
 /// tỉnh Lâm Đồng" and "Uỷ ban Nhân dân  tỉnh Lâm Đồng" are one authority.
 pub fn authority_key(authority: &str) -> String {
-    let folded: String = fold(authority)
+    let folded: String = search_key(authority)
         .chars()
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
         .collect();
@@ -55,7 +56,7 @@ pub fn same_authority(a: &str, b: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{fold, same_authority};
+    use super::{same_authority, search_key};
 
     #[test]
     fn one_authority_whatever_its_spelling() {
@@ -72,14 +73,17 @@ mod tests {
 
     #[test]
     fn folds_vietnamese_to_plain_lowercase() {
-        assert_eq!(fold("Mật ong hoa cà phê"), "mat ong hoa ca phe");
-        assert_eq!(fold("HTX Nông nghiệp Đắk Song"), "htx nong nghiep dak song");
-        assert_eq!(fold("  Trà   Shan tuyết "), "tra shan tuyet");
+        assert_eq!(search_key("Mật ong hoa cà phê"), "mat ong hoa ca phe");
+        assert_eq!(
+            search_key("HTX Nông nghiệp Đắk Song"),
+            "htx nong nghiep dak song"
+        );
+        assert_eq!(search_key("  Trà   Shan tuyết "), "tra shan tuyet");
     }
 
     #[test]
     fn folding_is_idempotent() {
-        let once = fold("Nước mắm Phú Quốc");
-        assert_eq!(fold(&once), once);
+        let once = search_key("Nước mắm Phú Quốc");
+        assert_eq!(search_key(&once), once);
     }
 }

@@ -45,8 +45,8 @@ use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 
-use crate::fold::fold;
 use crate::service::{CommandService, ExecuteOptions, ServiceError};
+use ocop_domain::text::search_key;
 
 /// The contract's columns, in the contract's order.
 /// Columns a list may add to the contract's (in any place of the header): each row's
@@ -495,7 +495,7 @@ pub(crate) fn date(name: &str, v: &str) -> Result<NaiveDate, String> {
 }
 
 fn producer_kind(v: &str) -> Result<ProducerKind, String> {
-    Ok(match fold(v).replace('_', " ").as_str() {
+    Ok(match search_key(v).replace('_', " ").as_str() {
         "cooperative" | "hop tac xa" | "htx" => ProducerKind::Cooperative,
         "enterprise" | "doanh nghiep" | "cong ty" => ProducerKind::Enterprise,
         "household business" | "ho kinh doanh" | "ho san xuat" => ProducerKind::HouseholdBusiness,
@@ -509,7 +509,7 @@ fn producer_kind(v: &str) -> Result<ProducerKind, String> {
 }
 
 fn product_group(v: &str) -> Result<ProductGroup, String> {
-    Ok(match fold(v).replace('_', " ").as_str() {
+    Ok(match search_key(v).replace('_', " ").as_str() {
         "food" | "thuc pham" => ProductGroup::Food,
         "drinks" | "do uong" => ProductGroup::Drinks,
         "medicinal herbs" | "duoc lieu" | "duoc lieu va san pham tu duoc lieu" | "thao duoc" => {
@@ -578,7 +578,7 @@ fn row_command<'r>(
     let valid_until = optional(get("valid_until"))
         .map(|v| date("valid_until", v))
         .transpose()?;
-    let potential_five_star = match fold(get("potential_five_star")).as_str() {
+    let potential_five_star = match search_key(get("potential_five_star")).as_str() {
         "" | "false" | "0" | "khong" | "no" => false,
         "true" | "1" | "co" | "x" | "yes" => true,
         _ => {
@@ -588,7 +588,7 @@ fn row_command<'r>(
             ));
         }
     };
-    let level = match fold(get("level")).as_str() {
+    let level = match search_key(get("level")).as_str() {
         "" => None,
         "district" | "huyen" | "cap huyen" => Some(Level::District),
         "provincial" | "tinh" | "cap tinh" => Some(Level::Provincial),

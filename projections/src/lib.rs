@@ -24,10 +24,6 @@ pub mod codec;
 mod db;
 pub mod demo;
 pub mod error;
-/// Text folding for search, from the domain ([`ocop_domain::text`]).
-pub mod fold {
-    pub use ocop_domain::text::fold;
-}
 mod history;
 pub mod ids;
 pub mod legacy_import;

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::db::{Arg, Bulk, ColType, Dialect, Tx};
 use crate::error::ProjectionError;
-use crate::fold::fold;
+use ocop_domain::text::search_key;
 
 const PRODUCT_COLUMNS: &[(&str, ColType)] = &[
     ("product_id", ColType::Text),
@@ -158,7 +158,7 @@ pub(crate) fn producer_id(state: &ProductState) -> Uuid {
             let current = ocop_domain::units::current_province(province);
             crate::ids::v8(
                 b"ocop-producer\0",
-                &[b"name", fold(&p.name).as_bytes(), current.as_bytes()],
+                &[b"name", search_key(&p.name).as_bytes(), current.as_bytes()],
             )
             .0
         }
@@ -539,7 +539,7 @@ impl Rows {
             t.last_position.into(),
             c.name.clone().into(),
             c.producer_name.clone().into(),
-            fold(&format!("{} {}", c.name, c.producer_name)).into(),
+            search_key(&format!("{} {}", c.name, c.producer_name)).into(),
             c.province.clone().into(),
             c.commune.clone().into(),
             c.district.clone().into(),
@@ -559,7 +559,7 @@ impl Rows {
                 .unwrap_or_default()
                 .into(),
             Arg::Text(state.producer.as_ref().and_then(|p| p.tax_code.clone())),
-            fold(&c.producer_name).into(),
+            search_key(&c.producer_name).into(),
         ]);
         for (seq, (from, through, stars, decision_no, ended_by)) in
             periods(state).into_iter().enumerate()

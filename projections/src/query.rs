@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::db::{Arg, Dialect, ReadDb, Val};
 use crate::error::ProjectionError;
-use crate::fold::fold;
+use ocop_domain::text::search_key;
 
 /// The largest page of the product list.
 pub const MAX_LIMIT: usize = 500;
@@ -471,7 +471,7 @@ impl ReadModels {
                 vec![d.clone().into(), d.into()],
             );
         }
-        if let Some(q) = query.q.as_deref().map(fold).filter(|q| !q.is_empty()) {
+        if let Some(q) = query.q.as_deref().map(search_key).filter(|q| !q.is_empty()) {
             c.add("p.search LIKE ? ESCAPE '\\'", like_pattern(&q).into());
         }
         if let Some(cursor) = &query.cursor {
@@ -514,7 +514,7 @@ impl ReadModels {
         if let Some(v) = &query.district {
             c.add("district = ?", v.clone().into());
         }
-        if let Some(q) = query.q.as_deref().map(fold).filter(|q| !q.is_empty()) {
+        if let Some(q) = query.q.as_deref().map(search_key).filter(|q| !q.is_empty()) {
             c.add(
                 "producer_search LIKE ? ESCAPE '\\'",
                 like_pattern(&q).into(),
@@ -817,7 +817,7 @@ impl ReadModels {
         limit: usize,
         today: NaiveDate,
     ) -> Result<Vec<PublicProduct>, ProjectionError> {
-        let folded = fold(q);
+        let folded = search_key(q);
         let mut words: Vec<&str> = folded.split_whitespace().collect();
         let provinces = named_province(&mut words, today);
         if words.is_empty() && provinces.is_none() {
@@ -1063,7 +1063,7 @@ fn named_province(words: &mut Vec<&str>, today: NaiveDate) -> Option<Vec<String>
         .into_iter()
         .map(|p| (p.name, vec![p.code.to_owned()]));
     for (name, codes) in in_force.chain(former) {
-        let name = fold(name);
+        let name = search_key(name);
         let name: Vec<&str> = name.split_whitespace().collect();
         if name.is_empty() || name.len() > words.len() {
             continue;

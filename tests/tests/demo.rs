@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Days, NaiveDate};
 use ocop_domain::CommandBody;
+use ocop_domain::text::search_key;
 use ocop_projections::audit::{self, AuditFilter};
 use ocop_projections::demo::{self, DemoProduct};
-use ocop_projections::fold::fold;
 use ocop_projections::legacy_import::{ImportOptions, import_csv};
 use ocop_projections::query::{ProductQuery, ReadModels};
 use ocop_projections::service::{CommandService, ExecuteOptions};
@@ -327,7 +327,7 @@ async fn the_read_models_show_every_status_and_keep_vietnamese_text(db: &Db) {
     .await;
     let expected: BTreeSet<Uuid> = plan
         .iter()
-        .filter(|p| fold(&format!("{} {}", p.name, p.producer)).contains("mat ong"))
+        .filter(|p| search_key(&format!("{} {}", p.name, p.producer)).contains("mat ong"))
         .map(|p| p.product_id)
         .collect();
     assert!(expected.len() >= 2);
