@@ -271,6 +271,24 @@ async fn a_whole_round_in_the_browser(server: &TestServer, store: &str) {
         "{opened}"
     );
 
+    // Returned for completion, then amended: both from the product's actions.
+    b.follow_to("/thao-tac/tra-ho-so").await;
+    b.check("tra-ho-so").await;
+    b.fill("returned_on", "02/09/2025").await;
+    b.fill("reasons", "Thiếu phiếu kết quả kiểm nghiệm").await;
+    b.press("Trả hồ sơ").await;
+    b.shows(&["Đã ghi nhận vào sổ", "Trả hồ sơ"]).await;
+    b.follow_to("/thao-tac/bo-sung-ho-so").await;
+    b.check("bo-sung-ho-so").await;
+    b.fill("amended_on", "04/09/2025").await;
+    b.choose("documents-0-kind", "test_result").await;
+    b.fill("documents-0-title", "Phiếu kết quả kiểm nghiệm")
+        .await;
+    b.fill("documents-0-sha256", &"cd".repeat(32)).await;
+    b.fill("documents-0-size_bytes", "120400").await;
+    b.press("Ghi nhận hồ sơ bổ sung").await;
+    b.shows(&["Đã ghi nhận vào sổ"]).await;
+
     b.follow_to("/thao-tac/danh-gia-cap-xa").await;
     b.check("danh-gia-cap-xa").await;
     b.fill("assessed_on", "05/09/2025").await;
@@ -388,6 +406,20 @@ async fn a_whole_round_in_the_browser(server: &TestServer, store: &str) {
     b.fill("certificate_no", "OCOP-TW-2025-0088").await;
     b.press("Ghi nhận quyết định").await;
     b.shows(&["Đã ghi nhận vào sổ"]).await;
+
+    // The forms this round did not need are drawn as accessibly as the rest.
+    for form in [
+        "mo-lai-cham-diem",
+        "rut-khoi-chuong-trinh",
+        "dinh-chinh",
+        "ket-luan",
+    ] {
+        b.goto(&format!("{base}/quan-ly/san-pham/{id}/thao-tac/{form}"))
+            .await;
+        b.check(form).await;
+    }
+    b.goto(&format!("{base}/quan-ly/viec-can-lam")).await;
+    b.check("viec-can-lam-trung-uong").await;
     sign_out(&b).await;
 
     // The public page shows 5★.
