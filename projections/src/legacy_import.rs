@@ -36,6 +36,7 @@ use ocop_domain::commands::ImportLegacyRecognition;
 use ocop_domain::events::{ProducerKind, ProductGroup};
 use ocop_domain::rules::Level;
 use ocop_domain::score::Mean;
+use ocop_domain::text::search_key;
 use ocop_domain::{
     Actor, Command, CommandBody, CommandMeta, CommuneCode, DistrictCode, DomainError, ProvinceCode,
     Role, Scope,
@@ -46,7 +47,6 @@ use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 
 use crate::service::{CommandService, ExecuteOptions, ServiceError};
-use ocop_domain::text::search_key;
 
 /// The contract's columns, in the contract's order.
 /// Columns a list may add to the contract's (in any place of the header): each row's

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use ocop_domain::events::EventBody;
 use ocop_domain::state::{ProductState, Recognition};
+use ocop_domain::text::search_key;
 use ocop_domain::{Event, timers, validity};
 use ocop_eventstore::RecordedEvent;
 use ocop_eventstore::canonical::format_timestamp;
@@ -19,7 +20,6 @@ use uuid::Uuid;
 
 use crate::db::{Arg, Bulk, ColType, Dialect, Tx};
 use crate::error::ProjectionError;
-use ocop_domain::text::search_key;
 
 const PRODUCT_COLUMNS: &[(&str, ColType)] = &[
     ("product_id", ColType::Text),

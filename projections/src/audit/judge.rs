@@ -10,14 +10,13 @@ use ocop_domain::events::{
 use ocop_domain::rules::{Level, LevelResult, LevelRule, RuleBook, RuleVersion, RulesVersionId};
 use ocop_domain::score::{Mean, band_stars, spread};
 use ocop_domain::state::{ConcludedResult, Council, EvaluationRound, Recognition};
+use ocop_domain::text::search_key;
 use ocop_domain::{Actor, CommuneCode, DistrictCode, ProvinceCode, Role, Scope, validity};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::query::DecisionRecord;
-use ocop_domain::text::search_key;
-
 use super::*;
+use crate::query::DecisionRecord;
 
 /// Whether a decision was signed by a People's Committee (Ủy ban nhân dân — of a province,
 /// a district or a commune), by the authority's name or the decision number's issuer code
