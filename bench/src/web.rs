@@ -88,17 +88,7 @@ pub async fn run() -> Result<(), BoxError> {
 }
 
 async fn measure(server: &Server, users: u64, seconds: u64) -> Result<(), BoxError> {
-    let password = server
-        .preamble
-        .iter()
-        .find_map(|line| {
-            let mut words = line.split_whitespace();
-            (words.next() == Some("kiemtoan"))
-                .then(|| words.next())
-                .flatten()
-                .map(str::to_owned)
-        })
-        .ok_or("the demo printed no account kiemtoan")?;
+    let password = demo_password(server, "kiemtoan")?;
     let base = server.base.clone();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -114,15 +104,7 @@ async fn measure(server: &Server, users: u64, seconds: u64) -> Result<(), BoxErr
         )
         .await
         .map_err(|(_, e)| e)?;
-        ids = list.body["items"]
-            .as_array()
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|p| p["product_id"].as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
+        ids = product_ids(&list.body);
         if !ids.is_empty() {
             break;
         }
@@ -225,6 +207,19 @@ async fn measure(server: &Server, users: u64, seconds: u64) -> Result<(), BoxErr
     Ok(())
 }
 
+/// The product ids of a list's page.
+fn product_ids(page: &serde_json::Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|p| p["product_id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The demo's password of `user`, from the accounts the server printed.
 fn demo_password(server: &Server, user: &str) -> Result<String, BoxError> {
     server
@@ -262,15 +257,7 @@ async fn measure_forms(server: &Server, users: u64, seconds: u64) -> Result<(), 
     )
     .await
     .map_err(|(_, e)| e)?;
-    let ids: Vec<String> = list.body["items"]
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|p| p["product_id"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let ids = product_ids(&list.body);
     if ids.is_empty() {
         return Err("the demo has no recognised product in Lâm Đồng".into());
     }

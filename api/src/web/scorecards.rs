@@ -76,6 +76,8 @@ struct GridPage {
     max: (u32, u32, u32),
     spread_limit: String,
     refusal: Refusal,
+    /// The fresh form a stale one is offered.
+    fresh: String,
 }
 
 /// The sitting council of the round (the last convened at its current level).
@@ -215,6 +217,7 @@ fn draw(
                 council["quorum"]["min_present"]
             ),
             action: format!("/quan-ly/san-pham/{id}/thao-tac/{SLUG}"),
+            fresh: format!("/quan-ly/san-pham/{id}/thao-tac/{SLUG}"),
             csrf: session.csrf.clone(),
             key,
             version,

@@ -405,12 +405,8 @@ pub(super) async fn show(
     let Some(form) = form(&slug) else {
         return not_a_form(&session);
     };
-    let state = match read_state(&app, &actor, &id, None).await {
-        Ok(s) => s,
-        Err(e) => return error_page(Page::staff(form.title, &session), &e),
-    };
-    let context = match context_for(&app, &actor, form, &id, &state).await {
-        Ok(c) => c,
+    let (state, context) = match product_and_context(&app, &actor, form, &id).await {
+        Ok(found) => found,
         Err(e) => return error_page(Page::staff(form.title, &session), &e),
     };
     draw(
@@ -432,6 +428,18 @@ fn not_a_form(session: &Session) -> Response {
         "Không tìm thấy",
         "Không có thao tác này.".into(),
     )
+}
+
+/// The product's state and the choices its form offers (its complaints, its events).
+async fn product_and_context(
+    app: &AppState,
+    actor: &Actor,
+    form: &Form,
+    id: &str,
+) -> Result<(Value, Context), ApiError> {
+    let state = read_state(app, actor, id, None).await?;
+    let context = context_for(app, actor, form, id, &state).await?;
+    Ok((state, context))
 }
 
 async fn context_for(
@@ -475,12 +483,8 @@ pub(super) async fn submit(
     let Ok(product_id) = Uuid::parse_str(&id) else {
         return not_a_form(&session);
     };
-    let state = match read_state(&app, &actor, &id, None).await {
-        Ok(s) => s,
-        Err(e) => return error_page(Page::staff(form.title, &session), &e),
-    };
-    let context = match context_for(&app, &actor, form, &id, &state).await {
-        Ok(c) => c,
+    let (state, context) = match product_and_context(&app, &actor, form, &id).await {
+        Ok(found) => found,
         Err(e) => return error_page(Page::staff(form.title, &session), &e),
     };
     let again = |status, typed: &Typed, refusal, preview| {
