@@ -299,7 +299,7 @@ impl DemoProduct {
         }
         let key = name_uuid(&["command", self.slug, &i.to_string()]);
         let json = serde_json::to_vec(&self.command(i)).unwrap_or_default();
-        (key, hex(&Sha256::digest(&json)))
+        (key, hex::encode(Sha256::digest(&json)))
     }
 }
 
@@ -488,7 +488,7 @@ async fn load_document(
     let json = serde_json::to_vec(&commands).unwrap_or_default();
     let options = ExecuteOptions {
         correlation_id: Some(document),
-        ..ExecuteOptions::new(key, hex(&Sha256::digest(&json)))
+        ..ExecuteOptions::new(key, hex::encode(Sha256::digest(&json)))
     };
     match service.execute_all(commands, options).await {
         Ok(Ok(outcomes)) => {
@@ -829,14 +829,6 @@ fn issued_at(step: &DemoStep) -> DateTime<Utc> {
     } else {
         vn_time(step.on, 9)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 fn number(parts: &[&str], modulo: u64) -> u64 {

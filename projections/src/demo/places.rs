@@ -398,7 +398,7 @@ pub(super) fn document(slug: &str, round: u32, kind: &str, title: &str) -> Docum
     Document {
         kind: kind.to_owned(),
         title: title.to_owned(),
-        sha256: Sha256Hex::parse(&hex(&content)).expect("a sha-256 is 64 hex digits"),
+        sha256: Sha256Hex::parse(&hex::encode(content)).expect("a sha-256 is 64 hex digits"),
         size_bytes: 24_000 + number(&["size", slug, &round.to_string(), kind], 1_800_000),
     }
 }
