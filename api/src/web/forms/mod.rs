@@ -20,11 +20,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use ocop_domain::{Actor, CommandBody, Role};
+use ocop_projections::accounts::Session;
 use ocop_projections::service::CommandOutcome;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
-
-use ocop_projections::accounts::Session;
 
 use super::session::staff;
 use super::{Page, error_page, json_of, message, render, view};
