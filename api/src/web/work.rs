@@ -716,3 +716,66 @@ pub(super) async fn decision(
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A product whose round is at `level` in `stage`, its council with `members` members
+    /// and `cards` cards.
+    fn product(level: &str, stage: &str, members: usize, cards: usize) -> Value {
+        let member = json!({"member_id": "m", "name": "Thành viên", "role": "member"});
+        let card = json!({"member_id": "m", "part_a": 30, "part_b": 20, "part_c": 30});
+        json!({
+            "product_id": "0190a0a0-0000-7000-8000-000000000001",
+            "name": "Mật ong hoa cà phê",
+            "status": "in_evaluation",
+            "current_evaluation": {
+                "round": 1, "level": level, "stage": stage, "opened_on": "2025-09-01",
+                "councils": [{"level": level, "convened_on": "2025-09-10",
+                              "members": vec![member; members], "scorecards": vec![card; cards]}],
+                "results": [{"level": level, "concluded_on": "2025-09-12", "mean": "81.00",
+                             "outcome": {"kind": "award", "stars": 4}}],
+            }
+        })
+    }
+
+    fn group(role: Role, p: &Value) -> Option<&'static str> {
+        round_task(role, p).map(|(group, _)| group)
+    }
+
+    #[test]
+    fn each_role_is_given_the_steps_of_its_own_level() {
+        let dossier = product("commune", "dossier", 0, 0);
+        assert_eq!(group(Role::CommuneOfficer, &dossier), Some("ho-so"));
+        assert_eq!(group(Role::ProvincialSecretary, &dossier), None);
+        let waiting = product("provincial", "awaiting_council", 0, 0);
+        assert_eq!(group(Role::ProvincialSecretary, &waiting), Some("hoi-dong"));
+        assert_eq!(group(Role::CentralSecretary, &waiting), None);
+        assert_eq!(group(Role::CommuneOfficer, &waiting), None);
+        assert_eq!(group(Role::Inspector, &waiting), None);
+    }
+
+    #[test]
+    fn a_sitting_council_asks_for_cards_until_every_member_has_one_then_for_the_conclusion() {
+        let scoring = product("central", "council", 5, 3);
+        let (group_name, task) = round_task(Role::CentralSecretary, &scoring).unwrap();
+        assert_eq!(group_name, "phieu-cham");
+        assert!(task.what.contains("3/5"), "{}", task.what);
+        assert!(task.link.ends_with("/thao-tac/phieu-cham"), "{}", task.link);
+        let full = product("central", "council", 5, 5);
+        assert_eq!(group(Role::CentralSecretary, &full), Some("ket-luan"));
+        let concluded = product("central", "awaiting_decision", 5, 5);
+        let (group_name, task) = round_task(Role::CentralSecretary, &concluded).unwrap();
+        assert_eq!(group_name, "quyet-dinh");
+        assert!(task.what.contains("81,00"), "{}", task.what);
+    }
+
+    #[test]
+    fn a_returned_dossier_waits_for_the_commune_or_the_district() {
+        let returned = product("commune", "returned", 0, 0);
+        assert_eq!(group(Role::CommuneOfficer, &returned), Some("ho-so"));
+        assert_eq!(group(Role::DistrictSecretary, &returned), Some("ho-so"));
+        assert_eq!(group(Role::ProvincialSecretary, &returned), None);
+    }
+}
