@@ -80,17 +80,6 @@ struct GridPage {
     fresh: String,
 }
 
-/// The sitting council of the round (the last convened at its current level).
-fn sitting(state: &Value) -> Option<&Value> {
-    let round = &state["current_evaluation"];
-    let level = round["level"].as_str()?;
-    round["councils"]
-        .as_array()?
-        .iter()
-        .rev()
-        .find(|c| c["level"].as_str() == Some(level))
-}
-
 fn members(council: &Value) -> Vec<(String, String, String)> {
     council["members"]
         .as_array()
@@ -194,14 +183,8 @@ fn draw(
             }
         })
         .collect();
-    let key = match typed.get("idempotency_key") {
-        "" => forms::fresh_key(),
-        k => k.to_owned(),
-    };
-    let version = match typed.get("version") {
-        "" => view::text(state, "version"),
-        v => v.to_owned(),
-    };
+    let key = typed.key_or_fresh();
+    let version = typed.version_or(state);
     let level = view::level(council["level"].as_str().unwrap_or_default());
     let name = view::text(state, "name");
     render(
@@ -255,7 +238,9 @@ pub(super) async fn show(app: AppState, headers: HeaderMap, id: String) -> Respo
         Ok(s) => s,
         Err(e) => return error_page(Page::staff(TITLE, &session), &e),
     };
-    let Some(council) = sitting(&state).filter(|_| forms::stage(&state) == "council") else {
+    let Some(council) = forms::at_level(&state["current_evaluation"], "councils")
+        .filter(|_| forms::stage(&state) == "council")
+    else {
         return no_council(&session, &id);
     };
     draw(
@@ -288,7 +273,7 @@ pub(super) async fn submit(app: AppState, headers: HeaderMap, id: String, body: 
         Ok(s) => s,
         Err(e) => return error_page(Page::staff(TITLE, &session), &e),
     };
-    let Some(council) = sitting(&state) else {
+    let Some(council) = forms::at_level(&state["current_evaluation"], "councils") else {
         return no_council(&session, &id);
     };
     let again = |status, refusal: Refusal, rows: &[(usize, String)]| {
@@ -410,10 +395,9 @@ pub(super) async fn submit(app: AppState, headers: HeaderMap, id: String, body: 
         match sent {
             Ok(o) => outcomes.push(o),
             Err(e) if n == 0 => {
-                return forms::refused(&app, &actor, &id, e, &typed, |status, _, refusal| {
-                    again(status, refusal, &[])
-                })
-                .await;
+                let (status, _, refusal) =
+                    forms::refused(&app, &actor, &id, e, typed.clone()).await;
+                return again(status, refusal, &[]);
             }
             Err(e) => {
                 // The rows before were recorded: say so, and which row was not.
@@ -437,12 +421,7 @@ pub(super) async fn submit(app: AppState, headers: HeaderMap, id: String, body: 
     let (Some(first), Some(last)) = (outcomes.first(), outcomes.last()) else {
         return Redirect::to(&format!("/quan-ly/san-pham/{id}")).into_response();
     };
-    let from = first.events.first().map_or(first.version, |e| e.version);
-    Redirect::to(&format!(
-        "/quan-ly/san-pham/{id}?moi={from}-{}&vi-tri={}#su-kien-{from}",
-        last.version, last.global_position
-    ))
-    .into_response()
+    forms::back_to_product(first, last)
 }
 
 /// The key a grid row is recorded under: the form's key and the member.

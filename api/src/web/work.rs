@@ -114,9 +114,7 @@ fn round_task(role: Role, p: &Value) -> Option<(&'static str, Task)> {
     let level = round["level"].as_str().unwrap_or_default();
     let mine = level_of(role) == Some(level);
     let opened = round["opened_on"].as_str();
-    let council = round["councils"]
-        .as_array()
-        .and_then(|cs| cs.iter().rev().find(|c| c["level"].as_str() == Some(level)));
+    let council = forms::at_level(round, "councils");
     let cards = council
         .and_then(|c| c["scorecards"].as_array())
         .map_or(0, Vec::len);
@@ -181,7 +179,7 @@ fn round_task(role: Role, p: &Value) -> Option<(&'static str, Task)> {
             "quyet-dinh",
             task(
                 p,
-                conclusion_words(round, level),
+                conclusion_words(round),
                 round["results"]
                     .as_array()
                     .and_then(|r| r.last())
@@ -194,21 +192,18 @@ fn round_task(role: Role, p: &Value) -> Option<(&'static str, Task)> {
     }
 }
 
-/// A round's last conclusion at `level`, in words.
-fn conclusion_words(round: &Value, level: &str) -> String {
-    round["results"]
-        .as_array()
-        .and_then(|rs| rs.iter().rev().find(|r| r["level"].as_str() == Some(level)))
-        .map_or_else(
-            || "Chờ quyết định".to_owned(),
-            |r| {
-                format!(
-                    "Đã kết luận: điểm {} — {}",
-                    r["mean"].as_str().map_or_else(|| "—".into(), view::decimal),
-                    view::outcome(&r["outcome"])
-                )
-            },
-        )
+/// A round's last conclusion at its current level, in words.
+fn conclusion_words(round: &Value) -> String {
+    forms::at_level(round, "results").map_or_else(
+        || "Chờ quyết định".to_owned(),
+        |r| {
+            format!(
+                "Đã kết luận: điểm {} — {}",
+                r["mean"].as_str().map_or_else(|| "—".into(), view::decimal),
+                view::outcome(&r["outcome"])
+            )
+        },
+    )
 }
 
 /// `GET /quan-ly/viec-can-lam`.
@@ -444,26 +439,20 @@ fn draw_batch(
                 c.label = format!("{}, {name}", c.label);
                 c.cell = true;
             }
-            let level = p["current_evaluation"]["level"]
-                .as_str()
-                .unwrap_or_default();
             AnnexRow {
                 error: refusal
                     .fields
                     .iter()
                     .find(|(f, _)| *f == format!("items.{i}."))
                     .map(|(_, e)| e.clone()),
-                conclusion: conclusion_words(&p["current_evaluation"], level),
+                conclusion: conclusion_words(&p["current_evaluation"]),
                 product,
                 name,
                 cells,
             }
         })
         .collect();
-    let key = match typed.get("idempotency_key") {
-        "" => forms::fresh_key(),
-        k => k.to_owned(),
-    };
+    let key = typed.key_or_fresh();
     render(
         status,
         &BatchPage {

@@ -83,6 +83,17 @@ fn status(state: &Value) -> &str {
     state["status"].as_str().unwrap_or_default()
 }
 
+/// The last entry of a round's `list` (`councils`, `results`) at the round's current
+/// level: the sitting council, the conclusion awaiting its decision.
+pub(crate) fn at_level<'v>(round: &'v Value, list: &str) -> Option<&'v Value> {
+    let level = round["level"].as_str()?;
+    round[list]
+        .as_array()?
+        .iter()
+        .rev()
+        .find(|c| c["level"].as_str() == Some(level))
+}
+
 pub(crate) fn stage(state: &Value) -> &str {
     // A round may run on a recognised product too: a 4★ with the potential flag awaits the
     // central council, a re-evaluation runs beside the standing recognition.

@@ -140,24 +140,36 @@ impl Typed {
             .collect()
     }
 
+    /// The form's idempotency key as sent, or a fresh one for a form drawn anew.
+    pub fn key_or_fresh(&self) -> String {
+        match self.get("idempotency_key") {
+            "" => super::fresh_key(),
+            k => k.to_owned(),
+        }
+    }
+
+    /// The product version the form was drawn at, as sent, or the state's for a new form.
+    pub fn version_or(&self, state: &Value) -> String {
+        match self.get("version") {
+            "" => view::text(state, "version"),
+            v => v.to_owned(),
+        }
+    }
+
     pub fn set(&mut self, name: &str, value: &str) {
         self.0.retain(|(k, _)| k != name);
         self.0.push((name.to_owned(), value.to_owned()));
     }
 }
 
-fn options_of(options: &[(&str, &str)], chosen: &[&str], prepend_none: bool) -> Vec<OptionView> {
-    let none = prepend_none.then(|| OptionView {
-        value: String::new(),
-        label: "—".to_owned(),
-        selected: chosen.iter().all(|c| c.is_empty()),
-    });
-    none.into_iter()
-        .chain(options.iter().map(|(v, l)| OptionView {
+fn options_of(options: &[(&str, &str)], chosen: &[&str]) -> Vec<OptionView> {
+    options
+        .iter()
+        .map(|(v, l)| OptionView {
             value: (*v).to_owned(),
             label: (*l).to_owned(),
             selected: chosen.contains(v),
-        }))
+        })
         .collect()
 }
 
@@ -284,7 +296,7 @@ pub(crate) fn views(
                     } else {
                         value.as_str()
                     };
-                    v.options = options_of(options, &[chosen], false);
+                    v.options = options_of(options, &[chosen]);
                 }
                 Input::YesNo(yes, no) => {
                     v.kind = "radio";
@@ -293,7 +305,7 @@ pub(crate) fn views(
                     } else {
                         value.as_str()
                     };
-                    v.options = options_of(&[("true", yes), ("false", no)], &[chosen], false);
+                    v.options = options_of(&[("true", yes), ("false", no)], &[chosen]);
                 }
                 Input::Tick => {
                     v.kind = "checkbox";
@@ -301,7 +313,7 @@ pub(crate) fn views(
                 }
                 Input::Ticks(options) => {
                     v.kind = "checks";
-                    v.options = options_of(options, &typed.all(&name), false);
+                    v.options = options_of(options, &typed.all(&name));
                 }
                 Input::Complaint => {
                     v.kind = "select";

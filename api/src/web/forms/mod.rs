@@ -36,7 +36,7 @@ use crate::routes::queries::{self, HistoryParams, ProductParams};
 mod catalogue;
 mod fields;
 
-pub(super) use catalogue::{REGISTER, form, offered, stage};
+pub(super) use catalogue::{REGISTER, at_level, form, offered, stage};
 use fields::hinted;
 pub(super) use fields::{Context, Field, FieldView, Input, Typed, body_of, field, optional, views};
 
@@ -215,15 +215,13 @@ pub(super) async fn changed_since(
     }
 }
 
-/// The product page to return to after a command, its new events highlighted.
-pub(super) fn back_to_product(outcome: &CommandOutcome) -> Response {
-    let first = outcome
-        .events
-        .first()
-        .map_or(outcome.version, |e| e.version);
+/// The product page to return to after the commands from `first` to `last` (one command:
+/// the same outcome twice), their events highlighted, read after the last one's write.
+pub(super) fn back_to_product(first: &CommandOutcome, last: &CommandOutcome) -> Response {
+    let from = first.events.first().map_or(first.version, |e| e.version);
     Redirect::to(&format!(
-        "/quan-ly/san-pham/{}?moi={first}-{}&vi-tri={}#su-kien-{first}",
-        outcome.product_id, outcome.version, outcome.global_position
+        "/quan-ly/san-pham/{}?moi={from}-{}&vi-tri={}#su-kien-{from}",
+        last.product_id, last.version, last.global_position
     ))
     .into_response()
 }
@@ -307,10 +305,7 @@ fn draw(
             format!("/quan-ly/san-pham/{id}/thao-tac/{}", form.slug),
             format!("/quan-ly/san-pham/{id}/thao-tac/{}", form.slug),
             Some((id.to_owned(), view::text(state, "name"))),
-            match typed.get("version") {
-                "" => view::text(state, "version"),
-                v => v.to_owned(),
-            },
+            typed.version_or(state),
         ),
         None => (
             "/quan-ly/dang-ky".to_owned(),
@@ -319,10 +314,7 @@ fn draw(
             String::new(),
         ),
     };
-    let key = match typed.get("idempotency_key") {
-        "" => fresh_key(),
-        k => k.to_owned(),
-    };
+    let key = typed.key_or_fresh();
     let title = match &product_view {
         Some((_, name)) => format!("{} — {name}", form.title),
         None => form.title.to_owned(),
@@ -360,10 +352,7 @@ fn round_note(state: &Value) -> Option<String> {
         .get("level")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let concluded = round
-        .get("results")
-        .and_then(Value::as_array)
-        .and_then(|rs| rs.iter().rev().find(|r| r["level"].as_str() == Some(level)))
+    let concluded = at_level(&state["current_evaluation"], "results")
         .map(|r| {
             format!(
                 " Kết luận gần nhất của cấp này ngày {}: điểm trung bình {} — {}.",
@@ -482,60 +471,73 @@ pub(super) async fn submit(
     let Ok(product_id) = Uuid::parse_str(&id) else {
         return not_a_form(&session);
     };
-    let (state, context) = match product_and_context(&app, &actor, form, &id).await {
-        Ok(found) => found,
-        Err(e) => return error_page(Page::staff(form.title, &session), &e),
-    };
-    let again = |status, typed: &Typed, refusal, preview| {
-        draw(
+    let (status, typed, refusal, preview) =
+        match attempt(&app, &actor, form, &id, product_id, typed).await {
+            Ok(done) => return done,
+            Err(redraw) => redraw,
+        };
+    // Only a form drawn again reads the product (a recorded one goes back to its page).
+    match product_and_context(&app, &actor, form, &id).await {
+        Ok((state, context)) => draw(
             status,
             &session,
             form,
             Some((&id, &state)),
-            typed,
+            &typed,
             refusal,
             &context,
             preview,
-        )
-    };
+        ),
+        Err(e) => error_page(Page::staff(form.title, &session), &e),
+    }
+}
+
+/// A form to draw again: its status, what was typed, why it was refused, and what a
+/// confirmation would record.
+type Redraw = (StatusCode, Typed, Refusal, Vec<(String, String)>);
+
+/// The submitted form's command: previewed when the form asks for confirmation, else sent;
+/// the product page to go back to, or the form to draw again.
+async fn attempt(
+    app: &AppState,
+    actor: &Actor,
+    form: &Form,
+    id: &str,
+    product_id: Uuid,
+    typed: Typed,
+) -> Result<Response, Redraw> {
     let Some(key) = key_of(&typed) else {
-        return again(
-            StatusCode::BAD_REQUEST,
-            &typed,
-            Refusal::of_fields(vec![(
-                String::new(),
-                "Biểu mẫu thiếu mã gửi; hãy gửi lại từ biểu mẫu này.".into(),
-            )]),
-            Vec::new(),
-        );
+        let refusal = Refusal::of_fields(vec![(
+            String::new(),
+            "Biểu mẫu thiếu mã gửi; hãy gửi lại từ biểu mẫu này.".into(),
+        )]);
+        return Err((StatusCode::BAD_REQUEST, typed, refusal, Vec::new()));
     };
     let expected = typed.get("version").parse::<i64>().ok();
     let body = match body_of(form.fields, &typed, "") {
         Ok(b) => b,
         Err(errors) => {
-            return again(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &typed,
-                Refusal::of_fields(errors),
-                Vec::new(),
-            );
+            let refusal = Refusal::of_fields(errors);
+            return Err((StatusCode::UNPROCESSABLE_ENTITY, typed, refusal, Vec::new()));
         }
     };
-    let api_path = format!("/api/v1/products/{id}{}", form.path);
     if form.confirm && typed.get("confirmed") != "1" {
         // Shown, not recorded: what the command would record on the log as it is now.
-        return match preview(&app, &actor, product_id, form.command, &body).await {
-            Ok(lines) => {
-                let mut typed = typed.clone();
-                typed.set("confirmed", "1");
-                again(StatusCode::OK, &typed, Refusal::default(), lines)
-            }
-            Err(e) => again(e.status(), &typed, Refusal::of_error(&e, ""), Vec::new()),
-        };
+        return Err(
+            match preview(app, actor, product_id, form.command, &body).await {
+                Ok(lines) => {
+                    let mut typed = typed;
+                    typed.set("confirmed", "1");
+                    (StatusCode::OK, typed, Refusal::default(), lines)
+                }
+                Err(e) => (e.status(), typed, Refusal::of_error(&e, ""), Vec::new()),
+            },
+        );
     }
+    let api_path = format!("/api/v1/products/{id}{}", form.path);
     match send(
-        &app,
-        &actor,
+        app,
+        actor,
         product_id,
         &api_path,
         form.command,
@@ -544,27 +546,24 @@ pub(super) async fn submit(
     )
     .await
     {
-        Ok(outcome) => back_to_product(&outcome),
+        Ok(outcome) => Ok(back_to_product(&outcome, &outcome)),
         Err(e) => {
-            refused(&app, &actor, &id, e, &typed, |status, typed, refusal| {
-                again(status, typed, refusal, Vec::new())
-            })
-            .await
+            let (status, typed, refusal) = refused(app, actor, id, e, typed).await;
+            Err((status, typed, refusal, Vec::new()))
         }
     }
 }
 
-/// A refused command drawn on its form: a stale form says who changed the product and
-/// is given the fresh version; a rule, a scope or a reused key says why; the rest is the
-/// error page.
+/// How a refused command is drawn on its form: a stale form says who changed the product
+/// and is offered the fresh one; a reused key is given a new one; a rule, a scope or
+/// anything else says why.
 pub(super) async fn refused(
     app: &AppState,
     actor: &Actor,
     id: &str,
     e: ApiError,
-    typed: &Typed,
-    draw: impl FnOnce(StatusCode, &Typed, Refusal) -> Response,
-) -> Response {
+    typed: Typed,
+) -> (StatusCode, Typed, Refusal) {
     match &e {
         ApiError::VersionConflict { expected, actual } => {
             let mut refusal = Refusal::of_error(&e, "");
@@ -574,14 +573,14 @@ pub(super) async fn refused(
                  Không có gì được ghi nhận. Xem các thay đổi dưới đây rồi mở biểu mẫu mới.",
                 actual - expected
             )];
-            draw(StatusCode::CONFLICT, typed, refusal)
+            (StatusCode::CONFLICT, typed, refusal)
         }
         ApiError::IdempotencyKeyReused(_) => {
-            let mut typed = typed.clone();
+            let mut typed = typed;
             typed.set("idempotency_key", &fresh_key());
-            draw(
+            (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &typed,
+                typed,
                 Refusal::of_fields(vec![(
                     String::new(),
                     "Biểu mẫu này đã được gửi với nội dung khác và đã được ghi nhận; lần gửi này không được ghi. Nếu cần ghi thêm, hãy gửi lại: biểu mẫu đã có mã gửi mới."
@@ -589,7 +588,7 @@ pub(super) async fn refused(
                 )]),
             )
         }
-        _ => draw(e.status(), typed, Refusal::of_error(&e, "")),
+        _ => (e.status(), typed, Refusal::of_error(&e, "")),
     }
 }
 
@@ -744,7 +743,7 @@ pub(super) async fn register(
     )
     .await
     {
-        Ok(outcome) => back_to_product(&outcome),
+        Ok(outcome) => back_to_product(&outcome, &outcome),
         Err(e) => again(e.status(), &typed, Refusal::of_error(&e, "")),
     }
 }
