@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::get;
 use ocop_eventstore::EventStore;
-use ocop_projections::query::ReadModels;
+use ocop_projections::query::{ProductReader, ReadModels};
 use ocop_projections::service::CommandService;
 use ocop_projections::{Backend, ProjectionRunner, RunnerHandle};
 use tokio::task::JoinHandle;
@@ -65,6 +65,8 @@ pub struct AppState {
     pub store: Arc<dyn EventStore>,
     pub service: CommandService,
     pub read: ReadModels,
+    /// The one read path of a product for an actor.
+    pub products: ProductReader,
     pub runner: ProjectionRunner,
     pub keys: Arc<TokenKeys>,
     /// The key checkpoints of the ledger's head are signed with, and where they are kept.
@@ -98,9 +100,11 @@ impl AppState {
             log: crate::checkpoint::log_of(&backend.db),
             key: checkpoint_key,
         });
+        let service = CommandService::new(backend.store.clone()).with_read_models(read.clone());
         Ok(AppState {
             checkpoints,
-            service: CommandService::new(backend.store.clone()).with_read_models(read.clone()),
+            products: ProductReader::new(read.clone(), service.clone()),
+            service,
             read,
             store: backend.store,
             runner,

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use ocop_domain::DomainError;
 use ocop_eventstore::StoreError;
 use ocop_projections::ProjectionError;
+use ocop_projections::query::ReadError;
 use ocop_projections::service::ServiceError;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -419,6 +420,17 @@ impl From<ProjectionError> for ApiError {
             ProjectionError::Store(store) => store.into(),
             ProjectionError::Database(db) => StoreError::from(db).into(),
             other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<ReadError> for ApiError {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::NotFound(detail) => Self::NotFound(detail),
+            ReadError::Forbidden(detail) => Self::Forbidden(detail),
+            ReadError::Projection(e) => e.into(),
+            ReadError::Service(e) => e.into(),
         }
     }
 }

@@ -54,6 +54,7 @@
 //! - `auditor` writes nothing.
 
 use chrono::NaiveDate;
+use serde::Deserialize;
 
 use crate::actor::{Actor, Role, Scope};
 use crate::codes::{CommuneCode, DistrictCode, ProvinceCode};
@@ -83,6 +84,55 @@ impl Place<'_> {
     /// reorganisation of communes.
     pub fn is_in(&self, commune: &CommuneCode) -> bool {
         self.commune == Some(commune) || self.held_by == Some(commune)
+    }
+}
+
+/// The place a product was recorded with, as its state (and every read model row built
+/// from it) carries it: what a scope is checked against, with the units in force on the
+/// day of the check ([`RecordedPlace::on`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RecordedPlace {
+    /// Province.
+    pub province: ProvinceCode,
+    /// Commune, when the product was registered by one.
+    #[serde(default)]
+    pub commune: Option<CommuneCode>,
+    /// District, for records of the rounds before 1 Jul 2025 filed by a district.
+    #[serde(default)]
+    pub district: Option<DistrictCode>,
+}
+
+impl RecordedPlace {
+    /// The place read from a product's state (or anything with its `province`, `commune`
+    /// and `district` fields); `None` when it has no valid province.
+    pub fn of(value: &serde_json::Value) -> Option<RecordedPlace> {
+        RecordedPlace::deserialize(value).ok()
+    }
+
+    /// The place of a read model's row, from its codes; `None` without a valid province
+    /// (a commune or district that is not a valid code is left out).
+    pub fn parse(
+        province: &str,
+        commune: Option<&str>,
+        district: Option<&str>,
+    ) -> Option<RecordedPlace> {
+        Some(RecordedPlace {
+            province: ProvinceCode::parse(province).ok()?,
+            commune: commune.and_then(|c| CommuneCode::parse(c).ok()),
+            district: district.and_then(|d| DistrictCode::parse(d).ok()),
+        })
+    }
+
+    /// This place as checked on `on`, held since by `held_by` when a reorganisation of
+    /// communes moved it.
+    pub fn on<'a>(&'a self, on: NaiveDate, held_by: Option<&'a CommuneCode>) -> Place<'a> {
+        Place {
+            on,
+            province: &self.province,
+            commune: self.commune.as_ref(),
+            district: self.district.as_ref(),
+            held_by,
+        }
     }
 }
 
@@ -244,6 +294,48 @@ pub fn may_read(actor: &Actor, place: &Place<'_>) -> bool {
             province == place.province && place.district == Some(district)
         }
     }
+}
+
+/// The place filters of a list as asked (codes as given, unchecked).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListPlace {
+    pub province: Option<String>,
+    pub commune: Option<String>,
+    pub district: Option<String>,
+}
+
+/// Narrows a list's place filters to `actor`'s scope on the day `on`, as [`may_read`]
+/// judges one product: a filter left out is set to the scope's own place, a filter naming a
+/// place outside the scope is refused with that place (`"province 02"`). A province's scope
+/// lists the records of the provinces it succeeded too, and may be narrowed to one of them
+/// (`province:08` with `province=02`).
+pub fn confine_list(actor: &Actor, filter: &mut ListPlace, on: NaiveDate) -> Result<(), String> {
+    fn pin(slot: &mut Option<String>, value: &str, what: &str) -> Result<(), String> {
+        match slot {
+            Some(given) if given != value => Err(format!("{what} {given}")),
+            _ => {
+                *slot = Some(value.to_owned());
+                Ok(())
+            }
+        }
+    }
+    let pin_province = |slot: &mut Option<String>, scope: &ProvinceCode| match slot {
+        Some(given) if units::province_covers(scope.as_str(), given, on) => Ok(()),
+        _ => pin(slot, scope.as_str(), "province"),
+    };
+    match &actor.scope {
+        Scope::National => {}
+        Scope::Province { province } => pin_province(&mut filter.province, province)?,
+        Scope::Commune { province, commune } => {
+            pin_province(&mut filter.province, province)?;
+            pin(&mut filter.commune, commune.as_str(), "commune")?;
+        }
+        Scope::District { province, district } => {
+            pin(&mut filter.province, province.as_str(), "province")?;
+            pin(&mut filter.district, district.as_str(), "district")?;
+        }
+    }
+    Ok(())
 }
 
 /// Checks a command that has no product place (legacy import, before registration).

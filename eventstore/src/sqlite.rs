@@ -78,8 +78,11 @@ impl SqliteStore {
                 })?;
             }
         }
+        // sqlx asks a pooled connection whether it is alive each time it is taken, a
+        // round trip to its worker thread; a connection to a file does not go stale.
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
@@ -113,41 +116,41 @@ impl SqliteStore {
         &self.pool
     }
 
-    /// A stream's rows in `range`; an open-ended range, what every command reads (the whole
-    /// stream, or what follows the version a process kept), has its own statement (the
-    /// `(stream_id, version)` index alone).
+    /// A stream's rows in `range`, read as one framed text ([`framed_page`]); an
+    /// open-ended range, what every command reads (the whole stream, or what follows the
+    /// version a process kept), has its own statement (the `(stream_id, version)` index
+    /// alone).
     async fn raw_stream(
         &self,
         stream_id: Uuid,
         range: StreamRange,
     ) -> Result<Vec<RawEvent>, StoreError> {
-        let rows = if range.is_open_ended() {
-            sqlx::query(&format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ? AND version >= ? \
-                 ORDER BY version"
-            ))
-            .bind(stream_id.to_string())
-            .bind(range.from_version)
-            .fetch_all(&self.pool)
-            .await?
+        let page: Option<String> = if range.is_open_ended() {
+            sqlx::query_scalar(&STREAM_FROM)
+                .bind(stream_id.to_string())
+                .bind(range.from_version)
+                .fetch_one(&self.pool)
+                .await?
         } else {
-            sqlx::query(&format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ? AND version >= ? \
-                 AND version <= ? AND recorded_at <= ? ORDER BY version"
-            ))
-            .bind(stream_id.to_string())
-            .bind(range.from_version)
-            .bind(range.to_version.unwrap_or(i64::MAX))
-            // RFC 3339 with fixed width: text order is time order, and `~` sorts after digits.
-            .bind(
-                range
-                    .recorded_until
-                    .map_or_else(|| "~".to_owned(), |t| format_timestamp(&t)),
-            )
-            .fetch_all(&self.pool)
-            .await?
+            sqlx::query_scalar(&STREAM_RANGE)
+                .bind(stream_id.to_string())
+                .bind(range.from_version)
+                .bind(range.to_version.unwrap_or(i64::MAX))
+                // RFC 3339 with fixed width: text order is time order, and `~` sorts after digits.
+                .bind(
+                    range
+                        .recorded_until
+                        .map_or_else(|| "~".to_owned(), |t| format_timestamp(&t)),
+                )
+                .fetch_one(&self.pool)
+                .await?
         };
-        rows.iter().map(raw_event).collect()
+        let mut events = parse_page(page, 0)?;
+        // The aggregate sees the rows in the index's order, by version; make sure of it.
+        if !events.windows(2).all(|w| w[0].version < w[1].version) {
+            events.sort_unstable_by_key(|e| e.version);
+        }
+        Ok(events)
     }
 }
 
@@ -193,16 +196,6 @@ fn uuid_col<I: sqlx::ColumnIndex<SqliteRow> + std::fmt::Display + Copy>(
     Uuid::parse_str(&text).map_err(|e| corrupt(position, &format!("column {col}"), e))
 }
 
-fn opt_uuid_col<I: sqlx::ColumnIndex<SqliteRow> + std::fmt::Display + Copy>(
-    row: &SqliteRow,
-    col: I,
-    position: i64,
-) -> Result<Option<Uuid>, StoreError> {
-    let text: Option<String> = row.try_get(col)?;
-    text.map(|t| Uuid::parse_str(&t).map_err(|e| corrupt(position, &format!("column {col}"), e)))
-        .transpose()
-}
-
 fn time_col<I: sqlx::ColumnIndex<SqliteRow> + std::fmt::Display + Copy>(
     row: &SqliteRow,
     col: I,
@@ -212,38 +205,6 @@ fn time_col<I: sqlx::ColumnIndex<SqliteRow> + std::fmt::Display + Copy>(
     DateTime::parse_from_rfc3339(&text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| corrupt(position, &format!("column {col}"), e))
-}
-
-fn raw_event(row: &SqliteRow) -> Result<RawEvent, StoreError> {
-    let p: i64 = row.try_get(0)?;
-    let occurred_on: Option<String> = row.try_get(14)?;
-    Ok(RawEvent {
-        global_position: p,
-        stream_id: uuid_col(row, 1, p)?,
-        version: row.try_get(2)?,
-        event_id: uuid_col(row, 3, p)?,
-        event_type: row.try_get(4)?,
-        schema_version: row.try_get(5)?,
-        payload: row.try_get(6)?,
-        actor: ActorRef {
-            user: row.try_get(7)?,
-            role: row.try_get(8)?,
-            scope: row.try_get(9)?,
-        },
-        command_id: uuid_col(row, 10, p)?,
-        correlation_id: opt_uuid_col(row, 11, p)?,
-        causation_id: opt_uuid_col(row, 12, p)?,
-        rules_version: row.try_get(13)?,
-        occurred_on: occurred_on
-            .map(|d| {
-                d.parse::<NaiveDate>()
-                    .map_err(|e| corrupt(p, "column occurred_on", e))
-            })
-            .transpose()?,
-        recorded_at: time_col(row, 15, p)?,
-        prev_hash: row.try_get(16)?,
-        hash: row.try_get(17)?,
-    })
 }
 
 /// A page of events read as one text: `rows` is the `FROM` of the query, the table with its
@@ -283,6 +244,15 @@ fn framed_page(rows: &str) -> String {
 /// The log's events at positions `?1 < p <= ?2`, framed.
 static PAGE_BY_POSITION: LazyLock<String> =
     LazyLock::new(|| framed_page("events WHERE global_position > ? AND global_position <= ?"));
+
+/// The events of stream `?1` from version `?2` on, framed.
+static STREAM_FROM: LazyLock<String> =
+    LazyLock::new(|| framed_page("events WHERE stream_id = ? AND version >= ?"));
+
+/// The events of stream `?1` with versions `?2..=?3` recorded at or before `?4`, framed.
+static STREAM_RANGE: LazyLock<String> = LazyLock::new(|| {
+    framed_page("events WHERE stream_id = ? AND version >= ? AND version <= ? AND recorded_at <= ?")
+});
 
 /// Up to `?4` events after `(?1, ?2)` by stream and version, at positions up to `?3`,
 /// framed.

@@ -74,15 +74,18 @@ pub fn from_stored(e: &mut RecordedEvent<String>) -> Result<Event, DecodeError> 
 }
 
 fn event(event_id: uuid::Uuid, actor: &ActorRef, body: EventBody) -> Result<Event, String> {
-    let role = Role::parse(&actor.role).ok_or_else(|| format!("unknown role {}", actor.role))?;
-    let scope = Scope::parse(&actor.scope).map_err(|e| e.to_string())?;
     Ok(Event {
         event_id,
-        actor: Actor {
-            user: actor.user.clone(),
-            role,
-            scope,
-        },
+        actor: domain_actor(actor)?,
         body,
+    })
+}
+
+/// The domain's actor of a recorded envelope's actor (its role and scope parsed).
+pub fn domain_actor(actor: &ActorRef) -> Result<Actor, String> {
+    Ok(Actor {
+        user: actor.user.clone(),
+        role: Role::parse(&actor.role).ok_or_else(|| format!("unknown role {}", actor.role))?,
+        scope: Scope::parse(&actor.scope).map_err(|e| e.to_string())?,
     })
 }

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use chrono::NaiveDate;
 use ocop_domain::Role;
+use ocop_domain::authorization::RecordedPlace;
 use ocop_eventstore::LedgerDigest;
 use ocop_projections::audit;
 use serde::Deserialize;
@@ -215,7 +216,8 @@ pub async fn product_audit(
         .product(id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no such product: {id}")))?;
-    if !super::may_read(&app, &actor, &view.state).await? {
+    let place = RecordedPlace::of(&view.state);
+    if !super::may_read(&app, &actor, place.as_ref()).await? {
         return Err(ApiError::Forbidden(format!(
             "{} in scope {} may not audit a product outside it",
             actor.role.as_str(),

@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
+use ocop_domain::authorization::RecordedPlace;
 use ocop_domain::commands::DecideRecognition;
 use ocop_domain::{Command, CommandBody, CommandMeta, Level, Role};
 use ocop_eventstore::MAX_GROUP;
@@ -268,9 +269,12 @@ pub async fn get_decision(
         .await?;
     let mut items = Vec::with_capacity(records.len());
     for r in &records {
-        let state = json!({"province": r.province, "commune": r.commune,
-                           "district": r.inputs["place"]["district"]});
-        if !may_read(&app, &actor, &state).await? {
+        let place = RecordedPlace::parse(
+            &r.province,
+            r.commune.as_deref(),
+            r.inputs["place"]["district"].as_str(),
+        );
+        if !may_read(&app, &actor, place.as_ref()).await? {
             continue;
         }
         let name = match app.read.product(r.product_id).await? {

@@ -16,7 +16,8 @@ pub mod units;
 
 use std::collections::BTreeMap;
 
-use ocop_domain::{Actor, Role, Scope};
+use ocop_domain::authorization::RecordedPlace;
+use ocop_domain::{Actor, Role};
 use utoipa::openapi::{
     ContentBuilder, Ref, RefOr, Response, ResponseBuilder, ResponsesBuilder, header::HeaderBuilder,
 };
@@ -216,38 +217,14 @@ impl utoipa::IntoResponses for PublicLookupResponses {
     }
 }
 
-/// Whether `actor` may read the product whose state is `state` on the day `on`
-/// ([`ocop_domain::authorization::may_read`]: the one scope model of commands and reads).
-/// Today's units are those of the province succession and, for a commune's officer reading
-/// another commune's record, of the commune succession an operator loaded.
+/// Whether `actor` may read a product recorded at `place`, judged with the units in force
+/// today ([`ocop_projections::query::may_read`]).
 pub async fn may_read(
     app: &crate::app::AppState,
     actor: &Actor,
-    state: &serde_json::Value,
+    place: Option<&RecordedPlace>,
 ) -> Result<bool, ApiError> {
-    use ocop_domain::{CommuneCode, DistrictCode, ProvinceCode};
-    let field = |name: &str| state.get(name).and_then(serde_json::Value::as_str);
-    if actor.scope == Scope::National {
-        return Ok(true);
-    }
-    let Some(province) = field("province").and_then(|p| ProvinceCode::parse(p).ok()) else {
-        return Ok(false);
-    };
-    let on = app.today();
-    let commune = field("commune").and_then(|c| CommuneCode::parse(c).ok());
-    let district = field("district").and_then(|d| DistrictCode::parse(d).ok());
-    let held_by =
-        ocop_projections::units::held_by(app.read.db(), &actor.scope, commune.as_ref(), on).await?;
-    Ok(ocop_domain::authorization::may_read(
-        actor,
-        &ocop_domain::authorization::Place {
-            on,
-            province: &province,
-            commune: commune.as_ref(),
-            district: district.as_ref(),
-            held_by: held_by.as_ref(),
-        },
-    ))
+    Ok(ocop_projections::query::may_read(app.read.db(), actor, place, app.today()).await?)
 }
 
 /// Refuses roles not in `roles`.

@@ -6,13 +6,14 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use ocop_domain::authorization::{ListPlace, RecordedPlace};
 use ocop_projections::query::{MAX_LIMIT, ProducerQuery};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::queries::{PlaceFilter, ReadParams, confine_to_scope, wait_for};
+use super::queries::{ReadParams, confine_to_scope, wait_for};
 use super::{ReadResponses, may_read};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -66,23 +67,23 @@ pub async fn list_producers(
             ApiError::InvalidRequest("cursor is not a next_cursor of this list".into())
         })?;
     }
-    let mut query = ProducerQuery {
-        province: params.province,
-        q: params.q,
-        cursor: params.cursor,
-        limit: params.limit,
-        ..ProducerQuery::default()
-    };
-    confine_to_scope(
+    let place = confine_to_scope(
         &actor,
-        PlaceFilter {
-            listing: "producers",
-            province: &mut query.province,
-            commune: &mut query.commune,
-            district: &mut query.district,
+        "producers",
+        ListPlace {
+            province: params.province,
+            ..ListPlace::default()
         },
         app.today(),
     )?;
+    let query = ProducerQuery {
+        province: place.province,
+        commune: place.commune,
+        district: place.district,
+        q: params.q,
+        cursor: params.cursor,
+        limit: params.limit,
+    };
     wait_for(&app, params.min_position).await?;
     let (items, next_cursor) = app.read.producers(&query).await?;
     Ok(Json(json!({ "items": items, "next_cursor": next_cursor })))
@@ -118,8 +119,8 @@ pub async fn get_producer(
         .ok_or_else(not_found)?;
     let mut readable = Vec::with_capacity(products.len());
     for p in products {
-        let place = json!({"province": p.province, "commune": p.commune, "district": p.district});
-        if may_read(&app, &actor, &place).await? {
+        let place = RecordedPlace::parse(&p.province, p.commune.as_deref(), p.district.as_deref());
+        if may_read(&app, &actor, place.as_ref()).await? {
             readable.push(p);
         }
     }

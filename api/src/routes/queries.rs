@@ -8,16 +8,17 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use ocop_domain::Role;
+use ocop_domain::authorization::{self, ListPlace};
 use ocop_domain::events::ProductGroup;
 use ocop_domain::state::Status;
-use ocop_projections::query::{MAX_LIMIT, ProductQuery, StatsDimension};
+use ocop_projections::query::{
+    MAX_LIMIT, ProductAnswer, ProductAsk, ProductQuery, StatsDimension, VersionedState,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::IntoParams;
 
-use super::{
-    PublicLookupResponses, PublicResponses, ReadResponses, may_read, product_id, require_role,
-};
+use super::{PublicLookupResponses, PublicResponses, ReadResponses, product_id, require_role};
 use crate::app::{AppState, MIN_POSITION_WAIT};
 use crate::error::ApiError;
 use crate::extract::{Authenticated, Query};
@@ -144,10 +145,20 @@ pub(crate) fn product_query(
             ApiError::InvalidRequest("cursor is not a next_cursor of this list".into())
         })?;
     }
-    let mut query = ProductQuery {
-        province: params.province,
-        commune: params.commune,
-        district: None,
+    let place = confine_to_scope(
+        actor,
+        "products",
+        ListPlace {
+            province: params.province,
+            commune: params.commune,
+            district: None,
+        },
+        today,
+    )?;
+    Ok(ProductQuery {
+        province: place.province,
+        commune: place.commune,
+        district: place.district,
         status: params.status,
         stars: params.stars.map(i64::from),
         group: params.group,
@@ -156,77 +167,25 @@ pub(crate) fn product_query(
         q: params.q,
         cursor: params.cursor,
         limit: params.limit,
-    };
-    confine_to_scope(
-        actor,
-        PlaceFilter {
-            listing: "products",
-            province: &mut query.province,
-            commune: &mut query.commune,
-            district: &mut query.district,
-        },
-        today,
-    )?;
-    Ok(query)
+    })
 }
 
-/// Narrows a list query to the token's scope; a filter naming another place is refused. A
-/// province's scope lists the records of the provinces it succeeded too, and may be
-/// narrowed to one of them (`province:08` with `?province=02`).
+/// A list's place filters narrowed to the token's scope ([`authorization::confine_list`]);
+/// a filter naming another place is refused (`listing`, what is listed, names it).
 pub(crate) fn confine_to_scope(
     actor: &ocop_domain::Actor,
-    place: PlaceFilter<'_>,
+    listing: &str,
+    mut asked: ListPlace,
     on: NaiveDate,
-) -> Result<(), ApiError> {
-    use ocop_domain::Scope;
-    use ocop_domain::units::province_covers;
-    let PlaceFilter {
-        listing,
-        province: province_slot,
-        commune: commune_slot,
-        district: district_slot,
-    } = place;
-    let refuse = |what: &str| {
+) -> Result<ListPlace, ApiError> {
+    authorization::confine_list(actor, &mut asked, on).map_err(|what| {
         ApiError::Forbidden(format!(
             "{} in scope {} may not list {listing} of {what}",
             actor.role.as_str(),
-            actor.scope
+            actor.scope,
         ))
-    };
-    let pin = |slot: &mut Option<String>, value: &str, what: &str| {
-        match slot {
-            Some(given) if given != value => return Err(refuse(&format!("{what} {given}"))),
-            _ => *slot = Some(value.to_owned()),
-        }
-        Ok(())
-    };
-    let pin_province = |slot: &mut Option<String>, scope: &str| match slot {
-        Some(given) if province_covers(scope, given, on) => Ok(()),
-        _ => pin(slot, scope, "province"),
-    };
-    match &actor.scope {
-        Scope::National => {}
-        Scope::Province { province } => pin_province(province_slot, province.as_str())?,
-        Scope::Commune { province, commune } => {
-            pin_province(province_slot, province.as_str())?;
-            pin(commune_slot, commune.as_str(), "commune")?;
-        }
-        Scope::District { province, district } => {
-            pin(province_slot, province.as_str(), "province")?;
-            pin(district_slot, district.as_str(), "district")?;
-        }
-    }
-    Ok(())
-}
-
-/// The place filters of a list, to be narrowed to a token's scope.
-#[derive(Debug)]
-pub(crate) struct PlaceFilter<'a> {
-    /// What is listed, for the refusal: `products`, `producers`.
-    pub listing: &'static str,
-    pub province: &'a mut Option<String>,
-    pub commune: &'a mut Option<String>,
-    pub district: &'a mut Option<String>,
+    })?;
+    Ok(asked)
 }
 
 /// Parameters of one product.
@@ -282,43 +241,17 @@ pub async fn get_product(
         }
     }
     wait_for(&app, params.min_position).await?;
-
-    // The current state, to check the scope (a product's place never changes).
-    let current = current_state(&app, id).await?;
-    require_read(&app, &actor, &current).await?;
-
-    if let Some(date) = params.valid_on {
-        let answer = app
-            .service
-            .recognition_valid_on(id, date, params.as_of)
-            .await?;
-        if answer.as_of_version == 0 {
-            return Err(ApiError::NotFound(format!(
-                "product {id} was not recorded yet at that time"
-            )));
-        }
-        return Ok(Json(answer).into_response());
-    }
-    let (version, state) = if let Some(t) = params.as_of {
-        let loaded = app.service.state_as_of(id, t).await?;
-        if loaded.version == 0 {
-            return Err(ApiError::NotFound(format!(
-                "product {id} was not recorded yet at {t}"
-            )));
-        }
-        (loaded.version, to_json(&loaded.state)?)
-    } else if let Some(v) = params.at_version {
-        let loaded = app.service.state_at_version(id, v).await?;
-        if loaded.version < v {
-            return Err(ApiError::NotFound(format!(
-                "product {id} has {} versions, not {v}",
-                loaded.version
-            )));
-        }
-        (loaded.version, to_json(&loaded.state)?)
-    } else {
-        current
+    let ask = match (params.valid_on, params.as_of, params.at_version) {
+        (Some(date), known_at, _) => ProductAsk::ValidOn { date, known_at },
+        (None, Some(t), _) => ProductAsk::AsOf(t),
+        (None, None, Some(v)) => ProductAsk::AtVersion(v),
+        (None, None, None) => ProductAsk::Now,
     };
+    let VersionedState { version, state } =
+        match app.products.product(&actor, id, ask, app.today()).await? {
+            ProductAnswer::State(state) => state,
+            ProductAnswer::ValidOn(answer) => return Ok(Json(answer).into_response()),
+        };
     let state = with_current_place(&app, vec![state]).await?.remove(0);
     let mut response = Json(state).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
@@ -329,40 +262,6 @@ pub async fn get_product(
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<Value, ApiError> {
     serde_json::to_value(value).map_err(|e| ApiError::Internal(e.to_string()))
-}
-
-/// The product's current state and version: from the read model, or from its stream when
-/// the read side has not applied it yet.
-async fn current_state(app: &AppState, id: uuid::Uuid) -> Result<(i64, Value), ApiError> {
-    if let (Some(view), log_version) = app.read.product_and_log_version(id).await? {
-        if view.version >= log_version {
-            return Ok((view.version, view.state));
-        }
-    }
-    let loaded = app.service.load(id).await?;
-    if loaded.version == 0 {
-        return Err(ApiError::NotFound(format!("no such product: {id}")));
-    }
-    Ok((loaded.version, to_json(&loaded.state)?))
-}
-
-/// Refuses a read of a product outside the token's scope, judged with the units in
-/// force `on`.
-async fn require_read(
-    app: &AppState,
-    actor: &ocop_domain::Actor,
-    (_, state): &(i64, Value),
-) -> Result<(), ApiError> {
-    if may_read(app, actor, state).await? {
-        Ok(())
-    } else {
-        let province = state.get("province").and_then(Value::as_str).unwrap_or("?");
-        Err(ApiError::Forbidden(format!(
-            "{} in scope {} may not read a product of province {province}",
-            actor.role.as_str(),
-            actor.scope
-        )))
-    }
 }
 
 /// `states` with their `current_place`: the units in force today that hold each record —
@@ -456,14 +355,13 @@ pub async fn product_history(
         )));
     }
     wait_for(&app, params.min_position).await?;
-    let current = current_state(&app, id).await?;
-    require_read(&app, &actor, &current).await?;
+    let current = app.products.current(&actor, id, app.today()).await?;
     let events = app.read.history(id, after, limit).await?;
     // The events are read from the log after the state: a command recorded in between is
     // in the list, and the version is the list's.
     let version = events
         .last()
-        .map_or(current.0, |e| e.version.max(current.0));
+        .map_or(current.version, |e| e.version.max(current.version));
     let next_after = (events.len() == limit)
         .then(|| events.last().map(|e| e.version))
         .flatten()

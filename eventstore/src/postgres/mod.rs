@@ -29,6 +29,9 @@ mod batch;
 
 use batch::{KnownVersions, PgWriter};
 
+/// How long a pooled connection may have been idle and still be taken without a ping.
+const STALE_AFTER: Duration = Duration::from_secs(1);
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// The PostgreSQL event store.
@@ -59,6 +62,19 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(3))
+            // sqlx pings a pooled connection each time it is taken: a second round trip on
+            // every read. A connection used within the last second was alive then, and a
+            // failed statement drops its connection anyway (sqlx pings it on its way back);
+            // only one idle for longer is asked first.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > STALE_AFTER {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(connect_options(url)?)
             .await?;
         Self::from_pool(pool, upcaster).await

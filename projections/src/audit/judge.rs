@@ -11,7 +11,7 @@ use ocop_domain::rules::{Level, LevelResult, LevelRule, RuleBook, RuleVersion, R
 use ocop_domain::score::{Mean, band_stars, spread};
 use ocop_domain::state::{ConcludedResult, Council, EvaluationRound, Recognition};
 use ocop_domain::text::search_key;
-use ocop_domain::{Actor, CommuneCode, DistrictCode, ProvinceCode, Role, Scope, validity};
+use ocop_domain::{Actor, CommuneCode, DistrictCode, ProvinceCode, validity};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -124,12 +124,7 @@ impl<'a> Judge<'a> {
 
     /// The recorded actor as a domain actor (`None` when its role or scope is unknown).
     fn actor(&self) -> Option<Actor> {
-        let a = &self.record.actor;
-        Some(Actor {
-            user: a.user.clone(),
-            role: Role::parse(&a.role)?,
-            scope: Scope::parse(&a.scope).ok()?,
-        })
+        crate::codec::domain_actor(&self.record.actor).ok()
     }
 
     /// Checks that the actor held one of `grants` for the product's place.

@@ -26,11 +26,12 @@ use std::fmt;
 use chrono::NaiveDate;
 use ocop_domain::events::ScoringOutcome;
 use ocop_domain::rules::RuleBook;
+use ocop_eventstore::ActorRef;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::ProjectionError;
-use crate::query::{self, DecisionFilter, ReadModels};
+use crate::query::{DecisionFilter, ReadModels};
 
 mod judge;
 mod render;
@@ -252,7 +253,7 @@ pub struct AuditedDecision {
     pub level: Option<String>,
     pub rules_version: Option<String>,
     pub round: Option<i64>,
-    pub actor: query::Actor,
+    pub actor: ActorRef,
     pub recorded_at: String,
     pub rederived: Rederived,
     pub findings: Vec<Finding>,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use ocop_domain::text::search_key;
 use ocop_eventstore::canonical::format_timestamp;
-use ocop_eventstore::{EventStore, StreamRange};
+use ocop_eventstore::{ActorRef, EventStore, StreamRange};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -15,7 +15,10 @@ use uuid::Uuid;
 use crate::db::{Arg, Dialect, ReadDb, Val};
 use crate::error::ProjectionError;
 
+mod product;
 mod public;
+
+pub use product::{ProductAnswer, ProductAsk, ProductReader, ReadError, VersionedState, may_read};
 
 /// The largest page of the product list.
 pub const MAX_LIMIT: usize = 500;
@@ -73,7 +76,7 @@ pub struct HistoryEntry {
     pub event_id: String,
     pub event_type: String,
     pub schema_version: i64,
-    pub actor: Actor,
+    pub actor: ActorRef,
     pub command_id: String,
     pub correlation_id: Option<String>,
     pub causation_id: Option<String>,
@@ -85,14 +88,6 @@ pub struct HistoryEntry {
     pub hash: String,
     /// The event's body, from the log.
     pub payload: Value,
-}
-
-/// Who recorded an event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Actor {
-    pub user: String,
-    pub role: String,
-    pub scope: String,
 }
 
 /// A dimension of the statistics.
@@ -226,7 +221,7 @@ pub struct DecisionRecord {
     pub level: Option<String>,
     pub rules_version: Option<String>,
     pub round: Option<i64>,
-    pub actor: Actor,
+    pub actor: ActorRef,
     pub recorded_at: String,
     pub payload: Value,
     pub inputs: Value,
@@ -677,11 +672,7 @@ impl ReadModels {
                     event_id: e.event_id.to_string(),
                     event_type: e.event_type,
                     schema_version: i64::from(e.schema_version),
-                    actor: Actor {
-                        user: e.actor.user,
-                        role: e.actor.role,
-                        scope: e.actor.scope,
-                    },
+                    actor: e.actor,
                     command_id: e.command_id.to_string(),
                     correlation_id: e.correlation_id.map(|u| u.to_string()),
                     causation_id: e.causation_id.map(|u| u.to_string()),
@@ -816,7 +807,7 @@ impl ReadModels {
                     level: r[12].text(),
                     rules_version: r[13].text(),
                     round: r[14].i64(),
-                    actor: Actor {
+                    actor: ActorRef {
                         user: text(&r[15]),
                         role: text(&r[16]),
                         scope: text(&r[17]),
