@@ -95,28 +95,29 @@ fn neutralised(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// One CSV line (CRLF-terminated, RFC 4180): quoted where it holds a comma, a quote or a
-/// line break.
+/// One CSV line (CRLF-terminated, RFC 4180, by the `csv` crate): quoted where it holds a
+/// comma, a quote or a line break.
 pub fn csv_line(cells: &[Cell], out: &mut String) {
-    for (i, cell) in cells.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        let text = match cell {
-            Cell::Text(s) => neutralised(s).into_owned(),
-            Cell::Number(n) => n.to_string(),
-            Cell::Date(d) => d.to_string(),
-            Cell::Empty => String::new(),
-        };
-        if text.contains([',', '"', '\n', '\r']) {
-            out.push('"');
-            out.push_str(&text.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(&text);
-        }
-    }
-    out.push_str("\r\n");
+    let texts: Vec<std::borrow::Cow<'_, str>> = cells
+        .iter()
+        .map(|cell| match cell {
+            Cell::Text(s) => neutralised(s),
+            Cell::Number(n) => n.to_string().into(),
+            Cell::Date(d) => d.to_string().into(),
+            Cell::Empty => "".into(),
+        })
+        .collect();
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .buffer_capacity(1024)
+        .from_writer(Vec::with_capacity(128));
+    // Writing to memory cannot fail.
+    let written = writer
+        .write_record(texts.iter().map(|t| t.as_bytes()))
+        .ok()
+        .and_then(|()| writer.into_inner().ok())
+        .unwrap_or_default();
+    out.push_str(&String::from_utf8_lossy(&written));
 }
 
 /// An xlsx sheet being written row by row.
@@ -209,5 +210,30 @@ mod tests {
             out,
             "1,\"'=HYPERLINK(\"\"http://x\"\")\",\"Mật ong, hoa cà phê\",2025-09-20,,'-1\r\n"
         );
+    }
+
+    #[test]
+    fn csv_fields_with_commas_quotes_and_newlines_are_quoted() {
+        let field = |s: &str| {
+            let mut out = String::new();
+            csv_line(&[Cell::text(s)], &mut out);
+            out.strip_suffix("\r\n").unwrap().to_owned()
+        };
+        assert_eq!(field("UBND tỉnh Lâm Đồng"), "UBND tỉnh Lâm Đồng");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"x\""), "\"say \"\"x\"\"\"");
+        assert_eq!(field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(field("two\r\nlines"), "\"two\r\nlines\"");
+        // Formulas a spreadsheet would run are written as text.
+        assert_eq!(
+            field("=HYPERLINK(\"http://x\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\")\""
+        );
+        assert_eq!(field("+1"), "'+1");
+        assert_eq!(field("-2+3"), "'-2+3");
+        assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(field("\t=1"), "'\t=1");
+        assert_eq!(field("12/QĐ-UBND"), "12/QĐ-UBND");
+        assert_eq!(field("69.67"), "69.67");
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod answers;
 pub mod app;
+pub mod audit_report;
 pub mod auth;
 pub mod checkpoint;
 pub mod cli;

@@ -723,7 +723,9 @@ async fn audit(
     format: OutputFormat,
     no_fail: bool,
 ) -> Result<ExitCode, CliError> {
-    use ocop_projections::audit::{AuditFilter, audit_decisions, render_csv, render_table};
+    use ocop_projections::audit::{AuditFilter, audit_decisions};
+
+    use crate::audit_report::{render_csv, render_table};
     let backend = open(cli).await?;
     // The audit reads the decisions read model: bring it up to date first.
     runner(&backend).await?.catch_up().await?;

@@ -34,10 +34,8 @@ use crate::error::ProjectionError;
 use crate::query::{DecisionFilter, ReadModels};
 
 mod judge;
-mod render;
 
 pub use judge::audit_record;
-pub use render::{render_csv, render_table};
 
 /// How many decisions are read from the read model per query.
 pub const PAGE: usize = 1_000;
@@ -404,7 +402,6 @@ pub async fn audit_decisions(
 mod tests {
     use serde_json::Value;
 
-    use super::render::csv_field;
     use super::*;
 
     #[test]
@@ -434,27 +431,5 @@ mod tests {
             serde_json::to_value(Severity::Warning).unwrap(),
             Value::from("warning")
         );
-    }
-
-    #[test]
-    fn csv_fields_with_commas_quotes_and_newlines_are_quoted() {
-        assert_eq!(csv_field("UBND tỉnh Lâm Đồng"), "UBND tỉnh Lâm Đồng");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"x\""), "\"say \"\"x\"\"\"");
-        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
-    }
-
-    #[test]
-    fn csv_cells_a_spreadsheet_would_run_as_formulas_are_written_as_text() {
-        assert_eq!(
-            csv_field("=HYPERLINK(\"http://x\")"),
-            "\"'=HYPERLINK(\"\"http://x\"\")\""
-        );
-        assert_eq!(csv_field("+1"), "'+1");
-        assert_eq!(csv_field("-2+3"), "'-2+3");
-        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_field("\t=1"), "'\t=1");
-        assert_eq!(csv_field("12/QĐ-UBND"), "12/QĐ-UBND");
-        assert_eq!(csv_field("69.67"), "69.67");
     }
 }

@@ -742,10 +742,27 @@ pub fn planted_inconsistencies() -> Vec<PlantedInconsistency> {
 /// Quảng Ninh's legacy list as the CSV of `ocop import` (header on line 1), the same rows
 /// the demo imports.
 pub fn legacy_csv() -> String {
-    let mut out = String::from(
-        "province,district,commune,local_code,product_name,producer_name,producer_kind,\
-         product_group,stars,score,decision_no,decided_on,authority,valid_until\n",
-    );
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let header = [
+        "province",
+        "district",
+        "commune",
+        "local_code",
+        "product_name",
+        "producer_name",
+        "producer_kind",
+        "product_group",
+        "stars",
+        "score",
+        "decision_no",
+        "decided_on",
+        "authority",
+        "valid_until",
+    ];
+    // Writing to memory cannot fail.
+    writer.write_record(header).ok();
     for row in LEGACY_ROWS {
         let fields = [
             QUANG_NINH.code.to_owned(),
@@ -763,19 +780,10 @@ pub fn legacy_csv() -> String {
             row.authority.to_owned(),
             row.valid_until.unwrap_or_default().to_owned(),
         ];
-        let quoted: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&quoted.join(","));
-        out.push('\n');
+        writer.write_record(&fields).ok();
     }
-    out
-}
-
-fn csv_field(f: &str) -> String {
-    if f.contains([',', '"', '\n']) {
-        format!("\"{}\"", f.replace('"', "\"\""))
-    } else {
-        f.to_owned()
-    }
+    let bytes = writer.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 fn wire<T: Serialize>(v: &T) -> String {

@@ -255,7 +255,7 @@ async fn clean_lifecycles_audit_with_no_findings(fx: &Fx) {
     .unwrap();
     assert_eq!(in_2026.decisions_checked, 2, "the two revocations");
 
-    let table = audit::render_table(&report.decisions);
+    let table = ocop_api::audit_report::render_table(&report.decisions);
     assert!(table.starts_with("POSITION"), "{table}");
     let named = report.decisions[0]
         .name
@@ -273,7 +273,7 @@ async fn clean_lifecycles_audit_with_no_findings(fx: &Fx) {
         table.contains("9 decision(s) checked, 0 with findings"),
         "{table}"
     );
-    let csv = audit::render_csv(&report.decisions);
+    let csv = ocop_api::audit_report::render_csv(&report.decisions);
     assert_eq!(csv.lines().count(), 10, "{csv}");
     assert!(csv.contains("2361/QĐ-BNNMT"));
     assert!(

@@ -1,8 +1,11 @@
-//! The audit for people and spreadsheets: a table and CSV.
+//! The ministry audit for people and spreadsheets, as `ocop audit` prints it: a table and
+//! CSV (written by [`crate::export::csv_line`], as every CSV file of the server is).
 
 use std::fmt;
 
-use super::*;
+use ocop_projections::audit::{AuditedDecision, Finding};
+
+use crate::export::{BOM, Cell, csv_line};
 
 fn opt<T: fmt::Display>(v: &Option<T>) -> String {
     v.as_ref().map_or_else(String::new, ToString::to_string)
@@ -83,31 +86,31 @@ pub fn render_table(decisions: &[AuditedDecision]) -> String {
     out
 }
 
-/// One CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
-/// One CSV cell. A cell a spreadsheet would read as a formula (it begins with `=`, `+`,
-/// `-`, `@`, a tab or a carriage return: a decision number or an authority typed by a
-/// secretary can) is written as text, behind an apostrophe, as OWASP advises.
-pub(super) fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 /// The audit as CSV (RFC 4180, CRLF line ends, UTF-8 behind a byte-order mark so that a
 /// spreadsheet reads `QĐ-UBND` as written): one row per finding, and one row with empty
 /// finding columns for a decision without findings.
 pub fn render_csv(decisions: &[AuditedDecision]) -> String {
-    let mut out = String::from(
-        "\u{feff}global_position,product_id,product_name,kind,province,decided_on,decision_no,\
-         authority,stars,level,rules_version,mean,band_stars,allowed,code,severity,detail\r\n",
-    );
+    const HEADER: [&str; 17] = [
+        "global_position",
+        "product_id",
+        "product_name",
+        "kind",
+        "province",
+        "decided_on",
+        "decision_no",
+        "authority",
+        "stars",
+        "level",
+        "rules_version",
+        "mean",
+        "band_stars",
+        "allowed",
+        "code",
+        "severity",
+        "detail",
+    ];
+    let mut out = String::from(BOM);
+    csv_line(&HEADER.map(|h| Cell::Text(h.to_owned())), &mut out);
     for d in decisions {
         let base = [
             d.global_position.to_string(),
@@ -126,13 +129,13 @@ pub fn render_csv(decisions: &[AuditedDecision]) -> String {
             d.rederived.allowed.to_string(),
         ];
         let mut row = |code: &str, severity: &str, detail: &str| {
-            let cells: Vec<String> = base
+            let cells: Vec<Cell> = base
                 .iter()
-                .map(|c| csv_field(c))
-                .chain([csv_field(code), csv_field(severity), csv_field(detail)])
+                .map(|c| c.as_str())
+                .chain([code, severity, detail])
+                .map(|c| Cell::Text(c.to_owned()))
                 .collect();
-            out.push_str(&cells.join(","));
-            out.push_str("\r\n");
+            csv_line(&cells, &mut out);
         };
         if d.findings.is_empty() {
             row("", "", "");
