@@ -54,7 +54,6 @@
 //! - `auditor` writes nothing.
 
 use chrono::NaiveDate;
-use serde::Deserialize;
 
 use crate::actor::{Actor, Role, Scope};
 use crate::codes::{CommuneCode, DistrictCode, ProvinceCode};
@@ -90,23 +89,23 @@ impl Place<'_> {
 /// The place a product was recorded with, as its state (and every read model row built
 /// from it) carries it: what a scope is checked against, with the units in force on the
 /// day of the check ([`RecordedPlace::on`]).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedPlace {
     /// Province.
     pub province: ProvinceCode,
     /// Commune, when the product was registered by one.
-    #[serde(default)]
     pub commune: Option<CommuneCode>,
     /// District, for records of the rounds before 1 Jul 2025 filed by a district.
-    #[serde(default)]
     pub district: Option<DistrictCode>,
 }
 
 impl RecordedPlace {
     /// The place read from a product's state (or anything with its `province`, `commune`
-    /// and `district` fields); `None` when it has no valid province.
+    /// and `district` fields) as [`RecordedPlace::parse`] reads a row's codes: the three
+    /// fields looked up, not the whole state walked.
     pub fn of(value: &serde_json::Value) -> Option<RecordedPlace> {
-        RecordedPlace::deserialize(value).ok()
+        let field = |name: &str| value.get(name).and_then(serde_json::Value::as_str);
+        RecordedPlace::parse(field("province")?, field("commune"), field("district"))
     }
 
     /// The place of a read model's row, from its codes; `None` without a valid province

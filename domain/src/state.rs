@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use crate::codes::{CommuneCode, DistrictCode, ProvinceCode};
 use crate::events::{
-    ComplaintSource, CouncilMember, Document, Producer, ProductGroup, Quorum, RevocationGround,
-    RoundKind, ScoringOutcome,
+    ComplaintSource, CouncilMember, Document, MemberRole, Producer, ProductGroup, Quorum,
+    RevocationGround, RoundKind, ScoringOutcome,
 };
 use crate::rules::{Level, RulesVersionId};
 use crate::score::Mean;
@@ -260,6 +260,40 @@ pub struct Council {
     pub spread_limit: Option<u32>,
     /// Current cards, one per member.
     pub scorecards: Vec<Scorecard>,
+}
+
+impl Council {
+    /// Whether the chair's card is among the counted ones.
+    pub fn chair_present(&self) -> bool {
+        self.scorecards.iter().any(|card| {
+            self.members
+                .iter()
+                .any(|m| m.member_id == card.member_id && m.role == MemberRole::Chair)
+        })
+    }
+
+    /// How many cards the council needs to conclude at a level whose rule wants `floor`
+    /// members present: its own quorum or that floor, whichever is higher (the audit checks
+    /// a recorded conclusion against the same figure).
+    pub fn cards_required(&self, floor: u32) -> u32 {
+        self.quorum.min_present.max(floor)
+    }
+
+    /// The counted cards' totals, in their order.
+    pub fn totals(&self) -> Vec<u32> {
+        self.scorecards.iter().map(|card| card.total).collect()
+    }
+
+    /// The mandatory criteria the counted cards fail under `criteria` (each judged by the
+    /// sheet's rule over the cards present).
+    pub fn mandatory_failed(&self, criteria: &crate::criteria::CriteriaSheet) -> Vec<String> {
+        criteria.failed(
+            self.scorecards
+                .iter()
+                .map(|card| card.mandatory_failed.as_slice()),
+            self.scorecards.len() as u32,
+        )
+    }
 }
 
 /// A concluded result at one level.

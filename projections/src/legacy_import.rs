@@ -48,11 +48,11 @@ use uuid::Uuid;
 
 use crate::service::{CommandService, ExecuteOptions, ServiceError};
 
-/// The contract's columns, in the contract's order.
 /// Columns a list may add to the contract's (in any place of the header): each row's
 /// certificate number, potential-5★ flag and deciding level, recorded as written.
 pub const OPTIONAL_COLUMNS: [&str; 3] = ["certificate_no", "potential_five_star", "level"];
 
+/// The contract's columns, in the contract's order.
 pub const COLUMNS: [&str; 14] = [
     "province",
     "district",

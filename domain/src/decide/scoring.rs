@@ -169,16 +169,11 @@ impl<'a> Ctx<'a> {
                 })?;
         let cards = &council.scorecards;
         let present = cards.len() as u32;
-        let required = council.quorum.min_present.max(level_rule.min_present);
+        let required = council.cards_required(level_rule.min_present);
         if present < required {
             return Err(DomainError::QuorumNotMet { present, required });
         }
-        let chair_present = cards.iter().any(|card| {
-            council
-                .members
-                .iter()
-                .any(|m| m.member_id == card.member_id && m.role == MemberRole::Chair)
-        });
+        let chair_present = council.chair_present();
         if council.quorum.chair_required && !chair_present {
             return Err(DomainError::ChairAbsent);
         }
@@ -204,17 +199,14 @@ impl<'a> Ctx<'a> {
                 reopened.reopened_on,
             )?;
         }
-        let totals: Vec<u32> = cards.iter().map(|x| x.total).collect();
+        let totals = council.totals();
         let mean = Mean::of(&totals).ok_or(DomainError::QuorumNotMet {
             present,
             required: council.quorum.min_present,
         })?;
         let spread = spread(&totals);
         let within = crate::score::within_limit(spread, council.spread_limit);
-        let mandatory_failed = rv.criteria.failed(
-            cards.iter().map(|card| card.mandatory_failed.as_slice()),
-            present,
-        );
+        let mandatory_failed = council.mandatory_failed(&rv.criteria);
         let mandatory_blocks_from = rv
             .criteria
             .blocked_from(&mandatory_failed, self.s.product_group);

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate};
 use ocop_domain::authorization::{Grant, Place};
 use ocop_domain::events::{
-    EventBody, LegacyRecognitionImported, MemberRole, RecognitionDecided, RecognitionRefused,
+    EventBody, LegacyRecognitionImported, RecognitionDecided, RecognitionRefused,
     RecognitionRevoked, ScoringOutcome,
 };
 use ocop_domain::rules::{Level, LevelResult, LevelRule, RuleBook, RuleVersion, RulesVersionId};
@@ -361,7 +361,7 @@ impl<'a> Judge<'a> {
                 }
             }
         }
-        let totals: Vec<u32> = cards.iter().map(|c| c.total).collect();
+        let totals = council.map(Council::totals).unwrap_or_default();
         let mean = match Mean::of(&totals) {
             Some(m) => {
                 if m != result.mean_exact {
@@ -387,19 +387,14 @@ impl<'a> Judge<'a> {
         let mut within = true;
         let mut mandatory_failed = result.mandatory_failed.clone();
         if let Some(council) = council {
-            let chair_present = cards.iter().any(|card| {
-                council
-                    .members
-                    .iter()
-                    .any(|m| m.member_id == card.member_id && m.role == MemberRole::Chair)
-            });
+            let chair_present = council.chair_present();
             let q = council.quorum;
             // The regulation's floor for the central council, whatever quorum it recorded.
             let floor = rv
                 .and_then(|v| v.level(level))
                 .map_or(0, |lr| lr.min_present);
             let quorum_met =
-                present >= q.min_present.max(floor) && (!q.chair_required || chair_present);
+                present >= council.cards_required(floor) && (!q.chair_required || chair_present);
             self.derived.quorum_met = Some(quorum_met);
             if present < floor {
                 self.flag(
@@ -443,10 +438,7 @@ impl<'a> Judge<'a> {
                 );
             }
             if let (false, Some(v)) = (cards.is_empty(), rv) {
-                mandatory_failed = v.criteria.failed(
-                    cards.iter().map(|card| card.mandatory_failed.as_slice()),
-                    present,
-                );
+                mandatory_failed = council.mandatory_failed(&v.criteria);
             }
         }
         self.derived.members_present = Some(present);

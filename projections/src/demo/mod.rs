@@ -745,24 +745,8 @@ pub fn legacy_csv() -> String {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
-    let header = [
-        "province",
-        "district",
-        "commune",
-        "local_code",
-        "product_name",
-        "producer_name",
-        "producer_kind",
-        "product_group",
-        "stars",
-        "score",
-        "decision_no",
-        "decided_on",
-        "authority",
-        "valid_until",
-    ];
     // Writing to memory cannot fail.
-    writer.write_record(header).ok();
+    writer.write_record(legacy_import::COLUMNS).ok();
     for row in LEGACY_ROWS {
         let fields = [
             QUANG_NINH.code.to_owned(),
