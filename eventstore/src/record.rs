@@ -6,8 +6,8 @@ use uuid::Uuid;
 
 use crate::canonical::HashedFields;
 use crate::{
-    ActorRef, DigestMismatch, GENESIS_HASH, LedgerDigest, RecordedEvent, StoreError, Upcaster,
-    VerifyReport,
+    ActorRef, DigestMismatch, GENESIS_HASH, LedgerDigest, RecordedEvent, StoreError, StreamRange,
+    Upcaster, VerifyReport,
 };
 
 /// The columns of the events table, in the order every query selects them.
@@ -142,14 +142,69 @@ pub(crate) async fn into_recorded_all(
     Ok(out)
 }
 
-/// Raw access to the log, for verification.
+/// Raw access to the log: what each store reads its own way, under the reads and the
+/// verification written once below.
 #[async_trait]
 pub(crate) trait RawLog: Sync {
     /// The stored rows at positions `after + 1 ..= after + limit`, by position: the next
     /// `limit` rows, or fewer at the head, since positions are gapless.
     async fn raw_page(&self, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError>;
+    /// A stream's stored rows in `range`, by version.
+    async fn raw_stream(
+        &self,
+        stream_id: Uuid,
+        range: StreamRange,
+    ) -> Result<Vec<RawEvent>, StoreError>;
     /// The ledger-head row.
     async fn raw_head(&self) -> Result<LedgerDigest, StoreError>;
+    /// How the store upcasts what it reads.
+    fn upcaster(&self) -> Upcaster;
+}
+
+/// [`crate::EventStore::read_stream`] of either store: the rows parsed and upcast.
+pub(crate) async fn read_stream(
+    log: &impl RawLog,
+    stream_id: Uuid,
+    range: StreamRange,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let upcaster = log.upcaster();
+    log.raw_stream(stream_id, range)
+        .await?
+        .into_iter()
+        .map(|e| e.into_recorded(upcaster))
+        .collect()
+}
+
+/// [`crate::EventStore::read_stream_stored`] of either store: the rows as stored.
+pub(crate) async fn read_stream_stored(
+    log: &impl RawLog,
+    stream_id: Uuid,
+    range: StreamRange,
+) -> Result<Vec<RecordedEvent<String>>, StoreError> {
+    let rows = log.raw_stream(stream_id, range).await?;
+    Ok(rows.into_iter().map(RawEvent::into_stored).collect())
+}
+
+/// [`crate::EventStore::read_all`] of either store: a page parsed and upcast.
+pub(crate) async fn read_all(
+    log: &impl RawLog,
+    after_position: i64,
+    limit: usize,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let page = log.raw_page(after_position, limit).await?;
+    into_recorded_all(page, log.upcaster()).await
+}
+
+/// [`crate::EventStore::read_all_stored`] of either store: a page as stored.
+pub(crate) async fn read_all_stored(
+    log: &impl RawLog,
+    after_position: i64,
+    limit: usize,
+) -> Result<Vec<RecordedEvent<String>>, StoreError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let page = log.raw_page(after_position, limit).await?;
+    Ok(page.into_iter().map(RawEvent::into_stored).collect())
 }
 
 /// Recomputes the chain from genesis to the head read at the start, page by page. With a

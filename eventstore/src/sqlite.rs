@@ -120,43 +120,6 @@ impl SqliteStore {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
-
-    /// A stream's rows in `range`, read as one framed text ([`framed_page`]); an
-    /// open-ended range, what every command reads (the whole stream, or what follows the
-    /// version a process kept), has its own statement (the `(stream_id, version)` index
-    /// alone).
-    async fn raw_stream(
-        &self,
-        stream_id: Uuid,
-        range: StreamRange,
-    ) -> Result<Vec<RawEvent>, StoreError> {
-        let page: Option<String> = if range.is_open_ended() {
-            sqlx::query_scalar(&STREAM_FROM)
-                .bind(stream_id.to_string())
-                .bind(range.from_version)
-                .fetch_one(&self.pool)
-                .await?
-        } else {
-            sqlx::query_scalar(&STREAM_RANGE)
-                .bind(stream_id.to_string())
-                .bind(range.from_version)
-                .bind(range.to_version.unwrap_or(i64::MAX))
-                // RFC 3339 with fixed width: text order is time order, and `~` sorts after digits.
-                .bind(
-                    range
-                        .recorded_until
-                        .map_or_else(|| "~".to_owned(), |t| format_timestamp(&t)),
-                )
-                .fetch_one(&self.pool)
-                .await?
-        };
-        let mut events = parse_page(page, 0)?;
-        // The aggregate sees the rows in the index's order, by version; make sure of it.
-        if !events.windows(2).all(|w| w[0].version < w[1].version) {
-            events.sort_unstable_by_key(|e| e.version);
-        }
-        Ok(events)
-    }
 }
 
 /// Follows other processes' commits until the store is dropped.
@@ -554,6 +517,47 @@ impl Backend for SqliteWriter {
 
 #[async_trait]
 impl RawLog for SqliteStore {
+    /// A stream's rows in `range`, read as one framed text ([`framed_page`]); an
+    /// open-ended range, what every command reads (the whole stream, or what follows the
+    /// version a process kept), has its own statement (the `(stream_id, version)` index
+    /// alone).
+    async fn raw_stream(
+        &self,
+        stream_id: Uuid,
+        range: StreamRange,
+    ) -> Result<Vec<RawEvent>, StoreError> {
+        let page: Option<String> = if range.is_open_ended() {
+            sqlx::query_scalar(&STREAM_FROM)
+                .bind(stream_id.to_string())
+                .bind(range.from_version)
+                .fetch_one(&self.pool)
+                .await?
+        } else {
+            sqlx::query_scalar(&STREAM_RANGE)
+                .bind(stream_id.to_string())
+                .bind(range.from_version)
+                .bind(range.to_version.unwrap_or(i64::MAX))
+                // RFC 3339 with fixed width: text order is time order, and `~` sorts after digits.
+                .bind(
+                    range
+                        .recorded_until
+                        .map_or_else(|| "~".to_owned(), |t| format_timestamp(&t)),
+                )
+                .fetch_one(&self.pool)
+                .await?
+        };
+        let mut events = parse_page(page, 0)?;
+        // The aggregate sees the rows in the index's order, by version; make sure of it.
+        if !events.windows(2).all(|w| w[0].version < w[1].version) {
+            events.sort_unstable_by_key(|e| e.version);
+        }
+        Ok(events)
+    }
+
+    fn upcaster(&self) -> Upcaster {
+        self.upcaster
+    }
+
     async fn raw_page(&self, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError> {
         let after = after.max(0);
         let page: Option<String> = sqlx::query_scalar(&PAGE_BY_POSITION)
@@ -616,11 +620,7 @@ impl EventStore for SqliteStore {
         stream_id: Uuid,
         range: StreamRange,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.raw_stream(stream_id, range)
-            .await?
-            .into_iter()
-            .map(|e| e.into_recorded(self.upcaster))
-            .collect()
+        record::read_stream(self, stream_id, range).await
     }
 
     async fn read_stream_stored(
@@ -628,12 +628,7 @@ impl EventStore for SqliteStore {
         stream_id: Uuid,
         range: StreamRange,
     ) -> Result<Vec<RecordedEvent<String>>, StoreError> {
-        Ok(self
-            .raw_stream(stream_id, range)
-            .await?
-            .into_iter()
-            .map(RawEvent::into_stored)
-            .collect())
+        record::read_stream_stored(self, stream_id, range).await
     }
 
     async fn stream_version(&self, stream_id: Uuid) -> Result<i64, StoreError> {
@@ -650,9 +645,7 @@ impl EventStore for SqliteStore {
         after_position: i64,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let page = self.raw_page(after_position, limit).await?;
-        record::into_recorded_all(page, self.upcaster).await
+        record::read_all(self, after_position, limit).await
     }
 
     async fn read_all_stored(
@@ -660,9 +653,7 @@ impl EventStore for SqliteStore {
         after_position: i64,
         limit: usize,
     ) -> Result<Vec<RecordedEvent<String>>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let page = self.raw_page(after_position, limit).await?;
-        Ok(page.into_iter().map(RawEvent::into_stored).collect())
+        record::read_all_stored(self, after_position, limit).await
     }
 
     async fn read_streams_stored(

@@ -156,40 +156,6 @@ impl PgStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
-
-    /// A stream's rows in `range`. An open-ended range, what every command reads (the whole
-    /// stream, or what follows the version a process kept), has its own statement: its
-    /// plan is the `(stream_id, version)` index alone, where the general one must also
-    /// weigh the optional bounds.
-    async fn raw_stream(
-        &self,
-        stream_id: Uuid,
-        range: StreamRange,
-    ) -> Result<Vec<RawEvent>, StoreError> {
-        let rows = if range.is_open_ended() {
-            sqlx::query(&format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 \
-                 ORDER BY version"
-            ))
-            .bind(stream_id)
-            .bind(range.from_version)
-            .fetch_all(&self.pool)
-            .await?
-        } else {
-            sqlx::query(&format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 \
-                 AND ($3::bigint IS NULL OR version <= $3) \
-                 AND ($4::timestamptz IS NULL OR recorded_at <= $4) ORDER BY version"
-            ))
-            .bind(stream_id)
-            .bind(range.from_version)
-            .bind(range.to_version)
-            .bind(range.recorded_until)
-            .fetch_all(&self.pool)
-            .await?
-        };
-        rows.iter().map(raw_event).collect()
-    }
 }
 
 /// Grants `role` what a serving process needs and nothing more: to read the log and
@@ -382,6 +348,44 @@ where
 
 #[async_trait]
 impl RawLog for PgStore {
+    /// A stream's rows in `range`. An open-ended range, what every command reads (the whole
+    /// stream, or what follows the version a process kept), has its own statement: its
+    /// plan is the `(stream_id, version)` index alone, where the general one must also
+    /// weigh the optional bounds.
+    async fn raw_stream(
+        &self,
+        stream_id: Uuid,
+        range: StreamRange,
+    ) -> Result<Vec<RawEvent>, StoreError> {
+        let rows = if range.is_open_ended() {
+            sqlx::query(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 \
+                 ORDER BY version"
+            ))
+            .bind(stream_id)
+            .bind(range.from_version)
+            .fetch_all(&self.pool)
+            .await?
+        } else {
+            sqlx::query(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 \
+                 AND ($3::bigint IS NULL OR version <= $3) \
+                 AND ($4::timestamptz IS NULL OR recorded_at <= $4) ORDER BY version"
+            ))
+            .bind(stream_id)
+            .bind(range.from_version)
+            .bind(range.to_version)
+            .bind(range.recorded_until)
+            .fetch_all(&self.pool)
+            .await?
+        };
+        rows.iter().map(raw_event).collect()
+    }
+
+    fn upcaster(&self) -> Upcaster {
+        self.upcaster
+    }
+
     async fn raw_page(&self, after: i64, limit: i64) -> Result<Vec<RawEvent>, StoreError> {
         // Read by count, not as the range of positions the page is: without statistics on
         // the table (a new ledger) the planner takes a range for a few hundred rows and
@@ -445,11 +449,7 @@ impl EventStore for PgStore {
         stream_id: Uuid,
         range: StreamRange,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.raw_stream(stream_id, range)
-            .await?
-            .into_iter()
-            .map(|e| e.into_recorded(self.upcaster))
-            .collect()
+        record::read_stream(self, stream_id, range).await
     }
 
     async fn read_stream_stored(
@@ -457,12 +457,7 @@ impl EventStore for PgStore {
         stream_id: Uuid,
         range: StreamRange,
     ) -> Result<Vec<RecordedEvent<String>>, StoreError> {
-        Ok(self
-            .raw_stream(stream_id, range)
-            .await?
-            .into_iter()
-            .map(RawEvent::into_stored)
-            .collect())
+        record::read_stream_stored(self, stream_id, range).await
     }
 
     async fn stream_version(&self, stream_id: Uuid) -> Result<i64, StoreError> {
@@ -479,9 +474,7 @@ impl EventStore for PgStore {
         after_position: i64,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let page = self.raw_page(after_position, limit).await?;
-        record::into_recorded_all(page, self.upcaster).await
+        record::read_all(self, after_position, limit).await
     }
 
     async fn read_all_stored(
@@ -489,9 +482,7 @@ impl EventStore for PgStore {
         after_position: i64,
         limit: usize,
     ) -> Result<Vec<RecordedEvent<String>>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let page = self.raw_page(after_position, limit).await?;
-        Ok(page.into_iter().map(RawEvent::into_stored).collect())
+        record::read_all_stored(self, after_position, limit).await
     }
 
     async fn read_streams_stored(
