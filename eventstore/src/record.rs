@@ -1,13 +1,12 @@
 //! Stored rows as both stores read them, their upcasting, and chain verification.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::canonical::HashedFields;
 use crate::{
-    ActorRef, DigestMismatch, GENESIS_HASH, LedgerDigest, RecordedEvent, StoreError, StreamRange,
-    Upcaster, VerifyReport,
+    DigestMismatch, GENESIS_HASH, LedgerDigest, RecordedEvent, StoreError, StreamRange, Upcaster,
+    VerifyReport,
 };
 
 /// The columns of the events table, in the order every query selects them.
@@ -18,28 +17,11 @@ pub(crate) const EVENT_COLUMNS: &str = "global_position, stream_id, version, eve
 /// How many events a verification or replay reads per query.
 pub(crate) const PAGE: i64 = 2_000;
 
-/// An event row exactly as stored: the payload is still the stored text.
-#[derive(Debug, Clone)]
-pub(crate) struct RawEvent {
-    pub global_position: i64,
-    pub stream_id: Uuid,
-    pub version: i64,
-    pub event_id: Uuid,
-    pub event_type: String,
-    pub schema_version: i32,
-    pub payload: String,
-    pub actor: ActorRef,
-    pub command_id: Uuid,
-    pub correlation_id: Option<Uuid>,
-    pub causation_id: Option<Uuid>,
-    pub rules_version: Option<String>,
-    pub occurred_on: Option<NaiveDate>,
-    pub recorded_at: DateTime<Utc>,
-    pub prev_hash: String,
-    pub hash: String,
-}
+/// An event row exactly as stored: the payload is still the stored text (what
+/// [`crate::EventStore::read_all_stored`] returns).
+pub(crate) type RawEvent = RecordedEvent<String>;
 
-impl RawEvent {
+impl RecordedEvent<String> {
     /// The fields the hash covers, with the payload as the stored bytes.
     pub(crate) fn hashed(&self) -> HashedFields<'_> {
         HashedFields {
@@ -58,28 +40,6 @@ impl RawEvent {
             occurred_on: self.occurred_on,
             payload: &self.payload,
             prev_hash: &self.prev_hash,
-        }
-    }
-
-    /// The stored row as it is: the payload as stored text, not upcast.
-    pub(crate) fn into_stored(self) -> RecordedEvent<String> {
-        RecordedEvent {
-            global_position: self.global_position,
-            stream_id: self.stream_id,
-            version: self.version,
-            event_id: self.event_id,
-            event_type: self.event_type,
-            schema_version: self.schema_version,
-            payload: self.payload,
-            actor: self.actor,
-            command_id: self.command_id,
-            correlation_id: self.correlation_id,
-            causation_id: self.causation_id,
-            rules_version: self.rules_version,
-            occurred_on: self.occurred_on,
-            recorded_at: self.recorded_at,
-            prev_hash: self.prev_hash,
-            hash: self.hash,
         }
     }
 
@@ -181,8 +141,7 @@ pub(crate) async fn read_stream_stored(
     stream_id: Uuid,
     range: StreamRange,
 ) -> Result<Vec<RecordedEvent<String>>, StoreError> {
-    let rows = log.raw_stream(stream_id, range).await?;
-    Ok(rows.into_iter().map(RawEvent::into_stored).collect())
+    log.raw_stream(stream_id, range).await
 }
 
 /// [`crate::EventStore::read_all`] of either store: a page parsed and upcast.
@@ -203,8 +162,7 @@ pub(crate) async fn read_all_stored(
     limit: usize,
 ) -> Result<Vec<RecordedEvent<String>>, StoreError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let page = log.raw_page(after_position, limit).await?;
-    Ok(page.into_iter().map(RawEvent::into_stored).collect())
+    log.raw_page(after_position, limit).await
 }
 
 /// Recomputes the chain from genesis to the head read at the start, page by page. With a

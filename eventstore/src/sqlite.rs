@@ -677,7 +677,7 @@ impl EventStore for SqliteStore {
         {
             events.sort_unstable_by_key(|e| (e.stream_id, e.version));
         }
-        Ok(events.into_iter().map(RawEvent::into_stored).collect())
+        Ok(events)
     }
 
     async fn head(&self) -> Result<LedgerDigest, StoreError> {

@@ -503,9 +503,7 @@ impl EventStore for PgStore {
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| raw_event(r).map(RawEvent::into_stored))
-            .collect()
+        rows.iter().map(raw_event).collect()
     }
 
     async fn head(&self) -> Result<LedgerDigest, StoreError> {
