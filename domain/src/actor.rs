@@ -99,18 +99,10 @@ impl Role {
 
     /// Parses a role's wire name.
     pub fn parse(s: &str) -> Option<Role> {
-        [
-            Role::CommuneOfficer,
-            Role::DistrictSecretary,
-            Role::ProvincialSecretary,
-            Role::CentralSecretary,
-            Role::Inspector,
-            Role::Auditor,
-            Role::Admin,
-            Role::System,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
+        Role::OF_PEOPLE
+            .into_iter()
+            .chain([Role::System])
+            .find(|r| r.as_str() == s)
     }
 }
 
