@@ -16,9 +16,13 @@
 //! # async fn f(read: &ocop_projections::query::ReadModels) -> Result<(), ocop_projections::ProjectionError> {
 //! use ocop_projections::audit::{self, AuditFilter};
 //! let report = audit::audit_decisions(read, &AuditFilter { province: Some("68".into()), ..AuditFilter::default() }).await?;
-//! print!("{}", audit::render_table(&report.decisions));
+//! for finding in report.decisions.iter().flat_map(|d| &d.findings) {
+//!     println!("@{} {} [{}]: {}", finding.global_position, finding.code, finding.severity, finding.detail);
+//! }
 //! # Ok(()) }
 //! ```
+//!
+//! `ocop audit` prints the report as a table or CSV (`ocop_api::audit_report`).
 
 use std::collections::BTreeMap;
 use std::fmt;
