@@ -246,6 +246,15 @@ fn column_kind(column: &str) -> Column {
     }
 }
 
+/// `events` ordered by `key`: an aggregate sees rows in the order SQLite scans them, which
+/// is the order wanted, but nothing promises it, so it is checked and mended if need be.
+fn in_order<K: Ord>(mut events: Vec<RawEvent>, key: impl Fn(&RawEvent) -> K) -> Vec<RawEvent> {
+    if !events.windows(2).all(|w| key(&w[0]) < key(&w[1])) {
+        events.sort_unstable_by_key(key);
+    }
+    events
+}
+
 /// The events of a page read with [`framed_page`] (`at`: a position to name if it is
 /// corrupt).
 fn parse_page(page: Option<String>, at: i64) -> Result<Vec<RawEvent>, StoreError> {
@@ -546,12 +555,8 @@ impl RawLog for SqliteStore {
                 .fetch_one(&self.pool)
                 .await?
         };
-        let mut events = parse_page(page, 0)?;
         // The aggregate sees the rows in the index's order, by version; make sure of it.
-        if !events.windows(2).all(|w| w[0].version < w[1].version) {
-            events.sort_unstable_by_key(|e| e.version);
-        }
-        Ok(events)
+        Ok(in_order(parse_page(page, 0)?, |e| e.version))
     }
 
     fn upcaster(&self) -> Upcaster {
@@ -565,16 +570,10 @@ impl RawLog for SqliteStore {
             .bind(after.saturating_add(limit))
             .fetch_one(&self.pool)
             .await?;
-        let mut events = parse_page(page, after + 1)?;
-        // An aggregate sees the rows in the order SQLite scans them, here the primary
-        // key's; make sure of it.
-        if !events
-            .windows(2)
-            .all(|w| w[0].global_position < w[1].global_position)
-        {
-            events.sort_unstable_by_key(|e| e.global_position);
-        }
-        Ok(events)
+        // Scanned in the primary key's order.
+        Ok(in_order(parse_page(page, after + 1)?, |e| {
+            e.global_position
+        }))
     }
 
     async fn raw_head(&self) -> Result<LedgerDigest, StoreError> {
@@ -670,14 +669,7 @@ impl EventStore for SqliteStore {
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .fetch_one(&self.pool)
             .await?;
-        let mut events = parse_page(page, 0)?;
-        if !events
-            .windows(2)
-            .all(|w| (w[0].stream_id, w[0].version) < (w[1].stream_id, w[1].version))
-        {
-            events.sort_unstable_by_key(|e| (e.stream_id, e.version));
-        }
-        Ok(events)
+        Ok(in_order(parse_page(page, 0)?, |e| (e.stream_id, e.version)))
     }
 
     async fn head(&self) -> Result<LedgerDigest, StoreError> {
