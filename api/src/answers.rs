@@ -1,390 +1,259 @@
-//! The OpenAPI schemas of the reads' answers. The product state is the domain's
-//! `ProductState`, whose schema is derived from the type itself (`ApiDoc`); the envelopes
-//! around it and the other answers are assembled from JSON by the handlers, so their schemas
-//! are written here, as JSON Schema (OpenAPI 3.1): the fields the contract names, required,
-//! and the others integrators use. Each read's `200` points at its schema.
-//! `tests/tests/http/contract.rs` checks real answers against them, so the document and the
-//! answers cannot drift apart unnoticed.
+//! The answers of the reads, one type each. Each derives its OpenAPI schema (the parts
+//! from the crates that produce them: the domain's `ProductState`, the log's events, the
+//! read models' rows, the audit's findings), and each read's `200` names its type, so the
+//! published document is what the handlers serialise. `tests/tests/http/contract.rs`
+//! checks real answers against the document with a JSON-Schema validator.
 
-use serde_json::{Map, Value, json};
+use chrono::{DateTime, Utc};
+use ocop_domain::state::ProductState;
+use ocop_eventstore::checkpoint::Checkpoint;
+use ocop_eventstore::{ActorRef, RecordedEvent};
+use ocop_projections::audit::AuditReport;
+use ocop_projections::query::{
+    HistoryEntry, ProducerProduct, ProducerRow, PublicProduct, PublicRevocation, StatsRow,
+};
+use ocop_projections::runner::ProjectionLag;
+use ocop_projections::service::ValidOn;
+use ocop_projections::tokens::IssuedToken;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+use uuid::Uuid;
 
-/// The schema each read answers with: `(path, schema)`.
-pub const ANSWERS: &[(&str, &str)] = &[
-    ("/api/v1/products", "ProductList"),
-    ("/api/v1/products/{id}", "ProductAnswer"),
-    ("/api/v1/products/{id}/history", "ProductHistory"),
-    ("/api/v1/products/{id}/audit", "ProductAudit"),
-    ("/api/v1/audits/decisions", "DecisionAudit"),
-    ("/api/v1/ledger/digest", "LedgerDigest"),
-    ("/api/v1/ledger/verify", "LedgerVerification"),
-    ("/api/v1/ledger/checkpoints", "LedgerCheckpoints"),
-    ("/api/v1/ledger/public-key", "CheckpointKey"),
-    ("/api/v1/audits/tokens", "IssuedTokens"),
-    ("/api/v1/stats", "Stats"),
-    ("/api/v1/events", "EventPage"),
-    ("/api/v1/public/products/{key}", "PublicProduct"),
-    ("/api/v1/public/revocations", "PublicRevocations"),
-];
+/// A product's state with the units in force today that hold its record.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlacedState {
+    /// The state (`ProductState`), as recorded: its `province`, `commune` and `district`
+    /// are those the record was made with.
+    #[serde(flatten)]
+    #[schema(value_type = ProductState)]
+    pub state: Value,
+    pub current_place: CurrentPlace,
+}
 
-/// Adds the answers' schemas to `doc` (an OpenAPI document as JSON) and points each read's
-/// `200` answer at its schema.
-pub fn describe(doc: &mut Value) {
-    let Value::Object(defined) = schemas() else {
-        unreachable!("the schemas are an object")
-    };
-    let components = doc["components"]["schemas"]
-        .as_object_mut()
-        .expect("the document has component schemas");
-    components.extend(defined);
-    for (path, schema) in ANSWERS {
-        let ok = &mut doc["paths"][*path]["get"]["responses"]["200"];
-        assert!(ok.is_object(), "GET {path} has no documented 200 answer");
-        ok["content"] = json!({"application/json": {"schema": reference(schema)}});
+/// The units in force today that hold a record: the province (and its name) from the
+/// province succession, the commune from the commune succession an operator loaded (the
+/// recorded commune when none moved it; null when it was split, with the communes in
+/// force as `communes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CurrentPlace {
+    pub province: String,
+    pub province_name: Option<&'static str>,
+    #[schema(required = true)]
+    pub commune: Option<String>,
+    /// When the recorded commune was split: the communes in force that hold its parts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub communes: Option<Vec<String>>,
+}
+
+/// `GET /api/v1/products/{id}`: the product state or, with `valid_on`, whether it was
+/// recognised on that date.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ProductAnswer {
+    State(PlacedState),
+    ValidOn(ValidOn),
+}
+
+/// `GET /api/v1/products`: current states by product id, one page.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProductList {
+    pub items: Vec<PlacedState>,
+    /// The `cursor` of the next page; null on the last.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /api/v1/products/{id}/history`: the audit trail, in version order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProductHistory {
+    pub product_id: Uuid,
+    /// The product's version (that of the last event listed, or later).
+    pub version: i64,
+    pub events: Vec<HistoryEntry>,
+    /// The `after` of the next page; null on the last.
+    #[schema(required = true)]
+    pub next_after: Option<i64>,
+}
+
+/// `GET /api/v1/events`: the global feed, in commit order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventPage {
+    pub events: Vec<RecordedEvent>,
+    /// The `after` of the next page; null on the last.
+    #[schema(required = true)]
+    pub next_after: Option<i64>,
+}
+
+/// `GET /api/v1/stats`: product counts by the grouped dimensions.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Stats {
+    pub group_by: Vec<&'static str>,
+    pub total: i64,
+    pub counts: Vec<StatsRow>,
+}
+
+/// `GET /api/v1/public/revocations`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PublicRevocations {
+    pub items: Vec<PublicRevocation>,
+}
+
+/// The `300` of the public look-up: several products carry the certificate number.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AmbiguousCertificate {
+    /// `ambiguous_certificate`.
+    pub code: &'static str,
+    pub detail: String,
+    pub candidates: Vec<PublicProduct>,
+}
+
+/// `GET /api/v1/ledger/checkpoints`: signed checkpoints, newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LedgerCheckpoints {
+    pub items: Vec<Checkpoint>,
+    /// The `before` of the next page; null on the last.
+    #[schema(required = true)]
+    pub next_before: Option<i64>,
+}
+
+/// `GET /api/v1/ledger/public-key`: the key checkpoints are signed with.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CheckpointKey {
+    /// `Ed25519`.
+    pub algorithm: &'static str,
+    /// The raw 32-byte public key, in hex.
+    pub public_key: String,
+    pub key_id: String,
+}
+
+/// `GET /api/v1/audits/decisions`: one page of the decisions in range with their findings.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DecisionAudit {
+    #[serde(flatten)]
+    pub report: AuditReport,
+    /// The `after` of the next page; null on the last.
+    #[schema(required = true)]
+    pub next_after: Option<i64>,
+}
+
+/// `GET /api/v1/audits/tokens`: the register of issued tokens, newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IssuedTokens {
+    pub items: Vec<IssuedToken>,
+    /// The `before` of the next page; null on the last.
+    #[schema(required = true)]
+    pub next_before: Option<DateTime<Utc>>,
+}
+
+/// `GET /api/v1/producers`: producers by id, one page.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProducerList {
+    pub items: Vec<ProducerRow>,
+    /// The `cursor` of the next page; null on the last.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /api/v1/producers/{producer_id}`: a producer (as listed, its `products` being the
+/// products themselves, oldest record first, and their number `product_count`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProducerAnswer {
+    pub producer_id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub tax_code: Option<String>,
+    /// The province in force that holds its most recent product's record.
+    pub province: String,
+    pub products: Vec<ProducerProduct>,
+    pub product_count: i64,
+    /// How many of them are recognised.
+    pub recognized: i64,
+}
+
+impl ProducerAnswer {
+    /// `producer` with `products`, the ones the reader may see: its counts are theirs.
+    pub fn of(producer: ProducerRow, products: Vec<ProducerProduct>) -> Self {
+        ProducerAnswer {
+            producer_id: producer.producer_id,
+            name: producer.name,
+            kind: producer.kind,
+            tax_code: producer.tax_code,
+            province: producer.province,
+            product_count: products.len() as i64,
+            recognized: products.iter().filter(|p| p.status == "recognized").count() as i64,
+            products,
+        }
     }
 }
 
-fn reference(name: &str) -> Value {
-    json!({ "$ref": format!("#/components/schemas/{name}") })
+/// `POST /api/v1/decisions`: the document's id and what was recorded for each product.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DecisionRecorded {
+    pub decision_id: Uuid,
+    /// The position of the last event recorded.
+    pub global_position: Option<i64>,
+    pub items: Vec<RecordedItem>,
 }
 
-/// An object with these `required` properties (others in `properties` are optional);
-/// further properties may appear.
-fn object(required: &[&str], properties: Value) -> Value {
-    json!({"type": "object", "required": required, "properties": properties})
+/// One product of a recorded decision document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecordedItem {
+    pub product_id: Uuid,
+    pub version: i64,
+    pub global_position: i64,
 }
 
-/// `schema` or null.
-fn or_null(schema: Value) -> Value {
-    json!({"oneOf": [schema, {"type": "null"}]})
+/// `GET /api/v1/decisions/{decision_id}`: a decision document and its annex, as recorded.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DecisionAnswer {
+    pub decision_id: Uuid,
+    pub decision_no: Option<String>,
+    pub decided_on: Option<String>,
+    pub authority: Option<String>,
+    pub level: Option<String>,
+    pub recorded_at: String,
+    pub actor: ActorRef,
+    pub items: Vec<DecisionAnswerItem>,
 }
 
-fn text() -> Value {
-    json!({"type": "string"})
+/// One product of a decision document's annex.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DecisionAnswerItem {
+    pub product_id: Uuid,
+    /// The product's name as the read model has it now.
+    pub name: Option<String>,
+    pub province: String,
+    pub recognized: bool,
+    pub stars: Option<i64>,
+    pub potential_five_star: Option<bool>,
+    /// The concluded mean the decision rests on, two decimals.
+    pub mean: Option<String>,
+    pub certificate_no: Option<String>,
+    pub valid_until: Option<String>,
+    /// Why it was not recognised.
+    pub reason: Option<String>,
+    pub version: i64,
+    pub global_position: i64,
 }
 
-fn text_or_null() -> Value {
-    json!({"type": ["string", "null"]})
+/// `GET /healthz`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: &'static str,
 }
 
-fn date() -> Value {
-    json!({"type": "string", "format": "date"})
-}
-
-fn date_or_null() -> Value {
-    json!({"type": ["string", "null"], "format": "date"})
-}
-
-fn id() -> Value {
-    json!({"type": "string", "format": "uuid"})
-}
-
-fn integer() -> Value {
-    json!({"type": "integer"})
-}
-
-fn list(items: Value) -> Value {
-    json!({"type": "array", "items": items})
-}
-
-fn schemas() -> Value {
-    let mut s = Map::new();
-    let mut put = |name: &str, schema: Value| {
-        s.insert(name.to_owned(), schema);
-    };
-    put(
-        "ValidOn",
-        object(
-            &[
-                "product_id",
-                "date",
-                "recognized",
-                "recognition",
-                "as_of_version",
-            ],
-            json!({
-                "product_id": id(),
-                "date": date(),
-                "recognized": {"type": "boolean"},
-                "recognition": or_null(reference("Recognition")),
-                "as_of_version": integer(),
-            }),
-        ),
-    );
-    put(
-        "ProductAnswer",
-        json!({"oneOf": [reference("ProductState"), reference("ValidOn")],
-               "description": "the product state; with valid_on, whether it was recognised on that date"}),
-    );
-    put(
-        "ProductList",
-        object(
-            &["items", "next_cursor"],
-            json!({"items": list(reference("ProductState")), "next_cursor": text_or_null()}),
-        ),
-    );
-    put(
-        "LedgerEvent",
-        object(
-            &[
-                "global_position",
-                "event_id",
-                "event_type",
-                "schema_version",
-                "version",
-                "actor",
-                "command_id",
-                "recorded_at",
-                "payload",
-                "prev_hash",
-                "hash",
-            ],
-            json!({
-                "global_position": integer(),
-                "stream_id": id(),
-                "product_id": id(),
-                "version": integer(),
-                "event_id": id(),
-                "event_type": text(),
-                "schema_version": integer(),
-                "actor": object(&["user", "role", "scope"],
-                    json!({"user": text(), "role": text(), "scope": text()})),
-                "command_id": id(),
-                "correlation_id": {"type": ["string", "null"], "format": "uuid"},
-                "causation_id": {"type": ["string", "null"], "format": "uuid"},
-                "rules_version": text_or_null(),
-                "occurred_on": {"type": ["string", "null"], "format": "date"},
-                "decision_no": text_or_null(),
-                "recorded_at": {"type": "string", "format": "date-time"},
-                "payload": {"type": "object"},
-                "prev_hash": text(),
-                "hash": text(),
-            }),
-        ),
-    );
-    put(
-        "ProductHistory",
-        object(
-            &["product_id", "version", "events", "next_after"],
-            json!({"product_id": id(), "version": integer(),
-                   "events": list(reference("LedgerEvent")),
-                   "next_after": {"type": ["integer", "null"]}}),
-        ),
-    );
-    put(
-        "EventPage",
-        object(
-            &["events", "next_after"],
-            json!({"events": list(reference("LedgerEvent")),
-                   "next_after": {"type": ["integer", "null"]}}),
-        ),
-    );
-    put(
-        "Finding",
-        object(
-            &["code", "severity", "detail", "global_position"],
-            json!({
-                "code": text(),
-                "severity": {"type": "string", "enum": ["error", "warning", "info"]},
-                "detail": text(),
-                "global_position": integer(),
-            }),
-        ),
-    );
-    put(
-        "AuditedDecision",
-        object(
-            &[
-                "product_id",
-                "global_position",
-                "kind",
-                "decided_on",
-                "findings",
-                "rederived",
-            ],
-            json!({
-                "product_id": id(),
-                "global_position": integer(),
-                "event_id": id(),
-                "kind": text(),
-                "level": text_or_null(),
-                "stars": {"type": ["integer", "null"]},
-                "rules_version": text_or_null(),
-                "decision_no": text_or_null(),
-                "decided_on": date_or_null(),
-                "authority": text_or_null(),
-                "province": text(),
-                "findings": list(reference("Finding")),
-                "rederived": {"type": "object",
-                              "description": "what the recorded inputs give under the rules of the decision's own date"},
-            }),
-        ),
-    );
-    put(
-        "ProductAudit",
-        object(
-            &["product_id", "decisions", "findings"],
-            json!({"product_id": id(), "decisions": list(reference("AuditedDecision")),
-                   "findings": list(reference("Finding"))}),
-        ),
-    );
-    put(
-        "DecisionAudit",
-        object(
-            &[
-                "decisions",
-                "decisions_checked",
-                "decisions_with_findings",
-                "findings_by_code",
-            ],
-            json!({
-                "decisions": list(reference("AuditedDecision")),
-                "decisions_checked": integer(),
-                "decisions_with_findings": integer(),
-                "findings_by_code": {"type": "object", "additionalProperties": integer()},
-                "filter": {"type": "object"},
-                "next_after": {"type": ["integer", "null"]},
-            }),
-        ),
-    );
-    put(
-        "LedgerDigest",
-        object(
-            &["global_position", "hash"],
-            json!({"global_position": integer(), "hash": text()}),
-        ),
-    );
-    put(
-        "LedgerVerification",
-        object(
-            &[
-                "ok",
-                "events_checked",
-                "head",
-                "first_broken_position",
-                "digest_mismatch",
-            ],
-            json!({
-                "ok": {"type": "boolean"},
-                "events_checked": integer(),
-                "head": reference("LedgerDigest"),
-                "first_broken_position": {"type": ["integer", "null"]},
-                "digest_mismatch": or_null(object(
-                    &["global_position", "kept_hash", "recorded_hash"],
-                    json!({
-                        "global_position": integer(),
-                        "kept_hash": text(),
-                        "recorded_hash": {"type": ["string", "null"]},
-                    }),
-                )),
-            }),
-        ),
-    );
-    put(
-        "LedgerCheckpoints",
-        object(
-            &["items", "next_before"],
-            json!({
-                "items": list(object(
-                    &["global_position", "hash", "signed_at", "key_id", "signature"],
-                    json!({
-                        "global_position": integer(),
-                        "hash": text(),
-                        "signed_at": {"type": "string", "format": "date-time"},
-                        "key_id": text(),
-                        "signature": text(),
-                    }),
-                )),
-                "next_before": {"type": ["integer", "null"]},
-            }),
-        ),
-    );
-    put(
-        "CheckpointKey",
-        object(
-            &["algorithm", "public_key", "key_id"],
-            json!({"algorithm": text(), "public_key": text(), "key_id": text()}),
-        ),
-    );
-    put(
-        "IssuedTokens",
-        object(
-            &["items", "next_before"],
-            json!({
-                "items": list(object(
-                    &["token_id", "subject", "role", "scope", "issued_at", "expires_at", "issued_by"],
-                    json!({
-                        "token_id": id(),
-                        "subject": text(),
-                        "role": text(),
-                        "scope": text(),
-                        "issued_at": {"type": "string", "format": "date-time"},
-                        "expires_at": {"type": "string", "format": "date-time"},
-                        "issued_by": text(),
-                    }),
-                )),
-                "next_before": {"type": ["string", "null"], "format": "date-time"},
-            }),
-        ),
-    );
-    put(
-        "Stats",
-        object(
-            &["group_by", "total", "counts"],
-            json!({
-                "group_by": list(text()),
-                "total": integer(),
-                "counts": list(object(&["count"], json!({"count": integer()}))),
-            }),
-        ),
-    );
-    put(
-        "PublicProduct",
-        object(
-            &[
-                "product_id",
-                "name",
-                "producer",
-                "stars",
-                "valid_until",
-                "status",
-            ],
-            json!({
-                "product_id": id(),
-                "name": text(),
-                "producer": text(),
-                "product_group": text(),
-                "province": text(),
-                "stars": {"type": ["integer", "null"]},
-                "valid_until": date_or_null(),
-                "status": text(),
-                "certificate_no": text_or_null(),
-                "decision_no": text_or_null(),
-                "authority": text_or_null(),
-            }),
-        ),
-    );
-    put(
-        "PublicRevocations",
-        object(
-            &["items"],
-            json!({"items": list(object(
-                &["product_id", "name", "decided_on", "decision_no", "authority", "grounds"],
-                json!({
-                    "product_id": id(),
-                    "name": text(),
-                    "producer": text(),
-                    "province": text(),
-                    "stars": {"type": ["integer", "null"]},
-                    "certificate_no": text_or_null(),
-                    "recognition_decision_no": text_or_null(),
-                    "decided_on": date(),
-                    "decision_no": text_or_null(),
-                    "authority": text_or_null(),
-                    "grounds": list(text()),
-                    "details": text_or_null(),
-                }),
-            ))}),
-        ),
-    );
-    Value::Object(s)
+/// `GET /readyz`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Readiness {
+    pub ready: bool,
+    /// `ok | unavailable`.
+    pub store: &'static str,
+    /// Whether the read side has caught up with the log once since the server started.
+    pub projections_caught_up: bool,
+    /// Each projection's checkpoint and lag (null when the store is unavailable).
+    pub projections: Option<Vec<ProjectionLag>>,
+    /// The last error of catch-ups failing over and over, if they are.
+    pub projection_error: Option<String>,
 }

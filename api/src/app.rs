@@ -282,16 +282,14 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::metrics))
 }
 
-/// The OpenAPI 3.1 document of the API, generated from the routes, with the schemas of
-/// the reads' answers ([`answers`](crate::answers)).
+/// The OpenAPI 3.1 document of the API, generated from the routes and the types of their
+/// bodies and answers ([`answers`](crate::answers)).
 pub fn openapi() -> serde_json::Value {
     described(documented().split_for_parts().1)
 }
 
 fn described(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
-    let mut doc = serde_json::to_value(doc).expect("the OpenAPI document serialises");
-    crate::answers::describe(&mut doc);
-    doc
+    serde_json::to_value(doc).expect("the OpenAPI document serialises")
 }
 
 /// The complete router: every route of the contract, `/api/openapi.json`, the fallbacks

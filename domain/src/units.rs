@@ -141,6 +141,7 @@ const FROM_2025: [(&str, &str); 34] = [
 /// A province in force on a date, with the codes whose records it holds (its own among
 /// them): `{"code": "08", "name": "Tuyên Quang", "succeeds": ["02", "08"]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProvinceInForce {
     pub code: &'static str,
     pub name: &'static str,

@@ -14,6 +14,7 @@ pub const CHECKPOINT_FORMAT: &str = "ocop-checkpoint-v1";
 /// A statement, signed with a key kept outside the database, that the ledger's event at
 /// `global_position` had the hash `hash` at `signed_at`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Checkpoint {
     pub global_position: i64,
     /// The event's hash at that position (64 lowercase hex digits; the genesis hash at 0).

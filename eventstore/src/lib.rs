@@ -37,6 +37,7 @@ pub const NOTIFY_CHANNEL: &str = "ocop_events";
 /// Who did it: the authenticated user, the role they acted in and the scope of that role
 /// (a province, a commune or `central`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActorRef {
     pub user: String,
     pub role: String,
@@ -127,6 +128,7 @@ pub struct AppendOutcome {
 /// are the stored schema version and the stored canonical JSON text. `hash` is always over
 /// the stored bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordedEvent<P = Value> {
     pub global_position: i64,
     pub stream_id: Uuid,
@@ -134,6 +136,8 @@ pub struct RecordedEvent<P = Value> {
     pub event_id: Uuid,
     pub event_type: String,
     pub schema_version: i32,
+    /// The event's body.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub payload: P,
     pub actor: ActorRef,
     pub command_id: Uuid,
@@ -212,6 +216,7 @@ impl<P> RecordedEvent<P> {
 /// The ledger at one position: the position and the hash of the event there (the genesis
 /// hash at position 0). Written and parsed as `P:H`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LedgerDigest {
     pub global_position: i64,
     pub hash: String,
@@ -258,6 +263,7 @@ impl FromStr for LedgerDigest {
 
 /// The result of recomputing the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VerifyReport {
     pub ok: bool,
     pub events_checked: u64,
@@ -274,6 +280,7 @@ pub struct VerifyReport {
 
 /// A kept digest the verified chain does not reach (see [`VerifyReport::digest_mismatch`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DigestMismatch {
     pub global_position: i64,
     pub kept_hash: String,

@@ -49,6 +49,7 @@ impl Default for RunnerOptions {
 
 /// How far one projection is behind the log.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectionLag {
     pub projection: &'static str,
     pub checkpoint: i64,

@@ -186,6 +186,7 @@ pub struct LoadedState {
 
 /// The answer to "was it recognised on that business date".
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ValidOn {
     pub product_id: Uuid,
     pub date: NaiveDate,

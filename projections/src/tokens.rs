@@ -13,6 +13,7 @@ use crate::error::ProjectionError;
 
 /// One issued token (never the token itself: whoever reads the register cannot use it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IssuedToken {
     /// The token's `jti`.
     pub token_id: Uuid,

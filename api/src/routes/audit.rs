@@ -5,14 +5,14 @@ use axum::extract::{Path, State};
 use chrono::NaiveDate;
 use ocop_domain::Role;
 use ocop_domain::authorization::RecordedPlace;
-use ocop_eventstore::LedgerDigest;
-use ocop_projections::audit;
+use ocop_eventstore::{LedgerDigest, VerifyReport};
+use ocop_projections::audit::{self, AuditReport, ProductAudit};
 use serde::Deserialize;
-use serde_json::{Value, json};
 use utoipa::IntoParams;
 
 use super::queries::{ReadParams, wait_for};
 use super::{ReadResponses, require_role};
+use crate::answers::{CheckpointKey, DecisionAudit, LedgerCheckpoints};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{Authenticated, Query};
@@ -31,20 +31,17 @@ pub const DECISION_AUDIT_ROLES: [Role; 3] = [Role::Auditor, Role::Admin, Role::I
     path = "/api/v1/ledger/digest",
     tag = "audit",
     params(ReadParams),
-    responses(ReadResponses),
+    responses((status = 200, description = "the ledger's head", body = LedgerDigest), ReadResponses),
     security(("bearer" = []))
 )]
 pub async fn ledger_digest(
     State(app): State<AppState>,
     Authenticated(actor): Authenticated,
     Query(params): Query<ReadParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LedgerDigest>, ApiError> {
     require_role(&actor, &AUDIT_ROLES, "read the ledger digest")?;
     wait_for(&app, params.min_position).await?;
-    let head = app.store.head().await?;
-    Ok(Json(
-        json!({ "global_position": head.global_position, "hash": head.hash }),
-    ))
+    Ok(Json(app.store.head().await?))
 }
 
 /// Parameters of the ledger verification.
@@ -67,14 +64,14 @@ pub struct VerifyParams {
     path = "/api/v1/ledger/verify",
     tag = "audit",
     params(VerifyParams),
-    responses(ReadResponses),
+    responses((status = 200, description = "the chain recomputed", body = VerifyReport), ReadResponses),
     security(("bearer" = []))
 )]
 pub async fn ledger_verify(
     State(app): State<AppState>,
     Authenticated(actor): Authenticated,
     Query(params): Query<VerifyParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<VerifyReport>, ApiError> {
     require_role(&actor, &AUDIT_ROLES, "verify the ledger")?;
     wait_for(&app, params.min_position).await?;
     let from = params
@@ -82,14 +79,7 @@ pub async fn ledger_verify(
         .as_deref()
         .map(parse_digest)
         .transpose()?;
-    let report = app.store.verify(from).await?;
-    Ok(Json(json!({
-        "ok": report.ok,
-        "events_checked": report.events_checked,
-        "head": { "global_position": report.head.global_position, "hash": report.head.hash },
-        "first_broken_position": report.first_broken_position,
-        "digest_mismatch": report.digest_mismatch,
-    })))
+    Ok(Json(app.store.verify(from).await?))
 }
 
 /// The most checkpoints one page lists, and how many when `limit` is absent.
@@ -119,14 +109,14 @@ pub struct CheckpointParams {
     path = "/api/v1/ledger/checkpoints",
     tag = "audit",
     params(CheckpointParams),
-    responses(ReadResponses),
+    responses((status = 200, description = "one page of checkpoints", body = LedgerCheckpoints), ReadResponses),
     security(("bearer" = []))
 )]
 pub async fn ledger_checkpoints(
     State(app): State<AppState>,
     Authenticated(actor): Authenticated,
     Query(params): Query<CheckpointParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LedgerCheckpoints>, ApiError> {
     require_role(&actor, &AUDIT_ROLES, "read the ledger's checkpoints")?;
     let limit = match params.limit {
         None => DEFAULT_CHECKPOINTS,
@@ -141,7 +131,7 @@ pub async fn ledger_checkpoints(
     let next_before = (items.len() == limit)
         .then(|| items.last().map(|c| c.global_position))
         .flatten();
-    Ok(Json(json!({ "items": items, "next_before": next_before })))
+    Ok(Json(LedgerCheckpoints { items, next_before }))
 }
 
 /// The public key this server signs checkpoints with (raw 32-byte Ed25519 key, hex) and
@@ -152,20 +142,20 @@ pub async fn ledger_checkpoints(
     get,
     path = "/api/v1/ledger/public-key",
     tag = "audit",
-    responses(ReadResponses),
+    responses((status = 200, description = "the checkpoint key", body = CheckpointKey), ReadResponses),
     security(("bearer" = []))
 )]
 pub async fn ledger_public_key(
     State(app): State<AppState>,
     Authenticated(actor): Authenticated,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CheckpointKey>, ApiError> {
     require_role(&actor, &AUDIT_ROLES, "read the checkpoint key")?;
     let key = &app.checkpoints.key;
-    Ok(Json(json!({
-        "algorithm": "Ed25519",
-        "public_key": key.public_hex(),
-        "key_id": key.key_id(),
-    })))
+    Ok(Json(CheckpointKey {
+        algorithm: "Ed25519",
+        public_key: key.public_hex(),
+        key_id: key.key_id(),
+    }))
 }
 
 /// Parses `position:hash`.
@@ -199,7 +189,7 @@ pub fn parse_digest(text: &str) -> Result<LedgerDigest, ApiError> {
     path = "/api/v1/products/{id}/audit",
     tag = "audit",
     params(("id" = uuid::Uuid, Path, description = "The product id"), ReadParams),
-    responses(ReadResponses),
+    responses((status = 200, description = "the product's decisions and findings", body = ProductAudit), ReadResponses),
     security(("bearer" = []))
 )]
 pub async fn product_audit(
@@ -207,7 +197,7 @@ pub async fn product_audit(
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
     Query(params): Query<ReadParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ProductAudit>, ApiError> {
     require_role(&actor, &DECISION_AUDIT_ROLES, "read audits")?;
     let id = super::product_id(&id)?;
     wait_for(&app, params.min_position).await?;
@@ -224,10 +214,7 @@ pub async fn product_audit(
             actor.scope
         )));
     }
-    let audit = audit::audit_product(&app.read, id).await?;
-    Ok(Json(
-        serde_json::to_value(audit).map_err(|e| ApiError::Internal(e.to_string()))?,
-    ))
+    Ok(Json(audit::audit_product(&app.read, id).await?))
 }
 
 /// Filters of the decision audit.
@@ -307,14 +294,14 @@ const DECISIONS_DEFAULT: usize = 1_000;
     path = "/api/v1/audits/decisions",
     tag = "audit",
     params(DecisionsParams),
-    responses(ReadResponses),
+    responses((status = 200, description = "one page of audited decisions", body = DecisionAudit), ReadResponses),
     security(("bearer" = []))
 )]
 pub async fn decisions_audit(
     State(app): State<AppState>,
     Authenticated(actor): Authenticated,
     Query(params): Query<DecisionsParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DecisionAudit>, ApiError> {
     let filter = audit_filter(
         &actor,
         audit::AuditFilter {
@@ -334,24 +321,8 @@ pub async fn decisions_audit(
         )));
     }
     let page = audit::audit_decisions_page(&app.read, &filter, params.after, limit).await?;
-    Ok(Json(summary(&filter, page.decisions, page.next_after)))
-}
-
-fn summary(
-    filter: &audit::AuditFilter,
-    decisions: Vec<audit::AuditedDecision>,
-    next_after: Option<i64>,
-) -> Value {
-    let mut by_code = std::collections::BTreeMap::<String, u64>::new();
-    for f in decisions.iter().flat_map(|d| &d.findings) {
-        *by_code.entry(f.code.as_str().to_owned()).or_default() += 1;
-    }
-    json!({
-        "filter": filter,
-        "decisions_checked": decisions.len(),
-        "decisions_with_findings": decisions.iter().filter(|d| !d.findings.is_empty()).count(),
-        "findings_by_code": by_code,
-        "decisions": decisions,
-        "next_after": next_after,
-    })
+    Ok(Json(DecisionAudit {
+        report: AuditReport::of(filter, page.decisions),
+        next_after: page.next_after,
+    }))
 }

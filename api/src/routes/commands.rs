@@ -43,8 +43,24 @@ pub struct CommandAnswer {
     pub round: Option<u32>,
     /// What concluding a level found: the exact mean's display, its band and the outcome.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    pub conclusion: Option<serde_json::Value>,
+    pub conclusion: Option<Conclusion>,
+}
+
+/// What concluding a level found (from its `ScoringConcluded`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Conclusion {
+    pub level: ocop_domain::Level,
+    /// The exact mean, two decimals.
+    pub mean: String,
+    pub band_stars: u8,
+    pub quorum_met: bool,
+    pub spread: u32,
+    pub spread_within_limit: bool,
+    pub mandatory_met: bool,
+    pub mandatory_failed: Vec<String>,
+    /// The lowest star level the failed criteria block (null when none failed).
+    pub mandatory_blocks_from: Option<u8>,
+    pub outcome: ocop_domain::events::ScoringOutcome,
 }
 
 /// What a command created that the next step needs, read from the events it recorded (so
@@ -54,7 +70,7 @@ pub struct Created {
     complaint_id: Option<Uuid>,
     inspection_id: Option<Uuid>,
     round: Option<u32>,
-    conclusion: Option<serde_json::Value>,
+    conclusion: Option<Conclusion>,
 }
 
 impl Created {
@@ -67,18 +83,18 @@ impl Created {
                 EventBody::InspectionRecorded(i) => created.inspection_id = Some(i.inspection_id),
                 EventBody::EvaluationOpened(o) => created.round = Some(o.round),
                 EventBody::ScoringConcluded(c) => {
-                    created.conclusion = Some(serde_json::json!({
-                        "level": c.level,
-                        "mean": c.mean_display,
-                        "band_stars": c.band_stars,
-                        "quorum_met": c.quorum_met,
-                        "spread": c.spread,
-                        "spread_within_limit": c.spread_within_limit,
-                        "mandatory_met": c.mandatory_met,
-                        "mandatory_failed": c.mandatory_failed,
-                        "mandatory_blocks_from": c.mandatory_blocks_from,
-                        "outcome": c.outcome,
-                    }))
+                    created.conclusion = Some(Conclusion {
+                        level: c.level,
+                        mean: c.mean_display.clone(),
+                        band_stars: c.band_stars,
+                        quorum_met: c.quorum_met,
+                        spread: c.spread,
+                        spread_within_limit: c.spread_within_limit,
+                        mandatory_met: c.mandatory_met,
+                        mandatory_failed: c.mandatory_failed.clone(),
+                        mandatory_blocks_from: c.mandatory_blocks_from,
+                        outcome: c.outcome,
+                    })
                 }
                 _ => {}
             }

@@ -24,7 +24,8 @@ use uuid::Uuid;
 
 use super::commands::{CommandHeaderDoc, caller_fingerprint};
 use super::queries::{ReadParams, wait_for};
-use super::{CommandResponses, ReadResponses, may_read, require_role};
+use super::{CommandProblems, ReadResponses, may_read, require_role};
+use crate::answers::{DecisionAnswer, DecisionAnswerItem, DecisionRecorded, RecordedItem};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{Authenticated, CommandHeaders, JsonCommand, Query};
@@ -86,7 +87,13 @@ fn decision_id(key: Uuid) -> Uuid {
     tag = "commands",
     params(CommandHeaderDoc),
     request_body = DecisionDocument,
-    responses(CommandResponses),
+    responses(
+        (status = 201, description = "recorded, for every product", body = DecisionRecorded,
+         headers(("Location" = String, description = "`/api/v1/decisions/{decision_id}`"))),
+        (status = 200, description = "the idempotency key was seen with the same body: the first answer, nothing recorded",
+         body = DecisionRecorded),
+        CommandProblems
+    ),
     security(("bearer" = []))
 )]
 pub async fn record_decision(
@@ -166,11 +173,12 @@ pub async fn record_decision(
             .observe_append(outcomes.iter().map(|o| o.events.len()).sum());
     }
     let last = outcomes.iter().map(|o| o.global_position).max();
-    let items: Vec<Value> = outcomes
+    let items = outcomes
         .iter()
-        .map(|o| {
-            json!({"product_id": o.product_id, "version": o.version,
-                   "global_position": o.global_position})
+        .map(|o| RecordedItem {
+            product_id: o.product_id,
+            version: o.version,
+            global_position: o.global_position,
         })
         .collect();
     let status = if replayed {
@@ -180,7 +188,11 @@ pub async fn record_decision(
     };
     let mut response = (
         status,
-        Json(json!({"decision_id": id, "global_position": last, "items": items})),
+        Json(DecisionRecorded {
+            decision_id: id,
+            global_position: last,
+            items,
+        }),
     )
         .into_response();
     if let Ok(v) = axum::http::HeaderValue::from_str(&format!("/api/v1/decisions/{id}")) {
@@ -246,7 +258,7 @@ const READERS: [Role; 5] = [
     path = "/api/v1/decisions/{decision_id}",
     tag = "queries",
     params(("decision_id" = Uuid, Path, description = "The decision's id"), ReadParams),
-    responses(ReadResponses),
+    responses((status = 200, description = "the document and the items the caller may read", body = DecisionAnswer), ReadResponses),
     security(("bearer" = []))
 )]
 pub async fn get_decision(
@@ -254,7 +266,7 @@ pub async fn get_decision(
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
     Query(params): Query<ReadParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DecisionAnswer>, ApiError> {
     require_role(&actor, &READERS, "read decision documents")?;
     let not_found = || ApiError::NotFound(format!("no such decision: {id}"));
     let decision_id = Uuid::parse_str(&id).map_err(|_| not_found())?;
@@ -277,37 +289,46 @@ pub async fn get_decision(
         if !may_read(&app, &actor, place.as_ref()).await? {
             continue;
         }
-        let name = match app.read.product(r.product_id).await? {
-            Some(view) => view.state["name"].clone(),
-            None => Value::Null,
+        let name = app
+            .read
+            .product(r.product_id)
+            .await?
+            .and_then(|view| view.state["name"].as_str().map(str::to_owned));
+        let text = |field: &str| {
+            r.payload
+                .get(field)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
         };
-        let p = &r.payload;
-        items.push(json!({
-            "product_id": r.product_id,
-            "name": name,
-            "province": r.province,
-            "recognized": r.kind == "recognized",
-            "stars": r.stars,
-            "potential_five_star": p.get("potential_five_star"),
-            "mean": p.get("mean"),
-            "certificate_no": p.get("certificate_no"),
-            "valid_until": p.get("valid_until"),
-            "reason": p.get("reason"),
-            "version": r.version,
-            "global_position": r.global_position,
-        }));
+        items.push(DecisionAnswerItem {
+            product_id: r.product_id,
+            name,
+            province: r.province.clone(),
+            recognized: r.kind == "recognized",
+            stars: r.stars,
+            potential_five_star: r
+                .payload
+                .get("potential_five_star")
+                .and_then(Value::as_bool),
+            mean: text("mean"),
+            certificate_no: text("certificate_no"),
+            valid_until: text("valid_until"),
+            reason: text("reason"),
+            version: r.version,
+            global_position: r.global_position,
+        });
     }
     let (Some(first), false) = (records.first(), items.is_empty()) else {
         return Err(not_found());
     };
-    Ok(Json(json!({
-        "decision_id": decision_id,
-        "decision_no": first.decision_no,
-        "decided_on": first.decided_on,
-        "authority": first.authority,
-        "level": first.level,
-        "recorded_at": first.recorded_at,
-        "actor": first.actor,
-        "items": items,
-    })))
+    Ok(Json(DecisionAnswer {
+        decision_id,
+        decision_no: first.decision_no.clone(),
+        decided_on: first.decided_on.clone(),
+        authority: first.authority.clone(),
+        level: first.level.clone(),
+        recorded_at: first.recorded_at.clone(),
+        actor: first.actor.clone(),
+        items,
+    }))
 }

@@ -298,7 +298,7 @@ async fn file(
     path = "/api/v1/exports/products",
     tag = "queries",
     params(ProductExportParams),
-    responses(ReadResponses),
+    responses((status = 200, description = "the file: CSV (UTF-8 with a BOM) or xlsx, as `format` asks"), ReadResponses),
     security(("bearer" = []))
 )]
 pub async fn export_products(
@@ -349,7 +349,7 @@ pub async fn product_list_file(
     path = "/api/v1/exports/decisions",
     tag = "audit",
     params(DecisionExportParams),
-    responses(ReadResponses),
+    responses((status = 200, description = "the file: CSV (UTF-8 with a BOM) or xlsx, as `format` asks"), ReadResponses),
     security(("bearer" = []))
 )]
 pub async fn export_decisions(

@@ -158,62 +158,45 @@ impl utoipa::IntoResponses for CommandResponses {
                 )
                 .header("ETag", etag()),
             );
-        problems(builder, &[400, 401, 403, 404, 409, 413, 422, 503])
+        problems(builder, COMMAND_PROBLEMS).build().into()
+    }
+}
+
+const COMMAND_PROBLEMS: &[u16] = &[400, 401, 403, 404, 409, 413, 422, 503];
+
+/// The problem answers of a command whose own answers its path names.
+#[derive(Debug)]
+pub struct CommandProblems;
+
+impl utoipa::IntoResponses for CommandProblems {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(ResponsesBuilder::new(), COMMAND_PROBLEMS)
             .build()
             .into()
     }
 }
 
-/// The answers of a read that may name a product.
+/// The problem answers of a read that may name a product (each read names its `200`).
 #[derive(Debug)]
 pub struct ReadResponses;
 
 impl utoipa::IntoResponses for ReadResponses {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        let builder = ResponsesBuilder::new().response(
-            "200",
-            ResponseBuilder::new().description("the answer, as JSON"),
-        );
-        problems(builder, &[400, 401, 403, 404, 503]).build().into()
+        problems(ResponsesBuilder::new(), &[400, 401, 403, 404, 503])
+            .build()
+            .into()
     }
 }
 
-/// The answers of a public read.
+/// The problem answers of a public read (each read names its `200`).
 #[derive(Debug)]
 pub struct PublicResponses;
 
 impl utoipa::IntoResponses for PublicResponses {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        let builder = ResponsesBuilder::new().response(
-            "200",
-            ResponseBuilder::new().description("the answer, as JSON"),
-        );
-        problems(builder, &[400, 404, 429, 503]).build().into()
-    }
-}
-
-/// The answers of the public look-up: one product, or the candidates when a certificate
-/// number is carried by several.
-#[derive(Debug)]
-pub struct PublicLookupResponses;
-
-impl utoipa::IntoResponses for PublicLookupResponses {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        let builder = ResponsesBuilder::new()
-            .response(
-                "200",
-                ResponseBuilder::new().description("the product, as JSON"),
-            )
-            .response(
-                "300",
-                ResponseBuilder::new().description(
-                    "ambiguous_certificate: several products (of different provinces, or \
-                     records from before certificate numbers were checked) carry this \
-                     certificate number: `{\"code\", \"detail\", \"candidates\": [product…]}`, \
-                     each candidate as the 200 answer describes it",
-                ),
-            );
-        problems(builder, &[400, 404, 429, 503]).build().into()
+        problems(ResponsesBuilder::new(), &[400, 404, 429, 503])
+            .build()
+            .into()
     }
 }
 

@@ -4,16 +4,16 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
+use crate::answers::{Health, Readiness};
 use crate::app::AppState;
 
 /// Liveness: the process answers.
 ///
 /// Who: anyone: no token.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "alive")))]
-pub async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok" }))
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "alive", body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
 }
 
 /// Catch-ups failed in a row (with back-off: ≈ 350 ms) after which the server is not ready.
@@ -29,8 +29,8 @@ const FAILING_AFTER: u32 = 3;
     path = "/readyz",
     tag = "operations",
     responses(
-        (status = 200, description = "ready"),
-        (status = 503, description = "not ready (with `Retry-After: 2`)", content_type = "application/json",
+        (status = 200, description = "ready", body = Readiness),
+        (status = 503, description = "not ready (with `Retry-After: 2`)", body = Readiness,
          example = json!({"ready": false, "store": "unavailable", "projections_caught_up": false,
                           "projections": null, "projection_error": null}))
     )
@@ -50,13 +50,13 @@ pub async fn readyz(State(app): State<AppState>) -> Response {
         .failure()
         .filter(|f| f.consecutive >= FAILING_AFTER);
     let ready = store.is_ok() && lag.is_ok() && caught_up && failing.is_none();
-    let body = json!({
-        "ready": ready,
-        "store": if store.is_ok() { "ok" } else { "unavailable" },
-        "projections_caught_up": caught_up,
-        "projections": lag.ok(),
-        "projection_error": failing.map(|f| f.error),
-    });
+    let body = Readiness {
+        ready,
+        store: if store.is_ok() { "ok" } else { "unavailable" },
+        projections_caught_up: caught_up,
+        projections: lag.ok(),
+        projection_error: failing.map(|f| f.error),
+    };
     if ready {
         (StatusCode::OK, Json(body)).into_response()
     } else {

@@ -9,12 +9,12 @@ use axum::extract::{Path, State};
 use ocop_domain::authorization::{ListPlace, RecordedPlace};
 use ocop_projections::query::{MAX_LIMIT, ProducerQuery};
 use serde::Deserialize;
-use serde_json::{Value, json};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::queries::{ReadParams, confine_to_scope, wait_for};
 use super::{ReadResponses, may_read};
+use crate::answers::{ProducerAnswer, ProducerList};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{Authenticated, Query};
@@ -47,14 +47,14 @@ pub struct ProducersParams {
     path = "/api/v1/producers",
     tag = "queries",
     params(ProducersParams),
-    responses(ReadResponses),
+    responses((status = 200, description = "one page of producers", body = ProducerList), ReadResponses),
     security(("bearer" = []))
 )]
 pub async fn list_producers(
     State(app): State<AppState>,
     Authenticated(actor): Authenticated,
     Query(params): Query<ProducersParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ProducerList>, ApiError> {
     if let Some(limit) = params.limit {
         if limit == 0 || limit > MAX_LIMIT {
             return Err(ApiError::InvalidRequest(format!(
@@ -86,7 +86,7 @@ pub async fn list_producers(
     };
     wait_for(&app, params.min_position).await?;
     let (items, next_cursor) = app.read.producers(&query).await?;
-    Ok(Json(json!({ "items": items, "next_cursor": next_cursor })))
+    Ok(Json(ProducerList { items, next_cursor }))
 }
 
 /// One producer and its products (id, name, status, stars, valid until, place), oldest
@@ -100,7 +100,7 @@ pub async fn list_producers(
     path = "/api/v1/producers/{producer_id}",
     tag = "queries",
     params(("producer_id" = Uuid, Path, description = "The producer id"), ReadParams),
-    responses(ReadResponses),
+    responses((status = 200, description = "the producer and its products", body = ProducerAnswer), ReadResponses),
     security(("bearer" = []))
 )]
 pub async fn get_producer(
@@ -108,11 +108,11 @@ pub async fn get_producer(
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
     Query(params): Query<ReadParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ProducerAnswer>, ApiError> {
     let not_found = || ApiError::NotFound(format!("no such producer: {id}"));
     let producer_id = Uuid::parse_str(&id).map_err(|_| not_found())?;
     wait_for(&app, params.min_position).await?;
-    let (mut producer, products) = app
+    let (producer, products) = app
         .read
         .producer(producer_id)
         .await?
@@ -128,10 +128,5 @@ pub async fn get_producer(
     if products.is_empty() {
         return Err(not_found());
     }
-    producer.products = products.len() as i64;
-    producer.recognized = products.iter().filter(|p| p.status == "recognized").count() as i64;
-    let mut answer = json!(producer);
-    answer["products"] = json!(products);
-    answer["product_count"] = json!(producer.products);
-    Ok(Json(answer))
+    Ok(Json(ProducerAnswer::of(producer, products)))
 }

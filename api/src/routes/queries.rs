@@ -12,13 +12,18 @@ use ocop_domain::authorization::{self, ListPlace};
 use ocop_domain::events::ProductGroup;
 use ocop_domain::state::Status;
 use ocop_projections::query::{
-    MAX_LIMIT, ProductAnswer, ProductAsk, ProductQuery, StatsDimension, VersionedState,
+    MAX_LIMIT, ProductAnswer, ProductAsk, ProductQuery, PublicProduct, StatsDimension,
+    VersionedState,
 };
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::IntoParams;
 
-use super::{PublicLookupResponses, PublicResponses, ReadResponses, product_id, require_role};
+use super::{PublicResponses, ReadResponses, product_id, require_role};
+use crate::answers::{
+    AmbiguousCertificate, CurrentPlace, EventPage, PlacedState, ProductAnswer as Answer,
+    ProductHistory, ProductList, PublicRevocations, Stats,
+};
 use crate::app::{AppState, MIN_POSITION_WAIT};
 use crate::error::ApiError;
 use crate::extract::{Authenticated, Query};
@@ -90,22 +95,22 @@ pub struct ListParams {
     path = "/api/v1/products",
     tag = "queries",
     params(ListParams),
-    responses(ReadResponses),
+    responses((status = 200, description = "one page of the list", body = ProductList), ReadResponses),
     security(("bearer" = []))
 )]
 pub async fn list_products(
     State(app): State<AppState>,
     Authenticated(actor): Authenticated,
     Query(params): Query<ListParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ProductList>, ApiError> {
     let min_position = params.min_position;
     let query = product_query(&actor, params, app.today())?;
     wait_for(&app, min_position).await?;
     let page = app.read.products(&query).await?;
-    let items = with_current_place(&app, page.items).await?;
-    Ok(Json(
-        json!({ "items": items, "next_cursor": page.next_cursor }),
-    ))
+    Ok(Json(ProductList {
+        items: with_current_place(&app, page.items).await?,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// The list's query from its parameters, checked and narrowed to the actor's scope.
@@ -115,7 +120,7 @@ pub(crate) fn product_query(
     today: NaiveDate,
 ) -> Result<ProductQuery, ApiError> {
     if let Some(status) = &params.status {
-        serde_json::from_value::<Status>(json!(status)).map_err(|_| {
+        serde_json::from_value::<Status>(Value::from(status.as_str())).map_err(|_| {
             ApiError::InvalidRequest(format!(
                 "status {status:?} is not one of registered, in_evaluation, recognized, \
                  not_recognized, expired, revoked, withdrawn"
@@ -123,7 +128,7 @@ pub(crate) fn product_query(
         })?;
     }
     if let Some(group) = &params.group {
-        serde_json::from_value::<ProductGroup>(json!(group))
+        serde_json::from_value::<ProductGroup>(Value::from(group.as_str()))
             .map_err(|e| ApiError::InvalidRequest(format!("group: {e}")))?;
     }
     if let Some(stars) = params.stars {
@@ -213,7 +218,11 @@ pub struct ProductParams {
     path = "/api/v1/products/{id}",
     tag = "queries",
     params(("id" = uuid::Uuid, Path, description = "The product id"), ProductParams),
-    responses(ReadResponses),
+    responses(
+        (status = 200, description = "the product state (`ETag`: its version); with `valid_on`, whether it was recognised on that date",
+         body = Answer, headers(("ETag" = String, description = "The product's version in quotes, e.g. \"3\"."))),
+        ReadResponses
+    ),
     security(("bearer" = []))
 )]
 pub async fn get_product(
@@ -250,29 +259,25 @@ pub async fn get_product(
     let VersionedState { version, state } =
         match app.products.product(&actor, id, ask, app.today()).await? {
             ProductAnswer::State(state) => state,
-            ProductAnswer::ValidOn(answer) => return Ok(Json(answer).into_response()),
+            ProductAnswer::ValidOn(answer) => {
+                return Ok(Json(Answer::ValidOn(answer)).into_response());
+            }
         };
     let state = with_current_place(&app, vec![state]).await?.remove(0);
-    let mut response = Json(state).into_response();
+    let mut response = Json(Answer::State(state)).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
         response.headers_mut().insert(header::ETAG, v);
     }
     Ok(response)
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(value).map_err(|e| ApiError::Internal(e.to_string()))
-}
-
-/// `states` with their `current_place`: the units in force today that hold each record —
-/// the province (and its name) from the province succession, the commune from the commune
-/// succession an operator loaded (the recorded commune when none moved it; null when it
-/// was split, with the communes in force as `communes`) — beside the place each was
-/// recorded with (`province`, `commune`, `district`).
+/// `states` with their `current_place` ([`CurrentPlace`]): the units in force today that
+/// hold each record, beside the place each was recorded with (`province`, `commune`,
+/// `district`).
 pub async fn with_current_place(
     app: &AppState,
-    mut states: Vec<Value>,
-) -> Result<Vec<Value>, ApiError> {
+    states: Vec<Value>,
+) -> Result<Vec<PlacedState>, ApiError> {
     use ocop_domain::units;
     let on = app.today();
     let communes: Vec<&str> = states
@@ -280,30 +285,36 @@ pub async fn with_current_place(
         .filter_map(|s| s.get("commune").and_then(Value::as_str))
         .collect();
     let holders = ocop_projections::units::holders(app.read.db(), &communes, on).await?;
-    for state in &mut states {
-        let Some(recorded) = state.get("province").and_then(Value::as_str) else {
-            continue;
-        };
-        let province = units::province_on(recorded, on).to_owned();
-        let commune = state.get("commune").cloned().unwrap_or(Value::Null);
-        let moved = commune.as_str().and_then(|c| holders.get(c));
-        let mut place = json!({
-            "province": province,
-            "province_name": units::province_name(&province, on),
-            "commune": match moved.map(Vec::as_slice) {
-                None => commune,
-                Some([one]) => json!(one),
-                Some(_) => Value::Null,
-            },
-        });
-        if let Some(several) = moved.filter(|m| m.len() > 1) {
-            place["communes"] = json!(several);
-        }
-        if let Some(object) = state.as_object_mut() {
-            object.insert("current_place".into(), place);
-        }
-    }
-    Ok(states)
+    let placed = states
+        .into_iter()
+        .map(|state| {
+            let recorded = state
+                .get("province")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let province = units::province_on(recorded, on).to_owned();
+            let commune = state
+                .get("commune")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let moved = commune.as_deref().and_then(|c| holders.get(c));
+            let current_place = CurrentPlace {
+                province_name: units::province_name(&province, on),
+                province,
+                commune: match moved.map(Vec::as_slice) {
+                    None => commune,
+                    Some([one]) => Some(one.clone()),
+                    Some(_) => None,
+                },
+                communes: moved.filter(|m| m.len() > 1).cloned(),
+            };
+            PlacedState {
+                state,
+                current_place,
+            }
+        })
+        .collect();
+    Ok(placed)
 }
 
 /// Parameters of the history.
@@ -332,7 +343,7 @@ const HISTORY_DEFAULT: usize = 500;
     path = "/api/v1/products/{id}/history",
     tag = "queries",
     params(("id" = uuid::Uuid, Path, description = "The product id"), HistoryParams),
-    responses(ReadResponses),
+    responses((status = 200, description = "one page of the trail", body = ProductHistory), ReadResponses),
     security(("bearer" = []))
 )]
 pub async fn product_history(
@@ -340,7 +351,7 @@ pub async fn product_history(
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
     Query(params): Query<HistoryParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ProductHistory>, ApiError> {
     let id = product_id(&id)?;
     let limit = params.limit.unwrap_or(HISTORY_DEFAULT);
     if !(1..=HISTORY_MAX).contains(&limit) {
@@ -366,12 +377,12 @@ pub async fn product_history(
         .then(|| events.last().map(|e| e.version))
         .flatten()
         .filter(|last| *last < version);
-    Ok(Json(json!({
-        "product_id": id,
-        "version": version,
-        "events": events,
-        "next_after": next_after,
-    })))
+    Ok(Json(ProductHistory {
+        product_id: id,
+        version,
+        events,
+        next_after,
+    }))
 }
 
 /// Parameters of the statistics.
@@ -397,14 +408,14 @@ pub struct StatsParams {
     path = "/api/v1/stats",
     tag = "queries",
     params(StatsParams),
-    responses(ReadResponses),
+    responses((status = 200, description = "the counts", body = Stats), ReadResponses),
     security(("bearer" = []))
 )]
 pub async fn stats(
     State(app): State<AppState>,
     Authenticated(_actor): Authenticated,
     Query(params): Query<StatsParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Stats>, ApiError> {
     let mut dims = Vec::new();
     for name in params
         .group_by
@@ -433,20 +444,12 @@ pub async fn stats(
         }
     };
     wait_for(&app, params.min_position).await?;
-    let rows = app.read.stats(&dims, current_on).await?;
-    let total: i64 = rows.iter().map(|r| r.count).sum();
-    let counts: Vec<Value> = rows
-        .into_iter()
-        .map(|r| {
-            let mut row = r.key;
-            row.insert("count".into(), json!(r.count));
-            Value::Object(row)
-        })
-        .collect();
-    let group_by: Vec<&str> = dims.iter().map(|d| d.name()).collect();
-    Ok(Json(
-        json!({ "group_by": group_by, "total": total, "counts": counts }),
-    ))
+    let counts = app.read.stats(&dims, current_on).await?;
+    Ok(Json(Stats {
+        group_by: dims.iter().map(|d| d.name()).collect(),
+        total: counts.iter().map(|r| r.count).sum(),
+        counts,
+    }))
 }
 
 /// Parameters of the global feed.
@@ -470,14 +473,14 @@ pub struct EventsParams {
     path = "/api/v1/events",
     tag = "queries",
     params(EventsParams),
-    responses(ReadResponses),
+    responses((status = 200, description = "one page of the feed", body = EventPage), ReadResponses),
     security(("bearer" = []))
 )]
 pub async fn events(
     State(app): State<AppState>,
     Authenticated(actor): Authenticated,
     Query(params): Query<EventsParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<EventPage>, ApiError> {
     require_role(
         &actor,
         &[Role::Auditor, Role::Admin],
@@ -500,7 +503,7 @@ pub async fn events(
     } else {
         None
     };
-    Ok(Json(json!({ "events": events, "next_after": next_after })))
+    Ok(Json(EventPage { events, next_after }))
 }
 
 /// What consumers may see of a product, by its id or its certificate number — no token.
@@ -511,7 +514,14 @@ pub async fn events(
     path = "/api/v1/public/products/{key}",
     tag = "public",
     params(("key" = String, Path, description = "The product id or the certificate number"), ReadParams),
-    responses(PublicLookupResponses)
+    responses(
+        (status = 200, description = "the product", body = PublicProduct),
+        (status = 300, description = "ambiguous_certificate: several products (of different provinces, or \
+                     records from before certificate numbers were checked) carry this \
+                     certificate number; each candidate as the 200 answer describes it",
+         body = AmbiguousCertificate),
+        PublicResponses
+    )
 )]
 pub async fn public_product(
     State(app): State<AppState>,
@@ -529,19 +539,19 @@ pub async fn public_product(
         0 => Err(ApiError::NotFound(format!(
             "no product or certificate {key:?}"
         ))),
-        1 => Ok(Json(to_json(&found.remove(0))?).into_response()),
+        1 => Ok(Json(found.remove(0)).into_response()),
         // Two provinces (or a record from before certificate numbers were checked) share
         // the number: the consumer chooses, the server never picks one for them.
         n => Ok((
             StatusCode::MULTIPLE_CHOICES,
-            Json(json!({
-                "code": "ambiguous_certificate",
-                "detail": format!(
+            Json(AmbiguousCertificate {
+                code: "ambiguous_certificate",
+                detail: format!(
                     "{n} products carry the certificate number {key:?}; choose by province \
                      or look one up by its product id"
                 ),
-                "candidates": found,
-            })),
+                candidates: found,
+            }),
         )
             .into_response()),
     }
@@ -568,12 +578,12 @@ pub struct RevocationsParams {
     path = "/api/v1/public/revocations",
     tag = "public",
     params(RevocationsParams),
-    responses(PublicResponses)
+    responses((status = 200, description = "the notices, by decision date", body = PublicRevocations), PublicResponses)
 )]
 pub async fn public_revocations(
     State(app): State<AppState>,
     Query(params): Query<RevocationsParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PublicRevocations>, ApiError> {
     let limit = params.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::InvalidRequest(format!(
@@ -582,5 +592,5 @@ pub async fn public_revocations(
     }
     wait_for(&app, params.min_position).await?;
     let items = app.read.revocations_since(params.since, limit).await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(PublicRevocations { items }))
 }

@@ -5,10 +5,10 @@ use axum::extract::State;
 use chrono::{DateTime, Utc};
 use ocop_domain::Role;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use utoipa::IntoParams;
 
 use super::{ReadResponses, require_role};
+use crate::answers::IssuedTokens;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{Authenticated, Query};
@@ -38,14 +38,14 @@ pub struct TokenParams {
     path = "/api/v1/audits/tokens",
     tag = "audit",
     params(TokenParams),
-    responses(ReadResponses),
+    responses((status = 200, description = "one page of the register", body = IssuedTokens), ReadResponses),
     security(("bearer" = []))
 )]
 pub async fn issued_tokens(
     State(app): State<AppState>,
     Authenticated(actor): Authenticated,
     Query(params): Query<TokenParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<IssuedTokens>, ApiError> {
     require_role(
         &actor,
         &[Role::Auditor, Role::Admin],
@@ -64,5 +64,5 @@ pub async fn issued_tokens(
     let next_before = (items.len() == limit)
         .then(|| items.last().map(|t| t.issued_at))
         .flatten();
-    Ok(Json(json!({ "items": items, "next_before": next_before })))
+    Ok(Json(IssuedTokens { items, next_before }))
 }

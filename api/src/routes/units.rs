@@ -8,7 +8,6 @@ use axum::extract::State;
 use chrono::NaiveDate;
 use ocop_domain::units;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use utoipa::IntoParams;
 
 use super::PublicResponses;
@@ -37,12 +36,12 @@ pub struct ProvincesParams {
     path = "/api/v1/units/provinces",
     tag = "public",
     params(ProvincesParams),
-    responses(PublicResponses)
+    responses((status = 200, description = "the provinces in force, by code", body = Vec<units::ProvinceInForce>), PublicResponses)
 )]
 pub async fn provinces(
     State(app): State<AppState>,
     Query(params): Query<ProvincesParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Vec<units::ProvinceInForce>>, ApiError> {
     let on = params.on.unwrap_or_else(|| app.today());
-    Ok(Json(json!(units::provinces_on(on))))
+    Ok(Json(units::provinces_on(on)))
 }

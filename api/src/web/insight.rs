@@ -7,6 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use ocop_projections::audit::{AuditedDecision, Finding, Severity};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -74,8 +75,8 @@ struct AuditPage {
     download: String,
 }
 
-fn decision_row(d: &Value) -> DecisionRow {
-    let kind = match d["kind"].as_str().unwrap_or_default() {
+fn decision_row(d: &AuditedDecision) -> DecisionRow {
+    let kind = match d.kind.as_str() {
         "recognized" => "Công nhận",
         "refused" => "Không công nhận",
         "revoked" => "Thu hồi",
@@ -83,32 +84,29 @@ fn decision_row(d: &Value) -> DecisionRow {
         _ => "Quyết định",
     };
     DecisionRow {
-        product_id: d["product_id"].as_str().unwrap_or_default().to_owned(),
-        name: d["name"].as_str().unwrap_or("Sản phẩm").to_owned(),
-        decided_on: view::opt_date(d["decided_on"].as_str()),
+        product_id: d.product_id.to_string(),
+        name: d.name.as_deref().unwrap_or("Sản phẩm").to_owned(),
+        decided_on: view::opt_date(d.decided_on.as_deref()),
         kind: kind.to_owned(),
-        decision_no: view::text(d, "decision_no"),
-        province: view::text(d, "province"),
-        stars: view::stars(d["stars"].as_i64()),
-        stars_words: view::stars_words(d["stars"].as_i64()),
-        findings: d["findings"]
-            .as_array()
-            .map(|fs| fs.iter().map(finding_view).collect())
-            .unwrap_or_default(),
+        decision_no: d.decision_no.clone().unwrap_or_default(),
+        province: d.province.clone(),
+        stars: view::stars(d.stars),
+        stars_words: view::stars_words(d.stars),
+        findings: d.findings.iter().map(finding_view).collect(),
     }
 }
 
-fn finding_view(f: &Value) -> FindingView {
-    let (severity, class) = match f["severity"].as_str().unwrap_or_default() {
-        "error" => ("Lỗi", "bad"),
-        "warning" => ("Cảnh báo", "busy"),
-        _ => ("Ghi chú", "off"),
+fn finding_view(f: &Finding) -> FindingView {
+    let (severity, class) = match f.severity {
+        Severity::Error => ("Lỗi", "bad"),
+        Severity::Warning => ("Cảnh báo", "busy"),
+        Severity::Info => ("Ghi chú", "off"),
     };
     FindingView {
         severity: severity.to_owned(),
         class: class.to_owned(),
-        code: view::text(f, "code"),
-        detail: view::text(f, "detail"),
+        code: f.code.as_str().to_owned(),
+        detail: f.detail.clone(),
     }
 }
 
@@ -235,11 +233,8 @@ pub(super) async fn decisions(
         Ok(params) => {
             match audit::decisions_audit(State(app), Authenticated(actor), ApiQuery(params)).await {
                 Ok(axum::Json(v)) => {
-                    rows = v["decisions"]
-                        .as_array()
-                        .map(|ds| ds.iter().map(decision_row).collect())
-                        .unwrap_or_default();
-                    next_page = v["next_after"].as_i64().map(|after| {
+                    rows = v.report.decisions.iter().map(decision_row).collect();
+                    next_page = v.next_after.map(|after| {
                         format!("/quan-ly/kiem-tra?{}&after={after}", audit_query(&f))
                     });
                 }
@@ -284,10 +279,7 @@ pub(super) async fn product(
         Ok(axum::Json(v)) => v,
         Err(e) => return error_page(page, &e),
     };
-    let rows: Vec<DecisionRow> = v["decisions"]
-        .as_array()
-        .map(|ds| ds.iter().map(decision_row).collect())
-        .unwrap_or_default();
+    let rows: Vec<DecisionRow> = v.decisions.iter().map(decision_row).collect();
     let page = AuditPage::new(page, "Kiểm tra các quyết định của sản phẩm", rows);
     render(
         StatusCode::OK,
@@ -379,29 +371,26 @@ async fn counts(
         }),
     )
     .await?;
-    let mut rows: Vec<(String, i64)> = v["counts"]
-        .as_array()
-        .map(|cs| {
-            cs.iter()
-                .map(|c| {
-                    let key = &c[group_by];
-                    let label = match group_by {
-                        "stars" => view::stars_words(key.as_i64()),
-                        "group" => view::group(key.as_str().unwrap_or_default()).to_owned(),
-                        "status" => view::status(key.as_str().unwrap_or_default()).0.to_owned(),
-                        "province" => format!("Tỉnh {}", view::text(c, "province")),
-                        _ => match key {
-                            Value::Null => "—".to_owned(),
-                            other => other.to_string().trim_matches('"').to_owned(),
-                        },
-                    };
-                    (label, c["count"].as_i64().unwrap_or(0))
-                })
-                .collect()
+    let mut rows: Vec<(String, i64)> = v
+        .counts
+        .iter()
+        .map(|c| {
+            let key = c.key.get(group_by).unwrap_or(&Value::Null);
+            let label = match group_by {
+                "stars" => view::stars_words(key.as_i64()),
+                "group" => view::group(key.as_str().unwrap_or_default()).to_owned(),
+                "status" => view::status(key.as_str().unwrap_or_default()).0.to_owned(),
+                "province" => format!("Tỉnh {}", key.as_str().unwrap_or("—")),
+                _ => match key {
+                    Value::Null => "—".to_owned(),
+                    other => other.to_string().trim_matches('"').to_owned(),
+                },
+            };
+            (label, c.count)
         })
-        .unwrap_or_default();
+        .collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    Ok((v["total"].as_i64().unwrap_or(0), rows))
+    Ok((v.total, rows))
 }
 
 fn dimension(form: &StatsForm) -> (&'static str, &'static str) {
@@ -582,13 +571,14 @@ pub(super) async fn ledger(
         )
         .await
         {
-            Ok(axum::Json(v)) if v["ok"] == true => Some(format!(
+            Ok(axum::Json(v)) if v.ok => Some(format!(
                 "Chuỗi băm nguyên vẹn: đã tính lại {} sự kiện từ đầu sổ.",
-                v["events_checked"]
+                v.events_checked
             )),
             Ok(axum::Json(v)) => Some(format!(
                 "Chuỗi băm bị phá vỡ tại vị trí {}.",
-                v["first_broken_position"]
+                v.first_broken_position
+                    .unwrap_or(v.head.global_position + 1)
             )),
             Err(e) => return error_page(page, &e),
         }
@@ -605,30 +595,26 @@ pub(super) async fn ledger(
     )
     .await
     {
-        Ok(axum::Json(v)) => v["items"]
-            .as_array()
-            .map(|items| {
-                items
-                    .iter()
-                    .map(|c| {
-                        (
-                            c["global_position"].as_i64().unwrap_or(0),
-                            view::instant(c["signed_at"].as_str().unwrap_or_default()),
-                            view::text(c, "key_id"),
-                            view::text(c, "hash"),
-                        )
-                    })
-                    .collect()
+        Ok(axum::Json(v)) => v
+            .items
+            .into_iter()
+            .map(|c| {
+                (
+                    c.global_position,
+                    view::instant(&c.signed_at),
+                    c.key_id,
+                    c.hash,
+                )
             })
-            .unwrap_or_default(),
+            .collect(),
         Err(e) => return error_page(page, &e),
     };
     render(
         StatusCode::OK,
         &LedgerPage {
             page,
-            position: digest["global_position"].as_i64().unwrap_or(0),
-            hash: view::text(&digest, "hash"),
+            position: digest.global_position,
+            hash: digest.hash,
             verification,
             public_key: app.checkpoints.key.public_hex(),
             key_id: app.checkpoints.key.key_id(),

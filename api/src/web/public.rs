@@ -310,8 +310,8 @@ pub(super) async fn revocations(State(app): State<AppState>) -> Response {
         Ok(axum::Json(v)) => v,
         Err(e) => return error_page(page, &e),
     };
-    let mut items: Vec<RevocationRow> = v["items"]
-        .as_array()
+    let items: Vec<Value> = v.items.iter().map(view::json).collect();
+    let mut items: Vec<RevocationRow> = Some(items)
         .map(|items| {
             items
                 .iter()

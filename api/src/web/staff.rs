@@ -149,11 +149,8 @@ pub(super) async fn products(
                 .await
             {
                 Ok(axum::Json(v)) => {
-                    rows = v["items"]
-                        .as_array()
-                        .map(|items| items.iter().map(staff_row).collect())
-                        .unwrap_or_default();
-                    next_page = v["next_cursor"].as_str().map(|c| {
+                    rows = v.items.iter().map(|p| staff_row(&p.state)).collect();
+                    next_page = v.next_cursor.as_deref().map(|c| {
                         let mut next = f.clone();
                         next.cursor = c.to_owned();
                         format!("/quan-ly/san-pham?{}", list_query(&next))
@@ -606,7 +603,7 @@ pub(super) async fn product(
         Ok(axum::Json(h)) => h,
         Err(e) => return error_page(page, &e),
     };
-    let events: Vec<Value> = history["events"].as_array().cloned().unwrap_or_default();
+    let events: Vec<Value> = history.events.iter().map(view::json).collect();
     let at_version = match as_of {
         None => None,
         Some(day) => {

@@ -196,6 +196,12 @@ pub fn event(event_type: &str) -> &'static str {
 }
 
 /// A string field of a JSON object, or `—`.
+/// An API answer (or part of one) as the JSON it is sent as, for the pages that read its
+/// fields by name as a client would.
+pub fn json(answer: &impl serde::Serialize) -> Value {
+    serde_json::to_value(answer).unwrap_or_default()
+}
+
 pub fn text(v: &Value, field: &str) -> String {
     match &v[field] {
         Value::String(s) if !s.is_empty() => s.clone(),

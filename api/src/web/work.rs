@@ -75,8 +75,8 @@ async fn products_of(
             }),
         )
         .await?;
-        all.extend(page["items"].as_array().cloned().unwrap_or_default());
-        match page["next_cursor"].as_str() {
+        all.extend(page.items.iter().map(view::json));
+        match page.next_cursor.as_deref() {
             Some(next) if all.len() < READ_AT_MOST => cursor = Some(next.to_owned()),
             Some(_) => return Ok((all, true)),
             None => return Ok((all, false)),
@@ -667,7 +667,7 @@ pub(super) async fn decision(
     )
     .await;
     let v = match answer {
-        Ok(axum::Json(v)) => v,
+        Ok(axum::Json(v)) => view::json(&v),
         Err(e) => return error_page(page, &e),
     };
     let items = v["items"]

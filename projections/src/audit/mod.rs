@@ -46,6 +46,7 @@ pub const PAGE: usize = 1_000;
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Something is missing for the decision to be checked in full; a person should look.
@@ -66,6 +67,23 @@ impl Severity {
         }
     }
 }
+
+// The codes' wire names are the macro's literals, which the derive does not read.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for FindingCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(FindingCode::ALL.iter().map(|c| c.as_str())))
+            .description(Some(
+                "The stable code of a finding (documented in `docs/audit-findings.md`).",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for FindingCode {}
 
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -174,6 +192,7 @@ impl fmt::Display for FindingCode {
 
 /// One contradiction found in one decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     pub code: FindingCode,
     pub severity: Severity,
@@ -185,6 +204,7 @@ pub struct Finding {
 
 /// The outcome re-derived from a decision's recorded inputs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rederived {
     /// The rule version the decision was judged under (that of its round, or in force on
     /// its date), if any.
@@ -220,6 +240,7 @@ pub struct Rederived {
 
 /// A conclusion set aside by a re-opening of the scoring, as the audit shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReopenedConclusion {
     /// When it was concluded.
     pub concluded_on: NaiveDate,
@@ -235,6 +256,7 @@ pub struct ReopenedConclusion {
 
 /// One decision, re-derived, with its findings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditedDecision {
     pub global_position: i64,
     pub product_id: Uuid,
@@ -263,6 +285,7 @@ pub struct AuditedDecision {
 
 /// `GET /api/v1/products/{id}/audit`: the product's decisions and all their findings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductAudit {
     pub product_id: Uuid,
     pub decisions: Vec<AuditedDecision>,
@@ -272,6 +295,7 @@ pub struct ProductAudit {
 
 /// Which decisions to audit; every filter is optional and they combine with AND.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditFilter {
     pub province: Option<String>,
     /// Decision dates from (inclusive).
@@ -283,6 +307,7 @@ pub struct AuditFilter {
 
 /// `GET /api/v1/audits/decisions`: every decision in range with its findings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditReport {
     pub filter: AuditFilter,
     pub decisions_checked: u64,
@@ -290,6 +315,38 @@ pub struct AuditReport {
     /// How often each code was found.
     pub findings_by_code: BTreeMap<String, u64>,
     pub decisions: Vec<AuditedDecision>,
+}
+
+impl AuditReport {
+    /// The report on `decisions`, audited with `filter`.
+    pub fn of(filter: AuditFilter, decisions: Vec<AuditedDecision>) -> Self {
+        let mut report = AuditReport {
+            filter,
+            decisions_checked: 0,
+            decisions_with_findings: 0,
+            findings_by_code: BTreeMap::new(),
+            decisions: Vec::new(),
+        };
+        report.add(decisions);
+        report
+    }
+
+    /// Adds `decisions` to the report and to its counts.
+    pub fn add(&mut self, decisions: Vec<AuditedDecision>) {
+        for d in &decisions {
+            self.decisions_checked += 1;
+            if !d.findings.is_empty() {
+                self.decisions_with_findings += 1;
+            }
+            for f in &d.findings {
+                *self
+                    .findings_by_code
+                    .entry(f.code.as_str().to_owned())
+                    .or_default() += 1;
+            }
+        }
+        self.decisions.extend(decisions);
+    }
 }
 
 /// One page of audited decisions; `next_after` is the `after_position` of the next page.
@@ -371,29 +428,11 @@ pub async fn audit_decisions(
     read: &ReadModels,
     filter: &AuditFilter,
 ) -> Result<AuditReport, ProjectionError> {
-    let mut report = AuditReport {
-        filter: filter.clone(),
-        decisions_checked: 0,
-        decisions_with_findings: 0,
-        findings_by_code: BTreeMap::new(),
-        decisions: Vec::new(),
-    };
+    let mut report = AuditReport::of(filter.clone(), Vec::new());
     let mut after = None;
     loop {
         let page = audit_decisions_page(read, filter, after, PAGE).await?;
-        for d in &page.decisions {
-            report.decisions_checked += 1;
-            if !d.findings.is_empty() {
-                report.decisions_with_findings += 1;
-            }
-            for f in &d.findings {
-                *report
-                    .findings_by_code
-                    .entry(f.code.as_str().to_owned())
-                    .or_default() += 1;
-            }
-        }
-        report.decisions.extend(page.decisions);
+        report.add(page.decisions);
         match page.next_after {
             Some(p) => after = Some(p),
             None => break,

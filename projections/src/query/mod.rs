@@ -69,6 +69,7 @@ pub struct ProductView {
 
 /// One entry of a product's audit trail.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryEntry {
     pub product_id: Uuid,
     pub version: i64,
@@ -87,6 +88,7 @@ pub struct HistoryEntry {
     pub prev_hash: String,
     pub hash: String,
     /// The event's body, from the log.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub payload: Value,
 }
 
@@ -134,10 +136,15 @@ impl StatsDimension {
     }
 }
 
-/// One line of the statistics: the values of the grouped dimensions and the count.
-/// `stars` and `year` are null for products without them.
+/// One line of the statistics: the values of the grouped dimensions and the count,
+/// `{"province": "68", "stars": 4, "count": 12}`. `stars` and `year` are null for products
+/// without them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatsRow {
+    /// The grouped dimensions' values, by dimension.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub key: serde_json::Map<String, Value>,
     pub count: i64,
 }
@@ -147,6 +154,7 @@ pub const MAX_CANDIDATES: usize = 20;
 
 /// A product as consumers may see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicProduct {
     pub product_id: Uuid,
     pub certificate_no: Option<String>,
@@ -163,6 +171,7 @@ pub struct PublicProduct {
 
 /// A public notice of revocation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicRevocation {
     pub global_position: i64,
     pub product_id: Uuid,
@@ -175,6 +184,8 @@ pub struct PublicRevocation {
     pub decision_no: Option<String>,
     pub decided_on: String,
     pub authority: Option<String>,
+    /// The grounds' codes, e.g. `food_safety_violation`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub grounds: Value,
     pub details: Option<String>,
     pub recorded_at: String,
@@ -375,6 +386,7 @@ pub struct ProducerQuery {
 /// A producer (chủ thể) as listed: identity from its most recently recorded product, and
 /// how many products it holds (in the query's place) and how many are recognised.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProducerRow {
     pub producer_id: Uuid,
     pub name: String,
@@ -388,6 +400,7 @@ pub struct ProducerRow {
 
 /// One product of a producer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProducerProduct {
     pub product_id: Uuid,
     pub name: String,

@@ -880,6 +880,7 @@ async fn every_read_answers_as_its_openapi_schema_says() {
             "/api/v1/events",
             "/api/v1/events?after=0&limit=1000".to_owned(),
         ),
+        ("/api/v1/producers", "/api/v1/producers".to_owned()),
     ];
     for (documented, read) in reads {
         let sep = if read.contains('?') { '&' } else { '?' };
@@ -887,6 +888,22 @@ async fn every_read_answers_as_its_openapi_schema_says() {
             .get(Some(&t.auditor), &format!("{read}{sep}min_position={at}"))
             .await
             .expect(200);
+        assert_conforms(&doc, documented, &answer.body);
+    }
+    // The reads that take no min_position.
+    for (documented, read) in [
+        ("/api/v1/ledger/checkpoints", "/api/v1/ledger/checkpoints"),
+        ("/api/v1/ledger/public-key", "/api/v1/ledger/public-key"),
+        ("/api/v1/audits/tokens", "/api/v1/audits/tokens"),
+        ("/api/v1/units/provinces", "/api/v1/units/provinces"),
+        (
+            "/api/v1/units/provinces",
+            "/api/v1/units/provinces?on=2025-06-30",
+        ),
+        ("/healthz", "/healthz"),
+        ("/readyz", "/readyz"),
+    ] {
+        let answer = server.get(Some(&t.auditor), read).await.expect(200);
         assert_conforms(&doc, documented, &answer.body);
     }
     let public = server
@@ -941,6 +958,20 @@ async fn every_read_answers_as_its_openapi_schema_says() {
             assert_conforms(&doc, "/api/v1/public/products/{key}", &public.body);
         }
     }
+    let producers = server
+        .get(Some(&t.auditor), "/api/v1/producers?limit=500")
+        .await
+        .expect(200)
+        .body;
+    assert_conforms(&doc, "/api/v1/producers", &producers);
+    for producer in producers["items"].as_array().unwrap() {
+        let read = format!(
+            "/api/v1/producers/{}",
+            producer["producer_id"].as_str().unwrap()
+        );
+        let answer = server.get(Some(&t.auditor), &read).await.expect(200);
+        assert_conforms(&doc, "/api/v1/producers/{producer_id}", &answer.body);
+    }
     for (documented, read) in [
         ("/api/v1/audits/decisions", "/api/v1/audits/decisions"),
         (
@@ -958,11 +989,28 @@ async fn every_read_answers_as_its_openapi_schema_says() {
 /// Asserts that `answer` is valid against the schema of `GET path`'s 200 answer.
 #[track_caller]
 fn assert_conforms(doc: &Value, path: &str, answer: &Value) {
-    let schema =
-        &doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
-    assert!(schema.is_object(), "GET {path} documents no answer schema");
+    assert_answers_as_documented(doc, ("get", path, 200), answer);
+}
+
+/// Asserts that `answer` is valid against the schema the document gives the answer of
+/// `(method, path, status)`.
+#[track_caller]
+pub(super) fn assert_answers_as_documented(
+    doc: &Value,
+    (method, path, status): (&str, &str, u16),
+    answer: &Value,
+) {
+    let schema = &doc["paths"][path][method]["responses"][status.to_string()]["content"]["application/json"]
+        ["schema"];
+    assert!(
+        schema.is_object(),
+        "{method} {path} documents no schema for its {status}"
+    );
     let errors = violations(doc, schema, answer);
-    assert!(errors.is_empty(), "GET {path}: {errors:#?}\n{answer:#}");
+    assert!(
+        errors.is_empty(),
+        "{method} {path} {status}: {errors:#?}\n{answer:#}"
+    );
 }
 
 /// Where `value` breaks `schema`, checked by the `jsonschema` crate (JSON Schema 2020-12,

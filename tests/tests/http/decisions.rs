@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::contract::assert_answers_as_documented;
 use super::lifecycle::{LamDong, read_after, scored_in_lam_dong};
 use super::support::TestServer;
 use crate::http_on_both_stores;
@@ -79,6 +80,9 @@ async fn one_decision_many_products(server: &TestServer) {
         )
         .await
         .expect(201);
+    let openapi = server.get(None, "/api/openapi.json").await.expect(200).body;
+    let documented = ("post", "/api/v1/decisions", 201);
+    assert_answers_as_documented(&openapi, documented, &recorded.body);
     let decision_id = recorded.body["decision_id"].as_str().unwrap().to_owned();
     let items = recorded.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 4);
@@ -164,6 +168,8 @@ async fn one_decision_many_products(server: &TestServer) {
         .await
         .expect(200)
         .body;
+    let documented = ("get", "/api/v1/decisions/{decision_id}", 200);
+    assert_answers_as_documented(&openapi, documented, &doc);
     assert_eq!(doc["decision_no"], "156/QĐ-UBND");
     assert_eq!(doc["decided_on"], "2025-09-20");
     assert_eq!(doc["authority"], "UBND tỉnh Lâm Đồng");

@@ -183,7 +183,7 @@ pub(super) async fn read_history(
         }),
     )
     .await?;
-    Ok(history)
+    Ok(view::json(&history))
 }
 
 /// Who recorded what on the product after `version`: what a stale form is told.
