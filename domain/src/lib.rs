@@ -33,6 +33,7 @@
 //! ```
 
 pub mod actor;
+pub mod audit;
 pub mod authorization;
 pub mod codes;
 pub mod commands;

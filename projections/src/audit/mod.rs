@@ -1,14 +1,9 @@
-//! The ministry's audit of rating decisions: every recognition, refusal, legacy import and
-//! revocation is re-derived from the inputs recorded with it (the round's councils, current
-//! scorecards and concluded results, or the legacy list's row, or the recognition a
-//! revocation ends) under the rule version of its own round or date — never today's — and
-//! each contradiction becomes a [`Finding`] with a stable code.
-//!
-//! The rules come from the domain (`RuleBook`, `LevelRule::result_for`, `Mean`,
-//! `band_stars`, `spread`, `validity::valid_until`, `authorization::Grant`); this module
-//! only puts them together the way `decide` does, without trusting anything `decide`
-//! wrote: the audit is there for records that did not pass through it (legacy imports,
-//! writes behind the domain's back, older code).
+//! The ministry's audit of rating decisions, read from the store: every recognition,
+//! refusal, legacy import and revocation the decisions read model holds, with the inputs
+//! recorded beside it, is judged by the domain's pure judge ([`ocop_domain::audit::judge`],
+//! under the rule version of its own round or date) and answered with its findings and
+//! what the product's record says of it. This module is the IO: reading the records page by
+//! page, decoding them into [`RecordedDecision`]s, and the report's counts.
 //!
 //! Every code, its severity, meaning and rule reference is in `docs/audit-findings.md`.
 //!
@@ -25,234 +20,92 @@
 //! `ocop audit` prints the report as a table or CSV (`ocop_api::audit_report`).
 
 use std::collections::BTreeMap;
-use std::fmt;
 
-use chrono::NaiveDate;
-use ocop_domain::events::ScoringOutcome;
+use chrono::{DateTime, NaiveDate, Utc};
+use ocop_domain::audit::{DecisionInputs, Judgement, RecordedActor, RecordedDecision};
+use ocop_domain::events::EventBody;
 use ocop_domain::rules::RuleBook;
 use ocop_eventstore::ActorRef;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::ProjectionError;
-use crate::query::{DecisionFilter, ReadModels};
+use crate::query::{DecisionFilter, DecisionRecord, ReadModels};
 
-mod judge;
+pub use ocop_domain::audit::{Finding, FindingCode, Rederived, ReopenedConclusion, Severity};
 
-pub use judge::audit_record;
+/// Judges one decision record under `rules` ([`ocop_domain::audit::judge`]).
+pub fn audit_record(rules: &RuleBook, record: &DecisionRecord) -> AuditedDecision {
+    let Judgement {
+        rederived,
+        findings,
+    } = ocop_domain::audit::judge(rules, &recorded_decision(record));
+    AuditedDecision {
+        global_position: record.global_position,
+        product_id: record.product_id,
+        name: record.name.clone(),
+        event_id: record.event_id.clone(),
+        kind: record.kind.clone(),
+        province: record.province.clone(),
+        commune: record.commune.clone(),
+        decided_on: record.decided_on.clone(),
+        decision_no: record.decision_no.clone(),
+        decision_id: record.decision_id,
+        authority: record.authority.clone(),
+        stars: record.stars,
+        level: record.level.clone(),
+        rules_version: record.rules_version.clone(),
+        round: record.round,
+        actor: record.actor.clone(),
+        recorded_at: record.recorded_at.clone(),
+        rederived,
+        findings,
+    }
+}
+
+/// The record as the judge reads it: the payload decoded, the actor and the recording
+/// time read, and each input decoded on its own (one that does not read is absent, and the
+/// judge says what it could not check without it).
+fn recorded_decision(record: &DecisionRecord) -> RecordedDecision {
+    fn input<T: DeserializeOwned>(inputs: &Value, key: &str) -> Option<T> {
+        match inputs.get(key) {
+            None | Some(Value::Null) => None,
+            Some(v) => T::deserialize(v).ok(),
+        }
+    }
+    let inputs = &record.inputs;
+    let ActorRef { user, role, scope } = &record.actor;
+    RecordedDecision {
+        global_position: record.global_position,
+        event: EventBody::deserialize(&record.payload).map_err(|e| e.to_string()),
+        recorded_by: RecordedActor {
+            user: user.clone(),
+            role: role.clone(),
+            scope: scope.clone(),
+            actor: crate::codec::domain_actor(&record.actor).ok(),
+        },
+        recorded_at: record.recorded_at.clone(),
+        recorded_at_time: DateTime::parse_from_rfc3339(&record.recorded_at)
+            .ok()
+            .map(|t| t.with_timezone(&Utc)),
+        province: record.province.clone(),
+        commune: record.commune.clone(),
+        inputs: DecisionInputs {
+            place: input(inputs, "place").unwrap_or_default(),
+            round: input(inputs, "round"),
+            product_group: input(inputs, "product_group"),
+            previous_recognition: input(inputs, "previous_recognition"),
+            revoked_recognition: input(inputs, "revoked_recognition"),
+            expired_recognition: input(inputs, "expired_recognition"),
+            failed_criteria_on_record: input(inputs, "failed_criteria_on_record").unwrap_or(false),
+        },
+    }
+}
 
 /// How many decisions are read from the read model per query.
 pub const PAGE: usize = 1_000;
-
-/// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Something is missing for the decision to be checked in full; a person should look.
-    Info,
-    /// The record is incomplete or inconsistent with itself, but no rule is shown broken.
-    Warning,
-    /// The decision as recorded breaks a rule of its rule version.
-    Error,
-}
-
-impl Severity {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-// The codes' wire names are the macro's literals, which the derive does not read.
-#[cfg(feature = "openapi")]
-impl utoipa::PartialSchema for FindingCode {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .enum_values(Some(FindingCode::ALL.iter().map(|c| c.as_str())))
-            .description(Some(
-                "The stable code of a finding (documented in `docs/audit-findings.md`).",
-            ))
-            .into()
-    }
-}
-
-#[cfg(feature = "openapi")]
-impl utoipa::ToSchema for FindingCode {}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-macro_rules! codes {
-    ($($(#[$doc:meta])* $variant:ident = $name:literal, $severity:ident;)*) => {
-        /// The stable code of a finding (documented in `docs/audit-findings.md`).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        pub enum FindingCode {
-            $($(#[$doc])* #[serde(rename = $name)] $variant,)*
-        }
-
-        impl FindingCode {
-            /// Every code, in documentation order.
-            pub const ALL: &'static [FindingCode] = &[$(FindingCode::$variant,)*];
-
-            /// The code's wire name, e.g. `stars_above_band`.
-            pub fn as_str(self) -> &'static str {
-                match self { $(FindingCode::$variant => $name,)* }
-            }
-
-            /// The code's severity (fixed per code).
-            pub fn severity(self) -> Severity {
-                match self { $(FindingCode::$variant => Severity::$severity,)* }
-            }
-        }
-    };
-}
-
-codes! {
-    /// The stars exceed the star band of the re-derived mean, or what the level's result
-    /// for that mean lets it award.
-    StarsAboveBand = "stars_above_band", Error;
-    /// The deciding level may not award these stars under its rule version, or the level
-    /// does not exist in it (a district 3★ after 2025-07-05, a provincial 5★).
-    LevelCannotAward = "level_cannot_award", Error;
-    /// Fewer counted cards than the council's quorum, or the chair's card missing when the
-    /// quorum requires it.
-    QuorumNotMet = "quorum_not_met", Error;
-    /// The members' totals differ by more than the council's spread limit and the decision
-    /// was taken without re-scoring.
-    SpreadOverLimit = "spread_over_limit", Error;
-    /// A recognition although more than half of the cards list a failed mandatory criterion.
-    MandatoryCriterionFailed = "mandatory_criterion_failed", Error;
-    /// `valid_until` is not the decision date + 36 months (Civil Code counting).
-    ValidUntilMismatch = "valid_until_mismatch", Error;
-    /// The decision is dated before the scoring it rests on was concluded.
-    DecisionBeforeScoring = "decision_before_scoring", Error;
-    /// The decision is dated after the day it was recorded (Vietnam time).
-    DecisionAfterRecording = "decision_after_recording", Error;
-    /// The potential-5★ flag does not follow from the mean and the stars.
-    PotentialFiveStarMismatch = "potential_five_star_mismatch", Error;
-    /// A revocation by an authority other than the one that recognised the product (and not
-    /// by the ministry).
-    RevokedByOtherAuthority = "revoked_by_other_authority", Error;
-    /// A revocation with no current or expired recognition to end, or naming another
-    /// decision than the one in force.
-    RevocationWithoutRecognition = "revocation_without_recognition", Error;
-    /// A revocation dated before the recognition it revokes.
-    RevocationBeforeRecognition = "revocation_before_recognition", Error;
-    /// A revocation on the ground "not re-evaluated after 36 months" of a recognition
-    /// still valid on the revocation date.
-    RevocationGroundNotMet = "revocation_ground_not_met", Error;
-    /// A refusal although the re-derived result is an award.
-    RefusalContradictsScoring = "refusal_contradicts_scoring", Error;
-    /// A recognition or refusal with no concluded scoring at its level in its round.
-    NoConcludedScoring = "no_concluded_scoring", Error;
-    /// The recorded mean (of the conclusion or the decision) is not the mean of the counted
-    /// cards.
-    MeanMismatch = "mean_mismatch", Error;
-    /// A counted card gives a part more points than the rule version's maximum for it.
-    PartAboveMaximum = "part_above_maximum", Error;
-    /// No rule version is recorded, or the rule book does not know it; the checks that need
-    /// one were skipped.
-    RulesVersionUnknown = "rules_version_unknown", Warning;
-    /// The recorded rule version was not in force on the round's opening date (or, without
-    /// a round, on the decision date).
-    RulesVersionNotInForce = "rules_version_not_in_force", Error;
-    /// A legacy record with no score: its stars cannot be re-derived.
-    LegacyWithoutScores = "legacy_without_scores", Warning;
-    /// A legacy record whose stars are below what its score earns at every level that
-    /// awards (e.g. 3★ for 75 points).
-    LegacyStarsInconsistentWithScore = "legacy_stars_inconsistent_with_score", Warning;
-    /// A recognition with fewer stars than the level's result for the mean (e.g. 3★ for a
-    /// provincial mean of 95, which also ends the product's way to the central council):
-    /// allowed, but the council's result was not followed in full.
-    StarsBelowResult = "stars_below_result", Warning;
-    /// The validity date written in the legacy list is not the decision date + 36 months.
-    LegacyValidUntilMismatch = "legacy_valid_until_mismatch", Warning;
-    /// The legacy list lacks evidence other than the score (validity date, commune, local
-    /// code).
-    LegacyMissingEvidence = "legacy_missing_evidence", Info;
-    /// The actor who recorded the decision did not hold the role and scope for it relative
-    /// to the product's place.
-    ActorOutOfScope = "actor_out_of_scope", Error;
-}
-
-impl fmt::Display for FindingCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One contradiction found in one decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Finding {
-    pub code: FindingCode,
-    pub severity: Severity,
-    /// What exactly, in words, with the numbers involved.
-    pub detail: String,
-    /// The decision event's position in the ledger.
-    pub global_position: i64,
-}
-
-/// The outcome re-derived from a decision's recorded inputs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Rederived {
-    /// The rule version the decision was judged under (that of its round, or in force on
-    /// its date), if any.
-    pub rules_version: Option<String>,
-    /// Cards counted (current cards of the council at the decision's level).
-    pub members_present: Option<u32>,
-    pub quorum_met: Option<bool>,
-    /// The exact mean, two decimals (`"69.67"`), of the counted cards or the legacy score.
-    pub mean: Option<String>,
-    /// The star band (1–5) of that mean.
-    pub band_stars: Option<u8>,
-    pub spread: Option<u32>,
-    pub spread_limit: Option<u32>,
-    pub mandatory_failed: Vec<String>,
-    /// The lowest star level those criteria block under the round's criteria sheet (rule 2:
-    /// no award of this many stars or more).
-    pub mandatory_blocks_from: Option<u8>,
-    /// The earlier conclusions at the decision's level that the secretary re-opened to
-    /// correct a card before the decision, oldest first (the decision rests on the last
-    /// conclusion, which is not among them).
-    pub reopened_conclusions: Vec<ReopenedConclusion>,
-    /// What the council's result should have been.
-    pub outcome: Option<ScoringOutcome>,
-    /// Highest stars the deciding level may award for that mean (0: none).
-    pub max_stars: Option<u8>,
-    /// Whether the potential-5★ flag should be set.
-    pub potential_five_star: Option<bool>,
-    /// Decision date + 36 months.
-    pub valid_until: Option<NaiveDate>,
-    /// Whether the decision as recorded stands: no finding of severity `error`.
-    pub allowed: bool,
-}
-
-/// A conclusion set aside by a re-opening of the scoring, as the audit shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ReopenedConclusion {
-    /// When it was concluded.
-    pub concluded_on: NaiveDate,
-    /// Its mean, two decimals.
-    pub mean: String,
-    /// Its outcome.
-    pub outcome: ScoringOutcome,
-    /// When it was re-opened.
-    pub reopened_on: NaiveDate,
-    /// Why.
-    pub reason: String,
-}
 
 /// One decision, re-derived, with its findings.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,22 +1,18 @@
 //! The judge: one decision re-derived from the inputs recorded with it, under the rule
 //! version of its own round or date; each contradiction becomes a finding.
 
-use chrono::{DateTime, NaiveDate};
-use ocop_domain::authorization::{Grant, Place};
-use ocop_domain::events::{
-    EventBody, LegacyRecognitionImported, RecognitionDecided, RecognitionRefused,
-    RecognitionRevoked, ScoringOutcome,
-};
-use ocop_domain::rules::{Level, LevelResult, LevelRule, RuleBook, RuleVersion, RulesVersionId};
-use ocop_domain::score::{Mean, band_stars, spread};
-use ocop_domain::state::{ConcludedResult, Council, EvaluationRound, Recognition};
-use ocop_domain::text::search_key;
-use ocop_domain::{Actor, CommuneCode, DistrictCode, ProvinceCode, validity};
-use serde::Deserialize;
-use serde_json::Value;
+use chrono::NaiveDate;
 
 use super::*;
-use crate::query::DecisionRecord;
+use crate::authorization::{Grant, Place};
+use crate::events::{
+    LegacyRecognitionImported, RecognitionDecided, RecognitionRefused, RecognitionRevoked,
+};
+use crate::rules::{Level, LevelResult, LevelRule, RuleBook, RuleVersion, RulesVersionId};
+use crate::score::{Mean, band_stars, spread};
+use crate::state::{ConcludedResult, Council};
+use crate::text::search_key;
+use crate::{CommuneCode, ProvinceCode, validity};
 
 /// Whether a decision was signed by a People's Committee (Ủy ban nhân dân — of a province,
 /// a district or a commune), by the authority's name or the decision number's issuer code
@@ -28,19 +24,19 @@ fn signed_by_people_committee(authority: &str, decision_no: &str) -> bool {
         || search_key(decision_no).contains("qd-ubnd")
 }
 
-/// Re-derives one decision under `rules` (a pure function of the record).
-pub fn audit_record(rules: &RuleBook, record: &DecisionRecord) -> AuditedDecision {
+/// Re-derives one decision under `rules`: a pure function of the record.
+pub fn judge(rules: &RuleBook, record: &RecordedDecision) -> Judgement {
     let mut judge = Judge {
         rules,
         record,
         findings: Vec::new(),
         derived: Rederived::default(),
     };
-    match EventBody::deserialize(&record.payload) {
-        Ok(EventBody::RecognitionDecided(e)) => judge.recognition(&e),
-        Ok(EventBody::RecognitionRefused(e)) => judge.refusal(&e),
-        Ok(EventBody::LegacyRecognitionImported(e)) => judge.legacy(&e),
-        Ok(EventBody::RecognitionRevoked(e)) => judge.revocation(&e),
+    match &record.event {
+        Ok(EventBody::RecognitionDecided(e)) => judge.recognition(e),
+        Ok(EventBody::RecognitionRefused(e)) => judge.refusal(e),
+        Ok(EventBody::LegacyRecognitionImported(e)) => judge.legacy(e),
+        Ok(EventBody::RecognitionRevoked(e)) => judge.revocation(e),
         Ok(other) => judge.flag(
             FindingCode::NoConcludedScoring,
             format!("{} is not a decision", other.event_type()),
@@ -56,35 +52,10 @@ pub fn audit_record(rules: &RuleBook, record: &DecisionRecord) -> AuditedDecisio
         ..
     } = judge;
     derived.allowed = findings.iter().all(|f| f.severity != Severity::Error);
-    AuditedDecision {
-        global_position: record.global_position,
-        product_id: record.product_id,
-        name: record.name.clone(),
-        event_id: record.event_id.clone(),
-        kind: record.kind.clone(),
-        province: record.province.clone(),
-        commune: record.commune.clone(),
-        decided_on: record.decided_on.clone(),
-        decision_no: record.decision_no.clone(),
-        decision_id: record.decision_id,
-        authority: record.authority.clone(),
-        stars: record.stars,
-        level: record.level.clone(),
-        rules_version: record.rules_version.clone(),
-        round: record.round,
-        actor: record.actor.clone(),
-        recorded_at: record.recorded_at.clone(),
+    Judgement {
         rederived: derived,
         findings,
     }
-}
-
-/// The product's place as the decisions projection recorded it.
-#[derive(Debug, Default, Deserialize)]
-struct PlaceInput {
-    province: Option<ProvinceCode>,
-    commune: Option<CommuneCode>,
-    district: Option<DistrictCode>,
 }
 
 /// What a council's current cards give, re-derived.
@@ -100,7 +71,7 @@ struct Scored<'a> {
 
 struct Judge<'a> {
     rules: &'a RuleBook,
-    record: &'a DecisionRecord,
+    record: &'a RecordedDecision,
     findings: Vec<Finding>,
     derived: Rederived,
 }
@@ -115,25 +86,19 @@ impl<'a> Judge<'a> {
         });
     }
 
-    fn input<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
-        match self.record.inputs.get(key) {
-            None | Some(Value::Null) => None,
-            Some(v) => T::deserialize(v).ok(),
-        }
-    }
-
     /// The recorded actor as a domain actor (`None` when its role or scope is unknown).
     fn actor(&self) -> Option<Actor> {
-        crate::codec::domain_actor(&self.record.actor).ok()
+        self.record.recorded_by.actor.clone()
     }
 
     /// Checks that the actor held one of `grants` for the product's place.
     fn scope(&mut self, grants: &[Grant], what: &str) {
-        let place: PlaceInput = self.input("place").unwrap_or_default();
+        let place = &self.record.inputs.place;
         let province = place
             .province
+            .clone()
             .or_else(|| ProvinceCode::parse(&self.record.province).ok());
-        let commune = place.commune.or_else(|| {
+        let commune = place.commune.clone().or_else(|| {
             self.record
                 .commune
                 .as_deref()
@@ -155,7 +120,7 @@ impl<'a> Judge<'a> {
             _ => false,
         };
         if !allowed {
-            let a = &self.record.actor;
+            let a = &self.record.recorded_by;
             let mut at = format!("province {}", province.as_ref().map_or("?", |p| p.as_str()));
             if let Some(d) = &place.district {
                 at.push_str(&format!(", district {d}"));
@@ -176,9 +141,7 @@ impl<'a> Judge<'a> {
     /// The recording day in Vietnam (UTC+7): the administrative units a decision is judged
     /// with are those in force then.
     fn recorded_on(&self) -> Option<NaiveDate> {
-        DateTime::parse_from_rfc3339(&self.record.recorded_at)
-            .ok()
-            .map(|t| ocop_domain::units::vietnam_date(t.to_utc()))
+        self.record.recorded_at_time.map(crate::units::vietnam_date)
     }
 
     /// [`Judge::recorded_on`], or the record's own units when it has no readable time.
@@ -425,7 +388,7 @@ impl<'a> Judge<'a> {
                 );
             }
             let spread = spread(&totals);
-            within = ocop_domain::score::within_limit(spread, council.spread_limit);
+            within = crate::score::within_limit(spread, council.spread_limit);
             self.derived.spread = Some(spread);
             self.derived.spread_limit = council.spread_limit;
             if !within {
@@ -448,9 +411,9 @@ impl<'a> Judge<'a> {
         if let Some(v) = rv {
             self.derived.band_stars = Some(v.band(&mean));
         } else {
-            self.derived.band_stars = Some(band_stars(&mean, ocop_domain::rules::STAR_BANDS));
+            self.derived.band_stars = Some(band_stars(&mean, crate::rules::STAR_BANDS));
         }
-        let group: Option<ocop_domain::events::ProductGroup> = self.input("product_group");
+        let group = self.record.inputs.product_group;
         // Under the round's criteria sheet; without a version, any failure blocks all.
         let blocked_from = match rv {
             Some(v) => v.criteria.blocked_from(&mandatory_failed, group),
@@ -501,7 +464,7 @@ impl<'a> Judge<'a> {
         self.scope(&[Grant::secretary_of(e.level)], "decide a recognition");
         self.not_after_recording(e.decided_on);
         self.valid_until(e.decided_on, e.valid_until);
-        let round: Option<EvaluationRound> = self.input("round");
+        let round = self.record.inputs.round.as_ref();
         let Some(round) = round else {
             self.version(Some(&e.rules_version), e.decided_on, "the decision date");
             self.flag(
@@ -522,7 +485,7 @@ impl<'a> Judge<'a> {
                 ),
             );
         }
-        let Some(s) = self.scored(e.level, &round) else {
+        let Some(s) = self.scored(e.level, round) else {
             return;
         };
         self.cites_scoring("decided", "decision", e.decided_on, e.level, &e.mean, &s);
@@ -618,7 +581,7 @@ impl<'a> Judge<'a> {
     fn refusal(&mut self, e: &RecognitionRefused) {
         self.scope(&[Grant::secretary_of(e.level)], "decide a refusal");
         self.not_after_recording(e.decided_on);
-        let round: Option<EvaluationRound> = self.input("round");
+        let round = self.record.inputs.round.as_ref();
         let Some(round) = round else {
             self.version(Some(&e.rules_version), e.decided_on, "the decision date");
             self.flag(
@@ -630,17 +593,17 @@ impl<'a> Judge<'a> {
             );
             return;
         };
-        let Some(s) = self.scored(e.level, &round) else {
+        let Some(s) = self.scored(e.level, round) else {
             return;
         };
         self.cites_scoring("refused", "refusal", e.decided_on, e.level, &e.mean, &s);
         if !self.level_exists(&s, e.level, e.decided_on) {
             return;
         }
-        let standing: Option<Recognition> = self.input("previous_recognition");
+        let standing = self.record.inputs.previous_recognition.as_ref();
         match self.derived.outcome {
             Some(ScoringOutcome::Award { stars, .. })
-                if ocop_domain::rules::refusal_allowed(
+                if crate::rules::refusal_allowed(
                     round.kind,
                     stars,
                     standing.as_ref().map(|r| r.stars),
@@ -668,10 +631,10 @@ impl<'a> Judge<'a> {
     fn legacy(&mut self, e: &LegacyRecognitionImported) {
         // A legacy record registers the product: its own place is the place.
         let actor_ok = self.actor().is_some_and(|a| {
-            ocop_domain::authorization::require_national(&a, Grant::Admin, "import").is_ok()
+            crate::authorization::require_national(&a, Grant::Admin, "import").is_ok()
         });
         if !actor_ok {
-            let a = &self.record.actor;
+            let a = &self.record.recorded_by;
             self.flag(
                 FindingCode::ActorOutOfScope,
                 format!(
@@ -724,7 +687,7 @@ impl<'a> Judge<'a> {
             Some(score) => {
                 let band = match rv {
                     Some(v) => v.band(score),
-                    None => band_stars(score, ocop_domain::rules::STAR_BANDS),
+                    None => band_stars(score, crate::rules::STAR_BANDS),
                 };
                 self.derived.mean = Some(score.display());
                 self.derived.band_stars = Some(band);
@@ -786,8 +749,8 @@ impl<'a> Judge<'a> {
     }
 
     fn revocation(&mut self, e: &RecognitionRevoked) {
-        let current: Option<Recognition> = self.input("revoked_recognition");
-        let expired: Option<Recognition> = self.input("expired_recognition");
+        let current = self.record.inputs.revoked_recognition.as_ref();
+        let expired = self.record.inputs.expired_recognition.as_ref();
         let target = current.or(expired);
         let grants: &[Grant] = match target.as_ref().map(|r| r.level) {
             Some(Level::Central) => &[Grant::CentralSecretary],
@@ -830,18 +793,18 @@ impl<'a> Judge<'a> {
                 ),
             );
         }
-        let failed_on_record: bool = self.input("failed_criteria_on_record").unwrap_or(false);
+        let failed_on_record = self.record.inputs.failed_criteria_on_record;
         if let Some((_, detail)) =
-            ocop_domain::rules::unmet_ground(&e.grounds, &target, e.decided_on, failed_on_record)
+            crate::rules::unmet_ground(&e.grounds, target, e.decided_on, failed_on_record)
         {
             self.flag(FindingCode::RevocationGroundNotMet, detail);
         }
         let recorded = self.record.province.as_str();
-        let succeeded = ocop_domain::units::province_on(recorded, self.units_day()) != recorded;
+        let succeeded = crate::units::province_on(recorded, self.units_day()) != recorded;
         let own_name = self.actor().as_ref().is_some_and(|a| {
-            ocop_domain::rules::may_revoke_under_own_name(a.role, target.level, succeeded)
+            crate::rules::may_revoke_under_own_name(a.role, target.level, succeeded)
         });
-        if !own_name && !ocop_domain::text::same_authority(&e.authority, &target.authority) {
+        if !own_name && !crate::text::same_authority(&e.authority, &target.authority) {
             self.flag(
                 FindingCode::RevokedByOtherAuthority,
                 format!(
