@@ -243,3 +243,50 @@ fn parts_stay_within_each_versions_maxima() {
         }
     }
 }
+
+/// Every product, step, id, key and hash of the data set on `today`, one per line.
+fn fingerprint(today: NaiveDate) -> String {
+    let mut out = String::new();
+    for p in plan(today).unwrap() {
+        out.push_str(&format!(
+            "{} {} {:?} {:?} {} {} {} {} {}\n",
+            p.slug,
+            p.product_id,
+            p.name,
+            p.producer,
+            p.province,
+            p.province_name,
+            p.relative_to_today,
+            serde_json::to_string(&p.paths).unwrap(),
+            serde_json::to_string(&p.planted).unwrap(),
+        ));
+        for (i, step) in p.steps.iter().enumerate() {
+            let (key, hash) = p.idempotency(i);
+            out.push_str(&format!(
+                "  {i} {key} {hash} {:?} {}\n",
+                step.timer,
+                serde_json::to_string(&p.command(i)).unwrap()
+            ));
+        }
+    }
+    out.push_str(&legacy_csv());
+    out.push_str(&serde_json::to_string(&planted_inconsistencies()).unwrap());
+    out
+}
+
+/// The data set's records are persisted (ids, keys, hashes): a change to the data shows
+/// here first. Change the digest only with the data set, on purpose — a store loaded with
+/// the former data set keeps its products as they were ([`DemoReport::products_kept`]).
+#[test]
+fn the_data_set_is_the_one_pinned() {
+    let text = fingerprint(d("2026-12-07"));
+    let digest = hex::encode(Sha256::digest(text.as_bytes()));
+    let path = std::env::temp_dir().join("ocop-demo-fingerprint.txt");
+    std::fs::write(&path, &text).unwrap();
+    assert_eq!(
+        digest,
+        "594c661d101d4bceeb6d989ac8ef1a7550baecd86703cfdba523876a9fa489a0",
+        "the demo data set changed; its fingerprint is in {}",
+        path.display()
+    );
+}
