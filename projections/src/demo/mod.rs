@@ -78,15 +78,15 @@ use ocop_domain::commands::{
     RevokeRecognition, WithdrawProduct,
 };
 use ocop_domain::events::{
-    ComplaintSource, CouncilMember, Document, MemberRole, Producer, ProducerKind, ProductGroup,
-    Quorum, RevocationGround, RoundKind,
+    ComplaintSource, CouncilMember, Document, MemberRole, Producer, Quorum, RevocationGround,
+    RoundKind,
 };
 use ocop_domain::rules::{self, Level, PartMax};
 use ocop_domain::timers::{self, TimerAction};
 use ocop_domain::validity;
 use ocop_domain::{
-    Actor, Command, CommandBody, CommandMeta, CommuneCode, DistrictCode, DomainError, ProvinceCode,
-    Role, Scope, Sha256Hex,
+    Actor, Command, CommandBody, CommandMeta, CommuneCode, DistrictCode, DomainError, Role, Scope,
+    Sha256Hex,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -97,18 +97,16 @@ use crate::legacy_import;
 use crate::service::{CommandService, ExecuteOptions, ServiceError};
 use crate::timers::timer_key;
 
-mod lam_dong;
+mod data;
 mod legacy;
 mod places;
-mod provinces;
 mod story;
 #[cfg(test)]
 mod tests;
 
-use lam_dong::*;
+use data::*;
 use legacy::*;
 use places::*;
-use provinces::*;
 use story::*;
 
 /// The namespace every demo id is derived from; changing it makes a new data set.
@@ -335,6 +333,9 @@ pub enum DemoError {
          alone — use a new data folder (--data-dir) or database"
     )]
     NotEmpty { position: i64, product_id: Uuid },
+    /// The embedded data files do not make a data set (a defect of the build).
+    #[error("the demo's data files are wrong: {0}")]
+    Data(String),
     /// The store failed.
     #[error(transparent)]
     Service(#[from] ServiceError),
@@ -702,22 +703,14 @@ async fn catch_up_timers(
 
 /// The whole data set as of `today`, in loading order.
 pub fn plan(today: NaiveDate) -> Result<Vec<DemoProduct>, DemoError> {
+    let data = data()?;
     let mut products = Vec::new();
-    let mut index = 0;
-    let mut next = |slug: &'static str, place: Place| {
-        index += 1;
-        Story::new(index, slug, place)
-    };
-    lam_dong(&mut next, &mut products);
-    ha_noi(&mut next, &mut products);
-    hue(&mut next, &mut products, today);
-    dak_lak(&mut next, &mut products);
-    tuyen_quang(&mut next, &mut products);
-    thai_nguyen(&mut next, &mut products);
-    an_giang(&mut next, &mut products);
-    vinh_long(&mut next, &mut products);
-    for (i, row) in LEGACY_ROWS.iter().enumerate() {
-        products.push(legacy_product(row, i));
+    for (i, story) in data.stories.iter().enumerate() {
+        products.push(story_of(&data.places, story, i + 1, today)?);
+    }
+    let province = data.places.province(&data.legacy.province)?;
+    for (i, row) in data.legacy.rows.iter().enumerate() {
+        products.push(legacy_product(&data.legacy, province, row, i));
     }
     let latest = products
         .iter()
@@ -731,43 +724,50 @@ pub fn plan(today: NaiveDate) -> Result<Vec<DemoProduct>, DemoError> {
 }
 
 /// The planted inconsistencies of the legacy list, in line order.
-pub fn planted_inconsistencies() -> Vec<PlantedInconsistency> {
-    LEGACY_ROWS
+pub fn planted_inconsistencies() -> Result<Vec<PlantedInconsistency>, DemoError> {
+    let data = data()?;
+    let province = data.places.province(&data.legacy.province)?;
+    Ok(data
+        .legacy
+        .rows
         .iter()
         .enumerate()
-        .filter_map(|(i, row)| planted(row, i))
-        .collect()
+        .filter_map(|(i, row)| planted(province, row, i))
+        .collect())
 }
 
 /// Quảng Ninh's legacy list as the CSV of `ocop import` (header on line 1), the same rows
 /// the demo imports.
-pub fn legacy_csv() -> String {
+pub fn legacy_csv() -> Result<String, DemoError> {
+    let data = data()?;
+    let province = data.places.province(&data.legacy.province)?;
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
     // Writing to memory cannot fail.
     writer.write_record(legacy_import::COLUMNS).ok();
-    for row in LEGACY_ROWS {
+    for row in &data.legacy.rows {
+        let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         let fields = [
-            QUANG_NINH.code.to_owned(),
-            row.district.to_owned(),
-            row.commune.unwrap_or_default().to_owned(),
-            row.local_code.unwrap_or_default().to_owned(),
-            row.product_name.to_owned(),
-            row.producer_name.to_owned(),
+            province.code.clone(),
+            row.district.clone(),
+            row.commune.clone().unwrap_or_default(),
+            row.local_code.clone().unwrap_or_default(),
+            row.product_name.clone(),
+            row.producer_name.clone(),
             wire(&row.producer_kind),
             wire(&row.group),
             row.stars.to_string(),
-            row.score.unwrap_or_default().to_owned(),
-            row.decision_no.to_owned(),
-            row.decided_on.to_owned(),
-            row.authority.to_owned(),
-            row.valid_until.unwrap_or_default().to_owned(),
+            row.score.clone().unwrap_or_default(),
+            row.decision_no.clone(),
+            row.decided_on.to_string(),
+            row.authority.clone(),
+            date(row.valid_until),
         ];
         writer.write_record(&fields).ok();
     }
     let bytes = writer.into_inner().unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
+    Ok(String::from_utf8(bytes).unwrap_or_default())
 }
 
 fn wire<T: Serialize>(v: &T) -> String {

@@ -1,33 +1,7 @@
-//! A product's story: the builder each province's stories are written with.
+//! A product's story: each step of the data files turned into the command its actor
+//! records.
 
 use super::*;
-
-/// What a registration says.
-pub(super) struct Registration {
-    pub(super) name: &'static str,
-    pub(super) producer: &'static str,
-    pub(super) kind: ProducerKind,
-    pub(super) tax_code: Option<&'static str>,
-    pub(super) group: ProductGroup,
-    pub(super) set: &'static str,
-}
-
-pub(super) fn reg(
-    name: &'static str,
-    producer: &'static str,
-    kind: ProducerKind,
-    group: ProductGroup,
-    set: &'static str,
-) -> Registration {
-    Registration {
-        name,
-        producer,
-        kind,
-        tax_code: None,
-        group,
-        set,
-    }
-}
 
 /// A product's story as it is written, step by step.
 pub(super) struct Story {
@@ -50,10 +24,21 @@ pub(super) struct Story {
     pub(super) recognised_by: Option<Level>,
     pub(super) recognitions: u32,
     pub(super) relative: bool,
+    /// The places and people the story draws on.
+    pub(super) places: &'static Places,
+    /// The event of the story's last complaint and last recognition decision, which an
+    /// inspection answers and a correction corrects.
+    pub(super) last_complaint: Option<Uuid>,
+    pub(super) last_decision: Option<Uuid>,
 }
 
 impl Story {
-    pub(super) fn new(index: usize, slug: &'static str, place: Place) -> Story {
+    pub(super) fn new(
+        index: usize,
+        slug: &'static str,
+        place: Place,
+        places: &'static Places,
+    ) -> Story {
         Story {
             index,
             slug,
@@ -70,6 +55,9 @@ impl Story {
             recognised_by: None,
             recognitions: 0,
             relative: false,
+            places,
+            last_complaint: None,
+            last_decision: None,
         }
     }
 
@@ -80,7 +68,7 @@ impl Story {
     pub(super) fn officer(&self) -> Actor {
         let p = self.province();
         Actor::new(
-            format!("canbo.xa{}@{}", self.place.commune, p.slug),
+            format!("canbo.xa{}@{}", self.place.commune, p.key),
             Role::CommuneOfficer,
             scope(&format!(
                 "province:{}/commune:{}",
@@ -93,7 +81,7 @@ impl Story {
         let p = self.province();
         let district = self.place.district.map_or("000", |d| d.code);
         Actor::new(
-            format!("thuky.huyen{district}@{}", p.slug),
+            format!("thuky.huyen{district}@{}", p.key),
             Role::DistrictSecretary,
             scope(&format!("province:{}/district:{district}", p.code)),
         )
@@ -102,7 +90,7 @@ impl Story {
     pub(super) fn provincial_secretary(&self) -> Actor {
         let p = self.province();
         Actor::new(
-            p.secretary,
+            p.secretary.as_str(),
             Role::ProvincialSecretary,
             scope(&format!("province:{}", p.code)),
         )
@@ -111,7 +99,7 @@ impl Story {
     pub(super) fn inspector(&self) -> Actor {
         let p = self.province();
         Actor::new(
-            p.inspector,
+            p.inspector.as_str(),
             Role::Inspector,
             scope(&format!("province:{}", p.code)),
         )
@@ -176,10 +164,9 @@ impl Story {
 
     // -- registration and rounds --
 
-    pub(super) fn register(&mut self, on: &str, r: Registration) -> &mut Self {
-        let on = d(on);
-        self.name = r.name.to_owned();
-        self.producer = r.producer.to_owned();
+    pub(super) fn register(&mut self, on: NaiveDate, r: &RegistrationData) -> &mut Self {
+        self.name = r.name.clone();
+        self.producer = r.producer.clone();
         let p = self.province();
         let local_code = self.place.district.map(|district| {
             format!(
@@ -192,14 +179,14 @@ impl Story {
             )
         });
         let body = CommandBody::RegisterProduct(RegisterProduct {
-            name: r.name.to_owned(),
+            name: r.name.clone(),
             producer: Producer {
-                name: r.producer.to_owned(),
+                name: r.producer.clone(),
                 kind: r.kind,
-                tax_code: r.tax_code.map(str::to_owned),
+                tax_code: r.tax_code.clone(),
             },
             product_group: r.group,
-            product_set: r.set.to_owned(),
+            product_set: r.set.clone(),
             province: p.code(),
             commune: Some(CommuneCode::parse(self.place.commune).expect("a demo commune code")),
             district: self
@@ -214,11 +201,7 @@ impl Story {
         self
     }
 
-    pub(super) fn open(&mut self, on: &str, kind: RoundKind) -> &mut Self {
-        self.open_on(d(on), kind)
-    }
-
-    pub(super) fn open_on(&mut self, on: NaiveDate, kind: RoundKind) -> &mut Self {
+    pub(super) fn open(&mut self, on: NaiveDate, kind: RoundKind) -> &mut Self {
         let version = rules::in_force_on(on).expect("rules are in force on demo dates");
         self.rounds += 1;
         let round = self.rounds;
@@ -300,21 +283,26 @@ impl Story {
         self
     }
 
-    pub(super) fn return_dossier(&mut self, level: Level, on: &str, reasons: &[&str]) -> &mut Self {
+    pub(super) fn return_dossier(
+        &mut self,
+        level: Level,
+        on: NaiveDate,
+        reasons: &[String],
+    ) -> &mut Self {
         let actor = self.secretary_of(level);
         self.push(
-            d(on),
+            on,
             actor,
             CommandBody::ReturnDossier(ReturnDossier {
-                returned_on: d(on),
-                reasons: reasons.iter().map(|r| (*r).to_owned()).collect(),
+                returned_on: on,
+                reasons: reasons.to_vec(),
             }),
         );
         self.paths.insert(DemoPath::DossierReturned);
         self
     }
 
-    pub(super) fn amend(&mut self, on: &str, documents: &[(&str, &str)]) -> &mut Self {
+    pub(super) fn amend(&mut self, on: NaiveDate, documents: &[(String, String)]) -> &mut Self {
         let round = self.rounds;
         let documents = documents
             .iter()
@@ -322,26 +310,17 @@ impl Story {
             .collect();
         let actor = self.officer();
         self.push(
-            d(on),
+            on,
             actor,
             CommandBody::AmendDossier(AmendDossier {
-                amended_on: d(on),
+                amended_on: on,
                 documents,
             }),
         );
         self
     }
 
-    pub(super) fn assess(&mut self, on: &str) -> &mut Self {
-        self.assess_on(
-            d(on),
-            true,
-            true,
-            "Nguyên liệu, lao động tại địa phương; đề nghị tỉnh đánh giá, phân hạng",
-        )
-    }
-
-    pub(super) fn assess_on(
+    pub(super) fn assess(
         &mut self,
         on: NaiveDate,
         forward: bool,
@@ -371,8 +350,14 @@ impl Story {
 
     /// Convenes the council of `level` on `on` and records one card per total (members in
     /// roster order, the chair first), without concluding.
-    pub(super) fn sit(&mut self, level: Level, on: NaiveDate, totals: &[u32], failed: &[&[&str]]) {
-        let members = roster(level, &self.place, on);
+    pub(super) fn sit(
+        &mut self,
+        level: Level,
+        on: NaiveDate,
+        totals: &[u32],
+        failed: &[Vec<String>],
+    ) {
+        let members = roster(level, &self.place, on, &self.places.people);
         let quorum = Quorum {
             min_present: if level == Level::District { 4 } else { 5 },
             chair_required: true,
@@ -403,10 +388,7 @@ impl Story {
                     part_a: a,
                     part_b: b,
                     part_c: c,
-                    mandatory_failed: failed
-                        .get(i)
-                        .map(|f| f.iter().map(|x| (*x).to_owned()).collect())
-                        .unwrap_or_default(),
+                    mandatory_failed: failed.get(i).cloned().unwrap_or_default(),
                     criteria: Vec::new(),
                 }),
             );
@@ -424,36 +406,19 @@ impl Story {
     }
 
     /// A council that sits, scores and concludes on one day.
-    pub(super) fn council(&mut self, level: Level, on: &str, totals: &[u32]) -> &mut Self {
-        self.sit(level, d(on), totals, &[]);
-        self.conclude_on(level, d(on));
-        self
-    }
-
-    /// A council whose members list failed mandatory criteria.
-    pub(super) fn council_failing(
-        &mut self,
-        level: Level,
-        on: &str,
-        totals: &[u32],
-        failed: &[&[&str]],
-    ) -> &mut Self {
-        self.sit(level, d(on), totals, failed);
-        self.conclude_on(level, d(on));
-        self
-    }
-
-    /// A council still sitting: convened, some cards recorded, not concluded.
-    pub(super) fn council_sitting(&mut self, level: Level, on: &str, totals: &[u32]) -> &mut Self {
-        self.sit(level, d(on), totals, &[]);
-        self.paths.insert(DemoPath::InEvaluation);
-        self
+    fn council(&mut self, level: Level, on: NaiveDate, totals: &[u32]) {
+        self.sit(level, on, totals, &[]);
+        self.conclude_on(level, on);
     }
 
     /// New cards of some members (by 0-based roster index) after a conclusion that asked
     /// for re-scoring, then the conclusion again.
-    pub(super) fn rescore(&mut self, level: Level, on: &str, cards: &[(usize, u32)]) -> &mut Self {
-        let on = d(on);
+    pub(super) fn rescore(
+        &mut self,
+        level: Level,
+        on: NaiveDate,
+        cards: &[(usize, u32)],
+    ) -> &mut Self {
         let actor = self.secretary_of(level);
         let max = self.version().part_max;
         for (member, total) in cards {
@@ -480,14 +445,10 @@ impl Story {
         self
     }
 
-    pub(super) fn decide(&mut self, level: Level, on: &str, stars: u8) -> &mut Self {
-        self.decide_on(level, d(on), stars, None)
-    }
-
     /// The decision of `document`, this product one of its annex: the loader records it
     /// with the annex's other products in one all-or-nothing command.
     pub(super) fn decide_in(&mut self, document: &DemoDocument, stars: u8) -> &mut Self {
-        self.decide_on(document.level, d(document.decided_on), stars, None);
+        self.decide(document.level, document.decided_on, stars, None);
         if let Some(CommandBody::DecideRecognition(decision)) =
             self.steps.last_mut().map(|step| &mut step.body)
         {
@@ -496,7 +457,7 @@ impl Story {
         self
     }
 
-    pub(super) fn decide_on(
+    pub(super) fn decide(
         &mut self,
         level: Level,
         on: NaiveDate,
@@ -530,6 +491,7 @@ impl Story {
             }),
         );
         self.recognition = Some((event_id, level, validity::valid_until(on)));
+        self.last_decision = Some(event_id);
         self.recognised_by = Some(level);
         let sum: u32 = self.cards.iter().sum();
         let flagged =
@@ -555,11 +517,10 @@ impl Story {
     pub(super) fn refuse(
         &mut self,
         level: Level,
-        on: &str,
+        on: NaiveDate,
         reason: &str,
         mandatory: bool,
     ) -> &mut Self {
-        let on = d(on);
         let actor = self.secretary_of(level);
         let authority = self.authority(level, on).to_owned();
         self.push(
@@ -588,27 +549,34 @@ impl Story {
 
     // -- after recognition --
 
-    pub(super) fn complaint(&mut self, on: &str, source: ComplaintSource, summary: &str) -> Uuid {
+    pub(super) fn complaint(
+        &mut self,
+        on: NaiveDate,
+        source: ComplaintSource,
+        summary: &str,
+    ) -> &mut Self {
         let actor = if source == ComplaintSource::Authority {
             self.inspector()
         } else {
             self.provincial_secretary()
         };
         self.paths.insert(DemoPath::Complaint);
-        self.push(
-            d(on),
+        let event_id = self.push(
+            on,
             actor,
             CommandBody::RecordComplaint(RecordComplaint {
-                received_on: d(on),
+                received_on: on,
                 source,
                 summary: summary.to_owned(),
             }),
-        )
+        );
+        self.last_complaint = Some(event_id);
+        self
     }
 
     pub(super) fn inspection(
         &mut self,
-        on: &str,
+        on: NaiveDate,
         authority: &str,
         findings: &str,
         compliant: bool,
@@ -617,10 +585,10 @@ impl Story {
         let actor = self.inspector();
         self.paths.insert(DemoPath::Inspection);
         self.push(
-            d(on),
+            on,
             actor,
             CommandBody::RecordInspection(RecordInspection {
-                inspected_on: d(on),
+                inspected_on: on,
                 authority: authority.to_owned(),
                 findings: findings.to_owned(),
                 compliant,
@@ -634,11 +602,10 @@ impl Story {
     /// awards after the districts were abolished on 1 Jul 2025).
     pub(super) fn revoke(
         &mut self,
-        on: &str,
+        on: NaiveDate,
         grounds: &[RevocationGround],
         details: &str,
     ) -> &mut Self {
-        let on = d(on);
         let level = self.recognised_by.unwrap_or(Level::Provincial);
         let level = if level == Level::District && on >= d("2025-07-01") {
             Level::Provincial
@@ -665,13 +632,13 @@ impl Story {
         self
     }
 
-    pub(super) fn withdraw(&mut self, on: &str, reason: &str) -> &mut Self {
+    pub(super) fn withdraw(&mut self, on: NaiveDate, reason: &str) -> &mut Self {
         let actor = self.officer();
         self.push(
-            d(on),
+            on,
             actor,
             CommandBody::WithdrawProduct(WithdrawProduct {
-                withdrawn_on: d(on),
+                withdrawn_on: on,
                 reason: reason.to_owned(),
             }),
         );
@@ -683,7 +650,7 @@ impl Story {
 
     pub(super) fn correct(
         &mut self,
-        on: &str,
+        on: NaiveDate,
         event_id: Uuid,
         field: &str,
         new_value: &str,
@@ -691,7 +658,7 @@ impl Story {
     ) -> &mut Self {
         let actor = self.provincial_secretary();
         self.push(
-            d(on),
+            on,
             actor,
             CommandBody::CorrectEntry(CorrectEntry {
                 event_id,
@@ -705,8 +672,8 @@ impl Story {
     }
 
     /// The engine's expiry notice, on its due date.
-    pub(super) fn notice(&mut self) -> &mut Self {
-        let (recognition, _, valid_until) = self.recognition.expect("a current recognition");
+    pub(super) fn notice(&mut self) -> Result<(), DemoError> {
+        let (recognition, _, valid_until) = self.current_recognition("an expiry notice")?;
         let on = validity::notice_on(valid_until);
         self.timer(
             on,
@@ -715,12 +682,12 @@ impl Story {
             "expiry_notice",
         );
         self.paths.insert(DemoPath::ExpiryNotice);
-        self
+        Ok(())
     }
 
     /// The engine's expiry, on the first day after the validity.
-    pub(super) fn expire(&mut self) -> &mut Self {
-        let (recognition, _, valid_until) = self.recognition.expect("a current recognition");
+    pub(super) fn expire(&mut self) -> Result<(), DemoError> {
+        let (recognition, _, valid_until) = self.current_recognition("an expiry")?;
         let on = validity::expires_on(valid_until);
         self.timer(
             on,
@@ -730,7 +697,17 @@ impl Story {
         );
         self.paths.insert(DemoPath::Expired);
         self.recognition = None;
-        self
+        Ok(())
+    }
+
+    fn current_recognition(&self, what: &str) -> Result<(Uuid, Level, NaiveDate), DemoError> {
+        self.recognition
+            .ok_or_else(|| self.wrong(&format!("{what} with no current recognition")))
+    }
+
+    /// The data set is wrong about this story.
+    fn wrong(&self, what: &str) -> DemoError {
+        DemoError::Data(format!("story {}: {what}", self.slug))
     }
 
     pub(super) fn timer(
@@ -751,8 +728,158 @@ impl Story {
         });
     }
 
-    pub(super) fn last_event(&self) -> Uuid {
-        self.steps.last().map(|s| s.event_id).unwrap_or_default()
+    /// Records one step of the story's data.
+    fn run(&mut self, step: &Step) -> Result<(), DemoError> {
+        match step {
+            Step::Open { on, kind } => {
+                self.open(*on, *kind);
+            }
+            Step::ReturnDossier { level, on, reasons } => {
+                self.return_dossier(*level, *on, reasons);
+            }
+            Step::Amend { on, documents } => {
+                self.amend(*on, documents);
+            }
+            Step::Assess {
+                on,
+                forward,
+                local_origin,
+                notes,
+            } => {
+                let notes = notes.as_deref().unwrap_or(USUAL_ASSESSMENT);
+                self.assess(*on, *forward, *local_origin, notes);
+            }
+            Step::Council {
+                level,
+                on,
+                totals,
+                failed,
+                sitting,
+            } => {
+                self.sit(*level, *on, totals, failed);
+                if *sitting {
+                    self.paths.insert(DemoPath::InEvaluation);
+                } else {
+                    self.conclude_on(*level, *on);
+                }
+            }
+            Step::Rescore { level, on, cards } => {
+                self.rescore(*level, *on, cards);
+            }
+            Step::Decide {
+                level,
+                on,
+                stars,
+                decision_no,
+            } => {
+                self.decide(*level, *on, *stars, decision_no.clone());
+            }
+            Step::DecideIn { document, stars } => {
+                let document = self.places.document(document)?;
+                self.decide_in(document, *stars);
+            }
+            Step::Refuse {
+                level,
+                on,
+                reason,
+                mandatory,
+            } => {
+                self.refuse(*level, *on, reason, *mandatory);
+            }
+            Step::Complaint {
+                on,
+                source,
+                summary,
+            } => {
+                self.complaint(*on, *source, summary);
+            }
+            Step::Inspection {
+                on,
+                authority,
+                findings,
+                compliant,
+                answers_complaint,
+            } => {
+                let complaint = match (answers_complaint, self.last_complaint) {
+                    (false, _) => None,
+                    (true, Some(complaint)) => Some(complaint),
+                    (true, None) => return Err(self.wrong("an inspection answers no complaint")),
+                };
+                let authority = authority
+                    .as_ref()
+                    .unwrap_or(&self.province().quality_office);
+                self.inspection(*on, authority, findings, *compliant, complaint);
+            }
+            Step::Revoke {
+                on,
+                grounds,
+                details,
+            } => {
+                self.revoke(*on, grounds, details);
+            }
+            Step::Withdraw { on, reason } => {
+                self.withdraw(*on, reason);
+            }
+            Step::Correct {
+                on,
+                field,
+                new_value,
+                reason,
+            } => {
+                let Some(decision) = self.last_decision else {
+                    return Err(self.wrong("a correction with no decision to correct"));
+                };
+                self.correct(*on, decision, field, new_value, reason);
+            }
+            Step::Notice => self.notice()?,
+            Step::Expire => self.expire()?,
+        }
+        Ok(())
+    }
+
+    /// Places the story relative to `today`, its recognition in its last 30 days: decided
+    /// 36 months before `today + 20 days`, the round inside the rule version in force then
+    /// and following that version's levels, the expiry notice issued on its due date.
+    fn notice_due(
+        &mut self,
+        registration: &RegistrationData,
+        n: &NoticeDue,
+        today: NaiveDate,
+    ) -> Result<(), DemoError> {
+        let decided = (today + Days::new(20))
+            .checked_sub_months(chrono::Months::new(validity::VALIDITY_MONTHS))
+            .unwrap_or(today);
+        let mut opened = decided - Days::new(120);
+        let mut version = rules::in_force_on(opened).expect("rules are in force on demo dates");
+        if let Some(last) = version.in_force_until.filter(|u| *u < decided) {
+            // Keep the whole round inside one version, as a real round would be.
+            opened = last + Days::new(1);
+            version = rules::in_force_on(opened).expect("rules are in force on demo dates");
+        }
+        let span = (decided - opened).num_days().max(0) as u64;
+        let step = |k: u64| opened + Days::new(span * k / 4);
+        if version.level(Level::District).is_none() {
+            self.place.district = None;
+        }
+        self.relative = true;
+        self.register(opened - Days::new(30), registration)
+            .open(opened, RoundKind::Initial);
+        if version.first_level().level == Level::Commune {
+            self.assess(step(1), true, true, &n.assessment_notes);
+            self.council(Level::Provincial, step(3), &n.provincial_totals);
+            self.decide(Level::Provincial, decided, n.stars, None);
+        } else if version
+            .level(Level::District)
+            .is_some_and(|l| l.may_award(n.stars))
+        {
+            self.council(Level::District, step(2), &n.district_totals);
+            self.decide(Level::District, decided, n.stars, None);
+        } else {
+            self.council(Level::District, step(1), &n.district_totals);
+            self.council(Level::Provincial, step(3), &n.provincial_totals);
+            self.decide(Level::Provincial, decided, n.stars, None);
+        }
+        self.notice()
     }
 
     pub(super) fn finish(&mut self) -> DemoProduct {
@@ -767,8 +894,8 @@ impl Story {
             product_id: self.product_id,
             name: self.name.clone(),
             producer: self.producer.clone(),
-            province: self.province().code,
-            province_name: self.province().name,
+            province: &self.province().code,
+            province_name: &self.province().name,
             paths: std::mem::take(&mut self.paths),
             planted: None,
             relative_to_today: self.relative,
@@ -777,4 +904,33 @@ impl Story {
     }
 }
 
-pub(super) type Next<'a> = dyn FnMut(&'static str, Place) -> Story + 'a;
+/// The notes of a commune that forwards a dossier, unless a step says otherwise.
+const USUAL_ASSESSMENT: &str =
+    "Nguyên liệu, lao động tại địa phương; đề nghị tỉnh đánh giá, phân hạng";
+
+/// The product of one story of the data files, `index` its place in the data set.
+pub(super) fn story_of(
+    places: &'static Places,
+    data: &'static StoryData,
+    index: usize,
+    today: NaiveDate,
+) -> Result<DemoProduct, DemoError> {
+    let district = data.district.as_deref().map(|c| places.district(c));
+    let place = Place {
+        province: places.province(&data.province)?,
+        district: district.transpose()?,
+        commune: &data.commune,
+    };
+    let mut story = Story::new(index, &data.slug, place, places);
+    match (&data.notice_due, data.registration.on) {
+        (Some(relative), _) => story.notice_due(&data.registration, relative, today)?,
+        (None, Some(on)) => {
+            story.register(on, &data.registration);
+            for step in &data.steps {
+                story.run(step)?;
+            }
+        }
+        (None, None) => return Err(story.wrong("the registration has no date")),
+    }
+    Ok(story.finish())
+}
