@@ -8,13 +8,13 @@ use chrono::{DateTime, Utc};
 use ocop_domain::state::ProductState;
 use ocop_eventstore::checkpoint::Checkpoint;
 use ocop_eventstore::{ActorRef, RecordedEvent};
+use ocop_projections::access::tokens::IssuedToken;
 use ocop_projections::audit::AuditReport;
-use ocop_projections::query::{
+use ocop_projections::command::service::ValidOn;
+use ocop_projections::read::query::{
     HistoryEntry, ProducerProduct, ProducerRow, PublicProduct, PublicRevocation, StatsRow,
 };
-use ocop_projections::runner::ProjectionLag;
-use ocop_projections::service::ValidOn;
-use ocop_projections::tokens::IssuedToken;
+use ocop_projections::read::runner::ProjectionLag;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use ocop_domain::DomainError;
 use ocop_eventstore::StoreError;
 use ocop_projections::ProjectionError;
-use ocop_projections::query::ReadError;
-use ocop_projections::service::ServiceError;
+use ocop_projections::command::service::ServiceError;
+use ocop_projections::read::query::ReadError;
 use serde::Serialize;
 use serde_json::{Value, json};
 

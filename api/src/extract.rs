@@ -434,12 +434,12 @@ impl<S: Send + Sync> FromRequestParts<S> for CommandHeaders {
                     .ok_or_else(|| {
                         ApiError::InvalidRequest("the Idempotency-Key header must be a UUID".into())
                     })?;
-                if ocop_projections::service::is_server_key(key) {
+                if ocop_projections::command::service::is_server_key(key) {
                     return Err(ApiError::InvalidRequest(format!(
                         "the Idempotency-Key {key} is a UUID of version {}, which is reserved for \
                          the keys the server derives for its own commands (timers, imports); \
                          send a random UUID (version 4) or a version 7 one",
-                        ocop_projections::service::SERVER_KEY_VERSION
+                        ocop_projections::command::service::SERVER_KEY_VERSION
                     )));
                 }
                 key

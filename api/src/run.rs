@@ -104,9 +104,9 @@ async fn token(cli: &Cli, args: &TokenArgs) -> Result<ExitCode, CliError> {
     let issued_at = Utc::now();
     let expires_at = DateTime::from_timestamp((now + ttl.as_secs()) as i64, 0).unwrap_or_default();
     let backend = open(cli).await?;
-    ocop_projections::tokens::record(
+    ocop_projections::access::tokens::record(
         &backend.db,
-        &ocop_projections::tokens::IssuedToken {
+        &ocop_projections::access::tokens::IssuedToken {
             token_id,
             subject: args.user.clone(),
             role: args.role.clone(),
@@ -130,7 +130,7 @@ fn operator() -> String {
 
 async fn tokens(cli: &Cli, limit: usize) -> Result<ExitCode, CliError> {
     let backend = open(cli).await?;
-    let issued = ocop_projections::tokens::list(&backend.db, None, limit).await?;
+    let issued = ocop_projections::access::tokens::list(&backend.db, None, limit).await?;
     println!("{}", serde_json::to_string_pretty(&issued)?);
     Ok(ExitCode::SUCCESS)
 }
@@ -280,7 +280,7 @@ async fn migrate(
             return Err("--serving-role is for PostgreSQL: SQLite has no roles".into());
         };
         ocop_eventstore::grant_serving_role(pool, role).await?;
-        ocop_projections::schema::hand_over(&backend.db, role).await?;
+        ocop_projections::read::schema::hand_over(&backend.db, role).await?;
         println!(
             "granted {role:?} what `ocop serve` needs: it may append to the log and keep the \
              read models, never change or remove a recorded row"
@@ -329,7 +329,7 @@ async fn replay(cli: &Cli, args: &ReplayArgs) -> Result<ExitCode, CliError> {
                 .map(|d| format!("  on {d}"))
                 .unwrap_or_default(),
         );
-        let event = ocop_projections::codec::from_recorded(e)?;
+        let event = ocop_projections::command::codec::from_recorded(e)?;
         state = ocop_domain::evolve(state, &event);
     }
     println!("{}", serde_json::to_string_pretty(&state)?);
@@ -421,7 +421,7 @@ async fn timers(
         )
         .into());
     }
-    let service = ocop_projections::service::CommandService::new(backend.store.clone());
+    let service = ocop_projections::command::service::CommandService::new(backend.store.clone());
     let report = ocop_projections::timers::run_timers(&runner, &service, today).await?;
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(if report.failed == 0 {
@@ -529,7 +529,7 @@ async fn demo_accounts(db: &ocop_projections::ReadDb) -> Result<(), CliError> {
         ("kiemtoan", "auditor", "national", "Võ Thị Lan"),
         ("quantri", "admin", "national", "Đặng Văn Hùng"),
     ];
-    let existing = ocop_projections::accounts::list(db).await?;
+    let existing = ocop_projections::access::accounts::list(db).await?;
     let mut printed = false;
     for (username, role, scope, name) in ACCOUNTS {
         if existing.iter().any(|a| a.username == username) {
@@ -538,14 +538,14 @@ async fn demo_accounts(db: &ocop_projections::ReadDb) -> Result<(), CliError> {
         let mut bytes = [0_u8; 9];
         getrandom::fill(&mut bytes).map_err(|e| e.to_string())?;
         let password = hex::encode(bytes);
-        let new = ocop_projections::accounts::NewAccount {
+        let new = ocop_projections::access::accounts::NewAccount {
             username,
             display_name: name,
             role,
             scope,
             password: &password,
         };
-        ocop_projections::accounts::add(db, &new, "demo", Utc::now()).await?;
+        ocop_projections::access::accounts::add(db, &new, "demo", Utc::now()).await?;
         if !printed {
             println!("Demo accounts (sign in at /dang-nhap; passwords are shown this once):");
             printed = true;
@@ -569,7 +569,7 @@ fn read_password() -> Result<String, CliError> {
 }
 
 async fn user(cli: &Cli, command: &UserCommand) -> Result<ExitCode, CliError> {
-    use ocop_projections::accounts;
+    use ocop_projections::access::accounts;
     let backend = open(cli).await?;
     let db = &backend.db;
     let by = operator();
@@ -625,7 +625,7 @@ async fn user(cli: &Cli, command: &UserCommand) -> Result<ExitCode, CliError> {
 
 async fn demo(cli: &Cli) -> Result<ExitCode, CliError> {
     let backend = open(cli).await?;
-    let service = ocop_projections::service::CommandService::new(backend.store.clone());
+    let service = ocop_projections::command::service::CommandService::new(backend.store.clone());
     let report = ocop_projections::demo::load_demo(&service, today_in_vietnam(Utc::now())).await?;
     println!("{}", serde_json::to_string_pretty(&report)?);
     demo_accounts(&backend.db).await?;
@@ -633,10 +633,10 @@ async fn demo(cli: &Cli) -> Result<ExitCode, CliError> {
 }
 
 async fn import(cli: &Cli, args: &ImportArgs) -> Result<ExitCode, CliError> {
-    use ocop_projections::legacy_import::{ImportOptions, import_csv};
+    use ocop_projections::import::legacy::{ImportOptions, import_csv};
     let (bytes, name) = read_list(args)?;
     let backend = open(cli).await?;
-    let service = ocop_projections::service::CommandService::new(backend.store.clone());
+    let service = ocop_projections::command::service::CommandService::new(backend.store.clone());
     let mut options = ImportOptions::admin(operator(), name);
     // On a terminal, a progress bar on standard error (the report stays on standard out).
     if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
@@ -660,7 +660,7 @@ async fn import(cli: &Cli, args: &ImportArgs) -> Result<ExitCode, CliError> {
 }
 
 async fn import_units(cli: &Cli, args: &ImportArgs) -> Result<ExitCode, CliError> {
-    use ocop_projections::units::{UnitsImport, import_communes};
+    use ocop_projections::import::units::{UnitsImport, import_communes};
     let (bytes, name) = read_list(args)?;
     let user = operator();
     let backend = open(cli).await?;
@@ -701,7 +701,7 @@ fn report_rows(
     rows: u64,
     imported: u64,
     already_present: u64,
-    rejected: &[ocop_projections::legacy_import::RowError],
+    rejected: &[ocop_projections::import::legacy::RowError],
 ) -> ExitCode {
     for r in rejected {
         eprintln!("{}:{}: {}", args.file.display(), r.line, r.reason);
@@ -729,8 +729,10 @@ async fn audit(
     let backend = open(cli).await?;
     // The audit reads the decisions read model: bring it up to date first.
     runner(&backend).await?.catch_up().await?;
-    let read =
-        ocop_projections::query::ReadModels::with_store(backend.db.clone(), backend.store.clone());
+    let read = ocop_projections::read::query::ReadModels::with_store(
+        backend.db.clone(),
+        backend.store.clone(),
+    );
     let filter = AuditFilter {
         province: province.map(str::to_owned),
         ..AuditFilter::default()

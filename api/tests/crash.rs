@@ -437,7 +437,7 @@ async fn killed_at_random_moments_loses_and_duplicates_nothing(place: Place) {
     let backend = ocop_projections::open(&place.store_url())
         .await
         .expect("open the store");
-    let read = ocop_projections::query::ReadModels::new(backend.db.clone());
+    let read = ocop_projections::read::query::ReadModels::new(backend.db.clone());
     let caught_up = read.dump().await.expect("dump the read models");
     let rebuilt = place
         .command()

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use ocop_domain::events::{Producer, ProducerKind};
 use ocop_domain::{CommandBody, ProductState};
 use ocop_eventstore::{AppendRequest, EventStore, ExpectedVersion};
-use ocop_projections::codec;
+use ocop_projections::command::codec;
 use ocop_projections::sample::{Lifecycle, Path, path_of};
 use serde_json::{Value, json};
 use uuid::Uuid;

@@ -5,8 +5,8 @@
 use std::error::Error;
 use std::time::Instant;
 
-use ocop_projections::legacy_import::{COLUMNS, ImportOptions, import_csv};
-use ocop_projections::service::CommandService;
+use ocop_projections::command::service::CommandService;
+use ocop_projections::import::legacy::{COLUMNS, ImportOptions, import_csv};
 use serde_json::json;
 
 use crate::report::{Latencies, measure};

@@ -14,9 +14,10 @@ use std::time::Instant;
 
 use ocop_domain::ProductState;
 use ocop_eventstore::{AppendRequest, EventStore, ExpectedVersion};
-use ocop_projections::query::ReadModels;
+use ocop_projections::command::codec;
+use ocop_projections::read::query::ReadModels;
 use ocop_projections::sample::{Lifecycle, path_of};
-use ocop_projections::{ProjectionRunner, RunnerOptions, codec};
+use ocop_projections::{ProjectionRunner, RunnerOptions};
 use serde_json::json;
 use uuid::Uuid;
 

@@ -550,7 +550,7 @@ async fn load_baseline(baseline: &Baseline, picks: &[Uuid]) -> Result<Loads, Box
 /// whose stream holds 10 events and on one whose stream holds 1,000, through the command
 /// service as the server runs it, alternating between the two.
 async fn commands(name: &str, store: &Arc<dyn EventStore>) -> Result<(), Box<dyn Error>> {
-    use ocop_projections::service::CommandService;
+    use ocop_projections::command::service::CommandService;
     let service = CommandService::new(store.clone());
     let short = Uuid::now_v7();
     let long = Uuid::now_v7();
@@ -601,7 +601,7 @@ fn actor_of(role: ocop_domain::Role, scope: &str) -> ocop_domain::Actor {
 }
 
 async fn run_command(
-    service: &ocop_projections::service::CommandService,
+    service: &ocop_projections::command::service::CommandService,
     id: Uuid,
     body: ocop_domain::CommandBody,
 ) -> Result<(), Box<dyn Error>> {
@@ -614,8 +614,10 @@ async fn run_command(
     };
     let meta = ocop_domain::CommandMeta::new(actor, chrono::Utc::now(), id, vec![Uuid::now_v7()]);
     let key = Uuid::now_v7();
-    let options =
-        ocop_projections::service::ExecuteOptions::new(key, format!("{:064x}", key.as_u128()));
+    let options = ocop_projections::command::service::ExecuteOptions::new(
+        key,
+        format!("{:064x}", key.as_u128()),
+    );
     service
         .execute(ocop_domain::Command { meta, body }, options)
         .await?
@@ -624,7 +626,7 @@ async fn run_command(
 }
 
 async fn register(
-    service: &ocop_projections::service::CommandService,
+    service: &ocop_projections::command::service::CommandService,
     id: Uuid,
 ) -> Result<(), Box<dyn Error>> {
     use ocop_domain::commands::RegisterProduct;
@@ -648,7 +650,7 @@ async fn register(
 }
 
 async fn complain(
-    service: &ocop_projections::service::CommandService,
+    service: &ocop_projections::command::service::CommandService,
     id: Uuid,
 ) -> Result<(), Box<dyn Error>> {
     use ocop_domain::commands::RecordComplaint;

@@ -18,24 +18,17 @@
 //! # Ok(()) }
 //! ```
 
-pub mod accounts;
+pub mod access;
 pub mod audit;
-pub mod codec;
+pub mod command;
 mod db;
 pub mod demo;
 pub mod error;
-mod history;
 pub mod ids;
-pub mod legacy_import;
-mod products;
-pub mod query;
-pub mod runner;
+pub mod import;
+pub mod read;
 pub mod sample;
-pub mod schema;
-pub mod service;
 pub mod timers;
-pub mod tokens;
-pub mod units;
 
 use std::sync::Arc;
 
@@ -43,11 +36,11 @@ use ocop_eventstore::{EventStore, PgStore, SqliteStore, StoreError, Upcaster};
 
 pub use db::{Dialect, ReadDb};
 pub use error::ProjectionError;
-pub use runner::{
+pub use read::runner::{
     DifferingRow, NotYetApplied, ProjectionLag, ProjectionRunner, ProjectionsVerification,
     RebuildProgress, RebuildReport, RunnerFailure, RunnerHandle, RunnerOptions, TableVerification,
 };
-pub use schema::Projection;
+pub use read::schema::Projection;
 
 /// The event store and the database handle of its read models (the same database).
 #[derive(Clone)]

@@ -15,11 +15,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::command::service::{CommandService, ExecuteOptions, ServiceError};
 use crate::db::ReadDb;
 use crate::error::ProjectionError;
-use crate::query::ReadModels;
-use crate::runner::ProjectionRunner;
-use crate::service::{CommandService, ExecuteOptions, ServiceError};
+use crate::read::query::ReadModels;
+use crate::read::runner::ProjectionRunner;
 
 /// What a timer run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -54,7 +54,7 @@ pub enum TimerError {
 pub async fn due_on(
     runner: &ProjectionRunner,
     today: NaiveDate,
-) -> Result<Vec<crate::query::DueTimer>, TimerError> {
+) -> Result<Vec<crate::read::query::DueTimer>, TimerError> {
     runner.catch_up().await?;
     let reads = ReadModels::new(runner.db().clone());
     Ok(reads.due_timers(today, usize::MAX >> 1).await?)

@@ -8,10 +8,10 @@ use chrono::{Days, NaiveDate};
 use ocop_domain::CommandBody;
 use ocop_domain::text::search_key;
 use ocop_projections::audit::{self, AuditFilter};
+use ocop_projections::command::service::{CommandService, ExecuteOptions};
 use ocop_projections::demo::{self, DemoProduct};
-use ocop_projections::legacy_import::{ImportOptions, import_csv};
-use ocop_projections::query::{ProductQuery, ReadModels};
-use ocop_projections::service::{CommandService, ExecuteOptions};
+use ocop_projections::import::legacy::{ImportOptions, import_csv};
+use ocop_projections::read::query::{ProductQuery, ReadModels};
 use ocop_projections::timers::run_timers;
 use ocop_projections::{Backend, ProjectionRunner, RunnerOptions};
 use serde_json::Value;
@@ -150,7 +150,7 @@ async fn loads_once_and_a_second_load_records_nothing(db: &Db) {
     assert!(second.to_string().contains("nothing new recorded"));
 
     // The legacy list through `ocop import`: the same products, nothing new either.
-    let csv = demo::legacy_csv();
+    let csv = demo::legacy_csv().unwrap();
     let imported = import_csv(
         &db.service(),
         csv.as_bytes(),
@@ -348,7 +348,7 @@ async fn the_audit_finds_the_planted_inconsistencies_and_nothing_else(db: &Db) {
     let report = audit::audit_decisions(&db.reads(), &AuditFilter::default())
         .await
         .unwrap();
-    let planted = demo::planted_inconsistencies();
+    let planted = demo::planted_inconsistencies().unwrap();
     let mut codes: BTreeMap<Uuid, BTreeSet<&str>> = BTreeMap::new();
     for decision in &report.decisions {
         let entry = codes.entry(decision.product_id).or_default();
@@ -533,7 +533,7 @@ async fn the_demo_shows_the_merger_a_decision_document_and_producers(db: &Db) {
         .parse()
         .unwrap();
     let annex = reads
-        .decisions(&ocop_projections::query::DecisionFilter {
+        .decisions(&ocop_projections::read::query::DecisionFilter {
             decision_id: Some(document),
             ..Default::default()
         })
@@ -544,7 +544,7 @@ async fn the_demo_shows_the_merger_a_decision_document_and_producers(db: &Db) {
     // HTX Cà phê Thuận An: a 2024 Đắk Nông 4★, a 2026 Lâm Đồng 4★ of the document and a
     // product in evaluation, one producer by its tax code.
     let (found, _) = reads
-        .producers(&ocop_projections::query::ProducerQuery {
+        .producers(&ocop_projections::read::query::ProducerQuery {
             q: Some("Cà phê Thuận An".into()),
             ..Default::default()
         })

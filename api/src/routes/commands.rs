@@ -10,7 +10,7 @@ use ocop_domain::commands::{
     ReopenScoring, ReturnDossier, RevokeRecognition, WithdrawProduct,
 };
 use ocop_domain::{Actor, Command, CommandBody, CommandMeta};
-use ocop_projections::service::{CommandOutcome, ExecuteOptions};
+use ocop_projections::command::service::{CommandOutcome, ExecuteOptions};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
@@ -140,7 +140,7 @@ async fn created(app: &AppState, outcome: &CommandOutcome) -> Result<Created, Ap
         .await?;
     let events = recorded
         .iter()
-        .map(ocop_projections::codec::from_recorded)
+        .map(ocop_projections::command::codec::from_recorded)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(Created::from_events(&events))

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use ocop_domain::Actor;
 use ocop_projections::audit::{self, AuditFilter, AuditedDecision};
-use ocop_projections::query::{MAX_LIMIT, ProductQuery};
+use ocop_projections::read::query::{MAX_LIMIT, ProductQuery};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;

@@ -201,13 +201,13 @@ impl utoipa::IntoResponses for PublicResponses {
 }
 
 /// Whether `actor` may read a product recorded at `place`, judged with the units in force
-/// today ([`ocop_projections::query::may_read`]).
+/// today ([`ocop_projections::read::query::may_read`]).
 pub async fn may_read(
     app: &crate::app::AppState,
     actor: &Actor,
     place: Option<&RecordedPlace>,
 ) -> Result<bool, ApiError> {
-    Ok(ocop_projections::query::may_read(app.read.db(), actor, place, app.today()).await?)
+    Ok(ocop_projections::read::query::may_read(app.read.db(), actor, place, app.today()).await?)
 }
 
 /// Refuses roles not in `roles`.

@@ -7,7 +7,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use ocop_domain::authorization::{ListPlace, RecordedPlace};
-use ocop_projections::query::{MAX_LIMIT, ProducerQuery};
+use ocop_projections::read::query::{MAX_LIMIT, ProducerQuery};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;

@@ -11,7 +11,7 @@ use ocop_domain::Role;
 use ocop_domain::authorization::{self, ListPlace};
 use ocop_domain::events::ProductGroup;
 use ocop_domain::state::Status;
-use ocop_projections::query::{
+use ocop_projections::read::query::{
     MAX_LIMIT, ProductAnswer, ProductAsk, ProductQuery, PublicProduct, StatsDimension,
     VersionedState,
 };
@@ -284,7 +284,7 @@ pub async fn with_current_place(
         .iter()
         .filter_map(|s| s.get("commune").and_then(Value::as_str))
         .collect();
-    let holders = ocop_projections::units::holders(app.read.db(), &communes, on).await?;
+    let holders = ocop_projections::import::units::holders(app.read.db(), &communes, on).await?;
     let placed = states
         .into_iter()
         .map(|state| {

@@ -60,7 +60,7 @@ pub async fn issued_tokens(
             )));
         }
     };
-    let items = ocop_projections::tokens::list(app.read.db(), params.before, limit).await?;
+    let items = ocop_projections::access::tokens::list(app.read.db(), params.before, limit).await?;
     let next_before = (items.len() == limit)
         .then(|| items.last().map(|t| t.issued_at))
         .flatten();

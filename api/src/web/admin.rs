@@ -9,8 +9,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use ocop_domain::{Actor, Role};
-use ocop_projections::accounts::Session;
-use ocop_projections::legacy_import::{ImportError, ImportOptions, import_csv};
+use ocop_projections::access::accounts::Session;
+use ocop_projections::import::legacy::{ImportError, ImportOptions, import_csv};
 use ocop_projections::timers;
 
 use super::forms::{self, Typed};

@@ -24,7 +24,7 @@ use axum::body::to_bytes;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use ocop_projections::accounts::Session;
+use ocop_projections::access::accounts::Session;
 use serde_json::Value;
 
 use crate::app::AppState;

@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use ocop_domain::rules::RulesVersionId;
 use ocop_domain::{Command, CommandMeta};
-use ocop_projections::accounts::Session;
+use ocop_projections::access::accounts::Session;
 use serde_json::{Value, json};
 use uuid::Uuid;
 

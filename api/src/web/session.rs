@@ -6,7 +6,7 @@ use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use ocop_domain::Actor;
-use ocop_projections::accounts::{self, Session, SignIn};
+use ocop_projections::access::accounts::{self, Session, SignIn};
 use serde::Deserialize;
 
 use super::{Page, message, render, view};

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Days, NaiveDate};
 use ocop_domain::{Actor, Role};
-use ocop_projections::accounts::Session;
+use ocop_projections::access::accounts::Session;
 use serde_json::{Value, json};
 
 use super::forms::{self, Context, Field, FieldView, Input, Refusal, Typed, body_of, views};

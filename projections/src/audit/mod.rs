@@ -8,7 +8,7 @@
 //! Every code, its severity, meaning and rule reference is in `docs/audit-findings.md`.
 //!
 //! ```no_run
-//! # async fn f(read: &ocop_projections::query::ReadModels) -> Result<(), ocop_projections::ProjectionError> {
+//! # async fn f(read: &ocop_projections::read::query::ReadModels) -> Result<(), ocop_projections::ProjectionError> {
 //! use ocop_projections::audit::{self, AuditFilter};
 //! let report = audit::audit_decisions(read, &AuditFilter { province: Some("68".into()), ..AuditFilter::default() }).await?;
 //! for finding in report.decisions.iter().flat_map(|d| &d.findings) {
@@ -32,7 +32,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::ProjectionError;
-use crate::query::{DecisionFilter, DecisionRecord, ReadModels};
+use crate::read::query::{DecisionFilter, DecisionRecord, ReadModels};
 
 pub use ocop_domain::audit::{Finding, FindingCode, Rederived, ReopenedConclusion, Severity};
 
@@ -84,7 +84,7 @@ fn recorded_decision(record: &DecisionRecord) -> RecordedDecision {
             user: user.clone(),
             role: role.clone(),
             scope: scope.clone(),
-            actor: crate::codec::domain_actor(&record.actor).ok(),
+            actor: crate::command::codec::domain_actor(&record.actor).ok(),
         },
         recorded_at: record.recorded_at.clone(),
         recorded_at_time: DateTime::parse_from_rfc3339(&record.recorded_at)

@@ -55,7 +55,7 @@
 //! its request hash is the SHA-256 of the whole command. Timer steps use the engine
 //! timer's own keys ([`crate::timers::timer_key`]), so the demo and `ocop timers run` never
 //! record the same notice twice; legacy rows use `ocop import`'s ids, keys and hashes
-//! ([`crate::legacy_import`]), so importing [`legacy_csv`] after the demo (or before it)
+//! ([`crate::import::legacy`]), so importing [`legacy_csv`] after the demo (or before it)
 //! finds every row already present.
 //!
 //! Loading twice on the same day records nothing new: every command is replayed from its
@@ -93,8 +93,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::audit::FindingCode;
-use crate::legacy_import;
-use crate::service::{CommandService, ExecuteOptions, ServiceError};
+use crate::command::service::{CommandService, ExecuteOptions, ServiceError};
+use crate::import::legacy as legacy_import;
 use crate::timers::timer_key;
 
 mod data;

@@ -5,7 +5,7 @@ use ocop_domain::commands::RevokeRecognition;
 use ocop_domain::events::{RevocationGround, RoundKind};
 use ocop_domain::rules::Level;
 use ocop_projections::audit::{self, AuditFilter};
-use ocop_projections::legacy_import::{self, ImportOptions};
+use ocop_projections::import::legacy::{self as legacy_import, ImportOptions};
 use uuid::Uuid;
 
 use super::support::*;
@@ -310,7 +310,7 @@ async fn sample_lifecycles_audit_clean(fx: &Fx) {
             service
                 .execute(
                     life.command(i, Uuid::now_v7()),
-                    ocop_projections::service::ExecuteOptions::new(
+                    ocop_projections::command::service::ExecuteOptions::new(
                         Uuid::now_v7(),
                         format!("{:064x}", Uuid::now_v7().as_u128()),
                     ),

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use ocop_projections::audit::{self, AuditFilter};
-use ocop_projections::legacy_import::{self, ImportError, ImportOptions, RowError};
+use ocop_projections::import::legacy::{
+    self as legacy_import, ImportError, ImportOptions, RowError,
+};
 
 use super::support::*;
 
@@ -303,7 +305,7 @@ fn given_a_row_with_a_nul_character_when_parsed_then_only_that_row_is_rejected()
 /// A row whose key another command holds (a record from before client keys of the
 /// server's kind were refused) is still imported, once.
 async fn a_row_whose_key_is_taken_is_still_imported(fx: &Fx) {
-    use ocop_projections::service::ExecuteOptions;
+    use ocop_projections::command::service::ExecuteOptions;
     let csv = format!(
         "{HEADER}\n\
          22,,06733,QN-1,Sá sùng khô Vân Đồn,HTX Sá sùng Vân Đồn,cooperative,food,4,82,45/QĐ-UBND,2024-03-01,UBND tỉnh Quảng Ninh,2027-03-01\n"

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ocop_eventstore::LedgerDigest;
-use ocop_projections::legacy_import::{self, ImportOptions};
+use ocop_projections::import::legacy::{self as legacy_import, ImportOptions};
 use sqlx::{Connection, Row};
 use uuid::Uuid;
 

@@ -17,9 +17,10 @@ use ocop_domain::state::ProductState;
 use ocop_domain::{Actor, Command, CommandBody, CommandMeta, Event, Role, Scope, Sha256Hex};
 use ocop_eventstore::{AppendRequest, ExpectedVersion};
 use ocop_projections::audit::{self, ProductAudit};
-use ocop_projections::query::ReadModels;
-use ocop_projections::service::{CommandService, ExecuteOptions};
-use ocop_projections::{Backend, ProjectionRunner, RunnerOptions, codec};
+use ocop_projections::command::codec;
+use ocop_projections::command::service::{CommandService, ExecuteOptions};
+use ocop_projections::read::query::ReadModels;
+use ocop_projections::{Backend, ProjectionRunner, RunnerOptions};
 use uuid::Uuid;
 
 /// Which database a test runs on.

@@ -298,7 +298,7 @@ async fn seed(server: &TestServer) -> Seeded {
 }
 
 async fn accounts(server: &TestServer) {
-    use ocop_projections::accounts::{NewAccount, add};
+    use ocop_projections::access::accounts::{NewAccount, add};
     let backend = ocop_projections::open(&server.url).await.unwrap();
     let now = chrono::Utc::now();
     for (username, display_name, scope, password) in [
@@ -358,11 +358,15 @@ const OTHER_ROLES: [(&str, &str, &str); 5] = [
 /// A session opened for `username` (as another process would open it): its cookie value.
 async fn session(server: &TestServer, username: &str, password: &str) -> String {
     let backend = ocop_projections::open(&server.url).await.unwrap();
-    let signed =
-        ocop_projections::accounts::sign_in(&backend.db, username, password, chrono::Utc::now())
-            .await
-            .unwrap();
-    let ocop_projections::accounts::SignIn::Accepted { secret, .. } = signed else {
+    let signed = ocop_projections::access::accounts::sign_in(
+        &backend.db,
+        username,
+        password,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let ocop_projections::access::accounts::SignIn::Accepted { secret, .. } = signed else {
         panic!("{signed:?}")
     };
     secret
@@ -717,15 +721,20 @@ async fn sessions_are_shared_and_end_when_the_account_is_disabled(a: &TestServer
         303,
         "an unknown session signs in again"
     );
-    ocop_projections::accounts::disable(&backend.db, "tinh.lamdong", "test", chrono::Utc::now())
-        .await
-        .unwrap();
+    ocop_projections::access::accounts::disable(
+        &backend.db,
+        "tinh.lamdong",
+        "test",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         page(&secret).await.unwrap().status(),
         303,
         "a disabled account's session ended"
     );
-    let trail: Vec<String> = ocop_projections::accounts::events(&backend.db)
+    let trail: Vec<String> = ocop_projections::access::accounts::events(&backend.db)
         .await
         .unwrap()
         .into_iter()
@@ -738,31 +747,36 @@ async fn sessions_are_shared_and_end_when_the_account_is_disabled(a: &TestServer
     );
     // Five wrong passwords lock the account, whatever the password then.
     let db = &backend.db;
-    for _ in 0..ocop_projections::accounts::MAX_FAILURES {
-        let r = ocop_projections::accounts::sign_in(db, "tinh.hanoi", "sai", now)
+    for _ in 0..ocop_projections::access::accounts::MAX_FAILURES {
+        let r = ocop_projections::access::accounts::sign_in(db, "tinh.hanoi", "sai", now)
             .await
             .unwrap();
         assert!(!matches!(
             r,
-            ocop_projections::accounts::SignIn::Accepted { .. }
+            ocop_projections::access::accounts::SignIn::Accepted { .. }
         ));
     }
-    let locked = ocop_projections::accounts::sign_in(db, "tinh.hanoi", "mat-khau-ha-noi", now)
-        .await
-        .unwrap();
+    let locked =
+        ocop_projections::access::accounts::sign_in(db, "tinh.hanoi", "mat-khau-ha-noi", now)
+            .await
+            .unwrap();
     assert!(
-        matches!(locked, ocop_projections::accounts::SignIn::Locked { .. }),
+        matches!(
+            locked,
+            ocop_projections::access::accounts::SignIn::Locked { .. }
+        ),
         "{locked:?}"
     );
     // A session unused for 30 minutes ends; one used within them goes on.
-    let kiemtoan = ocop_projections::accounts::sign_in(db, "kiemtoan", "mat-khau-kiem-toan", now)
-        .await
-        .unwrap();
-    let ocop_projections::accounts::SignIn::Accepted { secret, .. } = kiemtoan else {
+    let kiemtoan =
+        ocop_projections::access::accounts::sign_in(db, "kiemtoan", "mat-khau-kiem-toan", now)
+            .await
+            .unwrap();
+    let ocop_projections::access::accounts::SignIn::Accepted { secret, .. } = kiemtoan else {
         panic!("{kiemtoan:?}")
     };
     let at = |minutes: i64| now + chrono::Duration::minutes(minutes);
-    let session = |t| ocop_projections::accounts::session(db, &secret, t);
+    let session = |t| ocop_projections::access::accounts::session(db, &secret, t);
     assert!(session(at(20)).await.unwrap().is_some());
     assert!(
         session(at(45)).await.unwrap().is_some(),

@@ -4,7 +4,7 @@
 //! succeeded, whose states show the commune that holds them now.
 
 use chrono::{NaiveDate, Utc};
-use ocop_projections::units::{UnitsImport, UnitsReport, import_communes};
+use ocop_projections::import::units::{UnitsImport, UnitsReport, import_communes};
 use serde_json::json;
 
 use super::lifecycle::{dossier, registration};

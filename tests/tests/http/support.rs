@@ -183,7 +183,7 @@ impl TestServer {
     /// The staff page at `path` as the national auditor sees it (an account and a session
     /// made for it in the store, as `ocop user add` and the sign-in form make them).
     pub async fn staff_page(&self, path: &str) -> String {
-        use ocop_projections::accounts::{NewAccount, SignIn, add, sign_in};
+        use ocop_projections::access::accounts::{NewAccount, SignIn, add, sign_in};
         let backend = ocop_projections::open(&self.url)
             .await
             .expect("open the store");

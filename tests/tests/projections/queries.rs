@@ -1,7 +1,7 @@
 //! Queries on the read models: filters, search without diacritics, pages, statistics,
 //! the public register, revocations, decisions and history.
 
-use ocop_projections::query::{DecisionFilter, ProductQuery, StatsDimension};
+use ocop_projections::read::query::{DecisionFilter, ProductQuery, StatsDimension};
 use ocop_projections::sample::Path;
 use serde_json::Value;
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use ocop_projections::query::ProductQuery;
+use ocop_projections::read::query::ProductQuery;
 use ocop_projections::{Projection, ProjectionError};
 
 use super::support::{TestDb, drive_concurrently, drive_products, lifecycle, runner_on};
@@ -34,7 +34,7 @@ async fn a_newer_read_model_schema_is_refused_and_an_older_one_replaced(db: &Tes
     let live = db.reads().dump().await.unwrap();
     let set = |v: i64| format!("UPDATE rm_meta SET value = {v} WHERE key = 'schema_version'");
 
-    db.exec(&set(ocop_projections::schema::SCHEMA_VERSION + 1))
+    db.exec(&set(ocop_projections::read::schema::SCHEMA_VERSION + 1))
         .await;
     let other = db.reopen().await;
     let err = ocop_projections::ProjectionRunner::new(
@@ -47,7 +47,7 @@ async fn a_newer_read_model_schema_is_refused_and_an_older_one_replaced(db: &Tes
     assert!(matches!(err, ProjectionError::NewerSchema { .. }), "{err}");
     assert_eq!(db.reads().dump().await.unwrap(), live, "nothing dropped");
 
-    db.exec(&set(ocop_projections::schema::SCHEMA_VERSION - 1))
+    db.exec(&set(ocop_projections::read::schema::SCHEMA_VERSION - 1))
         .await;
     let older = db.runner(100).await;
     assert_eq!(

@@ -11,10 +11,10 @@ use ocop_eventstore::{
     AppendOutcome, AppendRequest, EventStore, ExpectedVersion, LedgerDigest, RecordedEvent,
     StoreError, StreamRange, VerifyReport,
 };
-use ocop_projections::codec;
-use ocop_projections::query::ProductQuery;
+use ocop_projections::command::codec;
+use ocop_projections::command::service::{CommandService, ExecuteOptions, ServiceError};
+use ocop_projections::read::query::ProductQuery;
 use ocop_projections::sample::Path;
-use ocop_projections::service::{CommandService, ExecuteOptions, ServiceError};
 use uuid::Uuid;
 
 use super::support::{TestDb, drive, fresh_options, lifecycle};

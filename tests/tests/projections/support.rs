@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use ocop_projections::query::ReadModels;
+use ocop_projections::command::service::{CommandOutcome, CommandService, ExecuteOptions};
+use ocop_projections::read::query::ReadModels;
 use ocop_projections::sample::{Lifecycle, Path};
-use ocop_projections::service::{CommandOutcome, CommandService, ExecuteOptions};
 use ocop_projections::{Backend, ProjectionRunner, RunnerOptions};
 use uuid::Uuid;
 

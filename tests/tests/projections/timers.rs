@@ -94,7 +94,7 @@ on_both_stores!(
 /// A timer whose key another command holds (a record from before client keys of the
 /// server's kind were refused) still issues its notice and its expiry, once each.
 async fn a_timer_whose_key_is_taken_still_issues(db: &TestDb) {
-    use ocop_projections::service::ExecuteOptions;
+    use ocop_projections::command::service::ExecuteOptions;
     use ocop_projections::timers::timer_key;
     let service = db.service();
     let runner = db.runner(64).await;

@@ -3,7 +3,7 @@
 //! keeps its schema-1 bytes.
 
 use ocop_eventstore::{AppendRequest, ExpectedVersion, StreamRange};
-use ocop_projections::codec::to_new_event;
+use ocop_projections::command::codec::to_new_event;
 use ocop_projections::sample::Path;
 use serde_json::{Value, json};
 use uuid::Uuid;

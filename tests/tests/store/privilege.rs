@@ -1,7 +1,7 @@
 //! Least privilege on PostgreSQL: `ocop migrate --serving-role R` as the schema owner, then
 //! everything `ocop serve` does as R — and none of what would rewrite the ledger.
 
-use ocop_projections::service::CommandService;
+use ocop_projections::command::service::CommandService;
 use sqlx::Connection;
 
 use crate::projections::support::{drive_products, runner_on};

@@ -20,8 +20,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use ocop_domain::{Actor, CommandBody, Role};
-use ocop_projections::accounts::Session;
-use ocop_projections::service::CommandOutcome;
+use ocop_projections::access::accounts::Session;
+use ocop_projections::command::service::CommandOutcome;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -236,7 +236,7 @@ pub(super) fn fresh_key() -> String {
 pub(super) fn key_of(typed: &Typed) -> Option<Uuid> {
     Uuid::parse_str(typed.get("idempotency_key"))
         .ok()
-        .filter(|k| !ocop_projections::service::is_server_key(*k))
+        .filter(|k| !ocop_projections::command::service::is_server_key(*k))
 }
 
 /// A form's key and the version it showed, as the command headers they stand for.

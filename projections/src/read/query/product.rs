@@ -11,9 +11,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::ReadModels;
+use crate::command::service::{CommandService, ServiceError, ValidOn};
 use crate::db::ReadDb;
 use crate::error::ProjectionError;
-use crate::service::{CommandService, ServiceError, ValidOn};
 
 /// What is asked of a product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,7 +198,8 @@ pub async fn may_read(
     let Some(place) = place else {
         return Ok(false);
     };
-    let held_by = crate::units::held_by(db, &actor.scope, place.commune.as_ref(), on).await?;
+    let held_by =
+        crate::import::units::held_by(db, &actor.scope, place.commune.as_ref(), on).await?;
     Ok(authorization::may_read(
         actor,
         &place.on(on, held_by.as_ref()),

@@ -1,5 +1,5 @@
 //! The audit trail behind `GET /products/{id}/history`: every event of a product with its
-//! full envelope, read from the log itself ([`crate::query::ReadModels::history`]). The log's
+//! full envelope, read from the log itself ([`crate::read::query::ReadModels::history`]). The log's
 //! `(stream_id, version)` index serves it, so there is no copy to keep in step or rebuild,
 //! and the trail is never behind the log. What the log does not hold as a column — the
 //! decision reference — is taken from the decoded event here.

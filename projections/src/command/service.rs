@@ -15,8 +15,8 @@ use ocop_eventstore::{AppendRequest, EventStore, ExpectedVersion, StoreError, St
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::codec::{self, DecodeError};
-use crate::query::ReadModels;
+use crate::command::codec::{self, DecodeError};
+use crate::read::query::ReadModels;
 
 /// How often a command that lost a race is decided in all before the caller gets a 409:
 /// enough for a council's secretaries all recording cards at the same moment.
@@ -293,7 +293,7 @@ impl CommandService {
     ///   audit reads them from the log;
     /// - gives a commune officer's command on a record of another commune the commune in
     ///   force that holds it ([`ocop_domain::CommandMeta::held_by`], from the commune succession an
-    ///   operator loaded, [`crate::units`]), so that the officer of a merged commune acts
+    ///   operator loaded, [`crate::import::units`]), so that the officer of a merged commune acts
     ///   on its predecessors' records.
     pub fn with_read_models(mut self, reads: ReadModels) -> Self {
         self.reads = Some(reads);
@@ -633,7 +633,7 @@ impl CommandService {
         let Some(reads) = &self.reads else {
             return Ok(Cow::Borrowed(command));
         };
-        let holder = crate::units::held_by(
+        let holder = crate::import::units::held_by(
             reads.db(),
             &command.meta.actor.scope,
             state.commune.as_ref(),

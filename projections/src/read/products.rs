@@ -298,7 +298,7 @@ impl Page {
         let decoded = events
             .iter_mut()
             .map(|e| {
-                crate::codec::from_stored(e).map_err(|err| ProjectionError::Decode {
+                crate::command::codec::from_stored(e).map_err(|err| ProjectionError::Decode {
                     position: err.position,
                     reason: err.reason,
                 })

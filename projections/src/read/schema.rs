@@ -4,7 +4,7 @@
 //! (current state and everything derived from it: statistics, timers, public register,
 //! revocations, decisions, recognition periods). The audit trail is not copied: it is read
 //! from the log, whose `(stream_id, version)` index serves it (see
-//! [`crate::query::ReadModels::history`]). A rebuild builds a projection's tables under the
+//! [`crate::read::query::ReadModels::history`]). A rebuild builds a projection's tables under the
 //! `__rebuild` suffix and swaps them in at the end; index names carry a generation number so
 //! the shadow set never collides with the live one. When [`SCHEMA_VERSION`] changes, the
 //! live tables are dropped and recreated empty at checkpoint 0, and the runner rebuilds them

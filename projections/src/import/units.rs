@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::db::{Arg, ReadDb};
 use crate::error::ProjectionError;
-use crate::legacy_import::{Records, RowError, date, header_index, utf8_text};
+use crate::import::legacy::{Records, RowError, date, header_index, utf8_text};
 
 /// The header's columns.
 pub const COLUMNS: [&str; 6] = [

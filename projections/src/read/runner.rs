@@ -20,8 +20,8 @@ use tokio::task::JoinHandle;
 
 use crate::db::{Arg, Dialect, ReadDb, Tx, Val};
 use crate::error::ProjectionError;
-use crate::products::{self, Page, Rows, StreamFold};
-use crate::schema::{self, Projection, SHADOW};
+use crate::read::products::{self, Page, Rows, StreamFold};
+use crate::read::schema::{self, Projection, SHADOW};
 
 /// How the runner reads and applies the log.
 #[derive(Debug, Clone)]

@@ -349,7 +349,7 @@ impl Conditions {
     }
 
     /// `column` holds a record of the commune `code` or of one whose records it holds
-    /// since a reorganisation of communes ([`crate::units`]): `commune=` means the commune
+    /// since a reorganisation of communes ([`crate::import::units`]): `commune=` means the commune
     /// in force, as `province=` the province.
     fn add_commune(&mut self, column: &str, code: &str) {
         self.add_all(
@@ -675,9 +675,9 @@ impl ReadModels {
         Ok(events
             .into_iter()
             .map(|e| {
-                let decision_no = crate::codec::from_recorded(&e)
+                let decision_no = crate::command::codec::from_recorded(&e)
                     .ok()
-                    .and_then(|event| crate::history::decision_ref(&event.body));
+                    .and_then(|event| crate::read::history::decision_ref(&event.body));
                 HistoryEntry {
                     product_id: e.stream_id,
                     version: e.version,
@@ -866,7 +866,7 @@ impl ReadModels {
     /// databases with the same read models give the same dump (for tests and checks).
     pub async fn dump(&self) -> Result<Vec<(String, Vec<String>)>, ProjectionError> {
         let mut out = Vec::new();
-        for p in crate::schema::Projection::ALL {
+        for p in crate::read::schema::Projection::ALL {
             for t in p.tables() {
                 let rows = self.db.fetch(&format!("SELECT * FROM {t}"), vec![]).await?;
                 let mut rendered: Vec<String> = rows

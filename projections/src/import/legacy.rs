@@ -46,7 +46,7 @@ use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 
-use crate::service::{CommandService, ExecuteOptions, ServiceError};
+use crate::command::service::{CommandService, ExecuteOptions, ServiceError};
 
 /// Columns a list may add to the contract's (in any place of the header): each row's
 /// certificate number, potential-5★ flag and deciding level, recorded as written.
