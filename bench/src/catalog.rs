@@ -20,7 +20,7 @@ use ocop_domain::events::{Producer, ProducerKind};
 use ocop_domain::{CommandBody, ProductState};
 use ocop_eventstore::{AppendRequest, EventStore, ExpectedVersion};
 use ocop_projections::command::codec;
-use ocop_projections::sample::{Lifecycle, Path, path_of};
+use ocop_testkit::sample::{Lifecycle, Path, path_of};
 use serde_json::{Value, json};
 use uuid::Uuid;
 

@@ -16,8 +16,8 @@ use ocop_domain::ProductState;
 use ocop_eventstore::{AppendRequest, EventStore, ExpectedVersion};
 use ocop_projections::command::codec;
 use ocop_projections::read::query::ReadModels;
-use ocop_projections::sample::{Lifecycle, path_of};
 use ocop_projections::{ProjectionRunner, RunnerOptions};
+use ocop_testkit::sample::{Lifecycle, path_of};
 use serde_json::json;
 use uuid::Uuid;
 

@@ -10,12 +10,9 @@ use ocop_domain::events::*;
 use ocop_domain::rules::{Level, RulesVersionId};
 use ocop_domain::{Actor, Event, evolve, fold};
 use ocop_domain::{EventBody, Mean, Sha256Hex};
+use ocop_testkit::d;
 use proptest::prelude::*;
 use uuid::Uuid;
-
-fn d(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
 
 fn id(n: u128) -> Uuid {
     Uuid::from_u128(n)

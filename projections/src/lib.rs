@@ -27,7 +27,6 @@ pub mod error;
 pub mod ids;
 pub mod import;
 pub mod read;
-pub mod sample;
 pub mod timers;
 
 use std::sync::Arc;

@@ -442,10 +442,10 @@ on_both_stores!(
 /// store holding the demo alone takes it again (a second load records nothing).
 async fn the_demo_refuses_a_store_holding_other_records(db: &Db) {
     let service = db.service();
-    let life = ocop_projections::sample::Lifecycle::new(
+    let life = ocop_testkit::sample::Lifecycle::new(
         7,
         Uuid::now_v7(),
-        ocop_projections::sample::Path::Recognized,
+        ocop_testkit::sample::Path::Recognized,
     );
     service
         .execute(

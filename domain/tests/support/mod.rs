@@ -2,7 +2,6 @@
 //! that walks a product through its lifecycle with real commands.
 #![allow(dead_code)]
 
-use chrono::{DateTime, NaiveDate, Utc};
 use ocop_domain::commands::*;
 use ocop_domain::events::*;
 use ocop_domain::rules::{Level, RuleBook};
@@ -13,29 +12,7 @@ use ocop_domain::{
 };
 use uuid::Uuid;
 
-pub fn d(s: &str) -> NaiveDate {
-    s.parse().expect("test date")
-}
-
-pub fn issued_at() -> DateTime<Utc> {
-    "2026-01-15T03:00:00Z".parse().unwrap()
-}
-
-/// When a secretary issues `body`: on the day of its latest business date (10:00 in
-/// Vietnam), or at [`issued_at`] when that is later or the body has none — records are
-/// entered on the day, never before (rule 9).
-pub fn issued_at_for(body: &CommandBody) -> DateTime<Utc> {
-    body.business_dates()
-        .into_iter()
-        .map(|(_, date)| date.and_hms_opt(3, 0, 0).unwrap().and_utc())
-        .chain([issued_at()])
-        .max()
-        .unwrap()
-}
-
-pub fn scope(s: &str) -> Scope {
-    Scope::parse(s).unwrap()
-}
+pub use ocop_testkit::{d, issued_at_for, scope};
 
 pub fn commune_officer(scope_str: &str) -> Actor {
     Actor::new("officer", Role::CommuneOfficer, scope(scope_str))

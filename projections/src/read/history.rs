@@ -38,7 +38,7 @@ fn decision_ref_in_json(payload: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sample::{Lifecycle, path_of};
+    use ocop_testkit::sample::{Lifecycle, path_of};
 
     #[test]
     fn the_decision_reference_is_the_one_in_the_payload_for_every_sample_event() {

@@ -302,7 +302,7 @@ async fn given_clean_lifecycles_on_postgres_when_audited_then_no_findings() {
 /// re-evaluation, refusal, withdrawal) audit clean, except that a decision the sample dates
 /// after today is reported as recorded before it was signed.
 async fn sample_lifecycles_audit_clean(fx: &Fx) {
-    use ocop_projections::sample::{Lifecycle, path_of};
+    use ocop_testkit::sample::{Lifecycle, path_of};
     let service = fx.service();
     for n in 0..20 {
         let life = Lifecycle::new(n, Uuid::now_v7(), path_of(n));

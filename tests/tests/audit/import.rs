@@ -314,10 +314,10 @@ async fn a_row_whose_key_is_taken_is_still_imported(fx: &Fx) {
     let (_, row) = &parsed.valid[0];
     let key = legacy_import::import_key(legacy_import::legacy_product_id(row));
     // Another product's registration recorded under the row's key.
-    let other = ocop_projections::sample::Lifecycle::new(
+    let other = ocop_testkit::sample::Lifecycle::new(
         1,
         uuid::Uuid::now_v7(),
-        ocop_projections::sample::Path::Recognized,
+        ocop_testkit::sample::Path::Recognized,
     );
     fx.service()
         .execute(

@@ -2,7 +2,6 @@
 //! up to a point, and events appended behind the domain's back (straight to the store) to
 //! plant exactly one defect.
 
-use chrono::NaiveDate;
 use ocop_domain::commands::{
     ConcludeScoring, ConveneCouncil, DecideRecognition, OpenEvaluation, RecordLocalAssessment,
     RecordScorecard, RegisterProduct,
@@ -145,9 +144,7 @@ pub fn codes(audit: &ProductAudit) -> Vec<&'static str> {
     c
 }
 
-pub fn d(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
+pub use ocop_testkit::d;
 
 pub const PROVINCE: &str = "68";
 pub const COMMUNE: &str = "24730";

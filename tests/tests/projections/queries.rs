@@ -2,7 +2,7 @@
 //! the public register, revocations, decisions and history.
 
 use ocop_projections::read::query::{DecisionFilter, ProductQuery, StatsDimension};
-use ocop_projections::sample::Path;
+use ocop_testkit::sample::Path;
 use serde_json::Value;
 
 use super::support::{TestDb, drive, drive_products, lifecycle};

@@ -110,7 +110,7 @@ async fn a_rebuild_gives_exactly_the_live_read_models(db: &TestDb) {
     let service = db.service();
     let runner = db.runner(25).await;
     for i in 0..14 {
-        let life = lifecycle(i, ocop_projections::sample::path_of(i));
+        let life = lifecycle(i, ocop_testkit::sample::path_of(i));
         let half = life.steps.len() / 2;
         super::support::drive(&service, &life, 0..half).await;
         runner.catch_up().await.unwrap();
@@ -191,7 +191,7 @@ async fn followers_under_concurrent_writers_apply_every_event_once(db: &TestDb) 
     let h2 = r2.spawn();
 
     let lives: Vec<_> = (0..24)
-        .map(|i| lifecycle(i, ocop_projections::sample::path_of(i)))
+        .map(|i| lifecycle(i, ocop_testkit::sample::path_of(i)))
         .collect();
     drive_concurrently(&db.service(), lives, 6).await;
     let head = db.head().await;
@@ -225,7 +225,7 @@ async fn a_rebuild_under_concurrent_writes_loses_nothing(db: &TestDb) {
     let runner = db.runner(20).await;
     let handle = runner.spawn();
     let lives: Vec<_> = (10..22)
-        .map(|i| lifecycle(i, ocop_projections::sample::path_of(i)))
+        .map(|i| lifecycle(i, ocop_testkit::sample::path_of(i)))
         .collect();
     let writers = tokio::spawn({
         let service = service.clone();

@@ -14,7 +14,7 @@ use ocop_eventstore::{
 use ocop_projections::command::codec;
 use ocop_projections::command::service::{CommandService, ExecuteOptions, ServiceError};
 use ocop_projections::read::query::ProductQuery;
-use ocop_projections::sample::Path;
+use ocop_testkit::sample::Path;
 use uuid::Uuid;
 
 use super::support::{TestDb, drive, fresh_options, lifecycle};
@@ -84,7 +84,7 @@ impl EventStore for RacingStore {
     }
 }
 
-fn card(life: &ocop_projections::sample::Lifecycle, member: &str) -> ocop_domain::Command {
+fn card(life: &ocop_testkit::sample::Lifecycle, member: &str) -> ocop_domain::Command {
     let mut command = life.command(4, Uuid::now_v7());
     if let CommandBody::RecordScorecard(RecordScorecard { member_id, .. }) = &mut command.body {
         *member_id = member.to_owned();

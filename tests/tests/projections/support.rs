@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use ocop_projections::command::service::{CommandOutcome, CommandService, ExecuteOptions};
 use ocop_projections::read::query::ReadModels;
-use ocop_projections::sample::{Lifecycle, Path};
 use ocop_projections::{Backend, ProjectionRunner, RunnerOptions};
+use ocop_testkit::sample::{Lifecycle, Path};
 use uuid::Uuid;
 
 /// A store and read-model database on a fresh SQLite file or PostgreSQL database.
@@ -164,7 +164,7 @@ pub async fn drive(
 pub async fn drive_products(service: &CommandService, n: u64) -> Vec<Lifecycle> {
     let mut lives = Vec::new();
     for i in 0..n {
-        let life = lifecycle(i, ocop_projections::sample::path_of(i));
+        let life = lifecycle(i, ocop_testkit::sample::path_of(i));
         drive(service, &life, 0..life.steps.len()).await;
         lives.push(life);
     }

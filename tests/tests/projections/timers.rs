@@ -2,8 +2,8 @@
 
 use chrono::NaiveDate;
 use ocop_domain::validity;
-use ocop_projections::sample::Path;
 use ocop_projections::timers::run_timers;
+use ocop_testkit::sample::Path;
 
 use super::support::{TestDb, drive, lifecycle};
 use crate::on_both_stores;

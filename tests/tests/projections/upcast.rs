@@ -4,7 +4,7 @@
 
 use ocop_eventstore::{AppendRequest, ExpectedVersion, StreamRange};
 use ocop_projections::command::codec::to_new_event;
-use ocop_projections::sample::Path;
+use ocop_testkit::sample::Path;
 use serde_json::{Value, json};
 use uuid::Uuid;
 

@@ -5,7 +5,7 @@
 //!
 //! Everything is deterministic from the product's number; dates are under `qd1489-2025`.
 
-use chrono::{Days, Months, NaiveDate, TimeZone, Utc};
+use chrono::{Days, Months, NaiveDate};
 use ocop_domain::commands::{
     ConcludeScoring, ConveneCouncil, DecideRecognition, ExpireRecognition, IssueExpiryNotice,
     OpenEvaluation, RecordComplaint, RecordInspection, RecordLocalAssessment, RecordScorecard,
@@ -16,8 +16,10 @@ use ocop_domain::events::{
     Quorum, RevocationGround, RoundKind,
 };
 use ocop_domain::rules::Level;
-use ocop_domain::{Actor, Command, CommandBody, CommandMeta, ProvinceCode, Role, Scope, Sha256Hex};
+use ocop_domain::{Actor, Command, CommandBody, CommandMeta, ProvinceCode, Role, Sha256Hex};
 use uuid::Uuid;
+
+use crate::scope;
 
 /// Product names, with and without `Mật ong` so searches have something to find.
 const NAMES: &[&str] = &[
@@ -102,10 +104,6 @@ fn doc(kind: &str, n: u64) -> Document {
         sha256: Sha256Hex::parse(&format!("{:064x}", mix(n) as u128 * 31 + 7)).expect("hex"),
         size_bytes: 40_000 + mix(n) % 10_000,
     }
-}
-
-fn scope(s: &str) -> Scope {
-    Scope::parse(s).expect("sample scope")
 }
 
 impl Lifecycle {
@@ -343,18 +341,13 @@ impl Lifecycle {
     /// Step `i` as a command, with a fresh event id from `event_id`.
     pub fn command(&self, i: usize, event_id: Uuid) -> Command {
         let (actor, body) = &self.steps[i];
-        // Issued on the day of its latest business date (10:00 in Vietnam), never before
-        // it (rule 9), and not before 2026-01-15 for steps without one.
-        let issued_at = body
-            .business_dates()
-            .into_iter()
-            .filter_map(|(_, on)| on.and_hms_opt(3, 0, 0))
-            .map(|t| t.and_utc())
-            .chain(Utc.with_ymd_and_hms(2026, 1, 15, 3, 0, 0).single())
-            .max()
-            .unwrap_or_default();
         Command::new(
-            CommandMeta::new(actor.clone(), issued_at, self.product_id, vec![event_id]),
+            CommandMeta::new(
+                actor.clone(),
+                crate::issued_at_for(body),
+                self.product_id,
+                vec![event_id],
+            ),
             body.clone(),
         )
     }
