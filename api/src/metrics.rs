@@ -1,29 +1,23 @@
-//! Prometheus text metrics: request counts and latencies, appends, projection lag.
+//! The server's metrics, on `prometheus-client`: request counts and latencies, commands and
+//! events appended, and — set when scraped — the ledger head and each projection's lag.
+//! `GET /metrics` answers them in the OpenMetrics text format (`docs/api.md`).
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::Mutex;
 use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+/// The content type of [`Metrics::render`]'s text.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// Upper bounds of the latency histogram, in seconds.
 const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
-
-#[derive(Debug, Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
-}
-
-#[derive(Debug, Default)]
-struct Inner {
-    requests: BTreeMap<(String, String, u16), u64>,
-    latencies: BTreeMap<(String, String), Histogram>,
-    commands: u64,
-    events: u64,
-}
 
 /// The method label of a request: one of a fixed set, so that requests with invented
 /// methods cannot grow the metrics without bound.
@@ -41,107 +35,136 @@ pub fn method_label(method: &axum::http::Method) -> &'static str {
     }
 }
 
-/// The server's counters, shared by every request.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct RequestLabels {
+    method: &'static str,
+    route: String,
+    status: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct RouteLabels {
+    method: &'static str,
+    route: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct ProjectionLabels {
+    projection: String,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(BUCKETS)
+}
+
+/// The server's metrics, shared by every request (each series is its own atomic; no lock
+/// is held across requests).
+#[derive(Debug)]
 pub struct Metrics {
-    inner: Mutex<Inner>,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latencies: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    commands: Counter,
+    events: Counter,
+    head: Gauge,
+    lag: Family<ProjectionLabels, Gauge>,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        let metrics = Metrics {
+            registry: Registry::default(),
+            requests: Family::default(),
+            latencies: Family::new_with_constructor(latency_histogram),
+            commands: Counter::default(),
+            events: Counter::default(),
+            head: Gauge::default(),
+            lag: Family::default(),
+        };
+        let mut registry = Registry::default();
+        registry.register(
+            "ocop_http_requests",
+            "HTTP requests answered",
+            metrics.requests.clone(),
+        );
+        registry.register(
+            "ocop_http_request_duration_seconds",
+            "HTTP request latency",
+            metrics.latencies.clone(),
+        );
+        registry.register(
+            "ocop_commands_appended",
+            "Commands recorded by this process",
+            metrics.commands.clone(),
+        );
+        registry.register(
+            "ocop_events_appended",
+            "Events recorded by this process",
+            metrics.events.clone(),
+        );
+        registry.register(
+            "ocop_ledger_head_position",
+            "Global position of the ledger head",
+            metrics.head.clone(),
+        );
+        registry.register(
+            "ocop_projection_lag_events",
+            "Events recorded but not yet applied by a projection",
+            metrics.lag.clone(),
+        );
+        Metrics {
+            registry,
+            ..metrics
+        }
+    }
 }
 
 impl Metrics {
     /// Counts one answered request and its latency.
-    pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        *inner
-            .requests
-            .entry((method.to_owned(), route.to_owned(), status))
-            .or_default() += 1;
-        let histogram = inner
-            .latencies
-            .entry((method.to_owned(), route.to_owned()))
-            .or_default();
-        let seconds = elapsed.as_secs_f64();
-        for (count, bound) in histogram.counts.iter_mut().zip(BUCKETS) {
-            if seconds <= bound {
-                *count += 1;
-            }
-        }
-        histogram.count += 1;
-        histogram.sum += seconds;
+    pub fn observe_request(
+        &self,
+        method: &'static str,
+        route: &str,
+        status: u16,
+        elapsed: Duration,
+    ) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                method,
+                route: route.to_owned(),
+                status,
+            })
+            .inc();
+        self.latencies
+            .get_or_create(&RouteLabels {
+                method,
+                route: route.to_owned(),
+            })
+            .observe(elapsed.as_secs_f64());
     }
 
     /// Counts one recorded command and its events.
     pub fn observe_append(&self, events: usize) {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.commands += 1;
-        inner.events += events as u64;
+        self.commands.inc();
+        self.events.inc_by(events as u64);
     }
 
-    /// The Prometheus text exposition, with the projections' lag given by the caller.
+    /// The OpenMetrics text ([`CONTENT_TYPE`]), with the projections' lag and the ledger
+    /// head given by the caller as they are now.
     pub fn render(&self, lag: &[(String, i64)], head: i64) -> String {
-        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        self.head.set(head);
+        for (projection, events) in lag {
+            self.lag
+                .get_or_create(&ProjectionLabels {
+                    projection: projection.clone(),
+                })
+                .set(*events);
+        }
         let mut out = String::new();
-        out.push_str("# HELP ocop_http_requests_total HTTP requests answered.\n");
-        out.push_str("# TYPE ocop_http_requests_total counter\n");
-        for ((method, route, status), n) in &inner.requests {
-            let _ = writeln!(
-                out,
-                "ocop_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
-                escape(route)
-            );
-        }
-        out.push_str("# HELP ocop_http_request_duration_seconds HTTP request latency.\n");
-        out.push_str("# TYPE ocop_http_request_duration_seconds histogram\n");
-        for ((method, route), h) in &inner.latencies {
-            let labels = format!("method=\"{method}\",route=\"{}\"", escape(route));
-            for (count, bound) in h.counts.iter().zip(BUCKETS) {
-                let _ = writeln!(
-                    out,
-                    "ocop_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "ocop_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                h.count
-            );
-            let _ = writeln!(
-                out,
-                "ocop_http_request_duration_seconds_sum{{{labels}}} {}",
-                h.sum
-            );
-            let _ = writeln!(
-                out,
-                "ocop_http_request_duration_seconds_count{{{labels}}} {}",
-                h.count
-            );
-        }
-        out.push_str("# HELP ocop_commands_appended_total Commands recorded by this process.\n");
-        out.push_str("# TYPE ocop_commands_appended_total counter\n");
-        let _ = writeln!(out, "ocop_commands_appended_total {}", inner.commands);
-        out.push_str("# HELP ocop_events_appended_total Events recorded by this process.\n");
-        out.push_str("# TYPE ocop_events_appended_total counter\n");
-        let _ = writeln!(out, "ocop_events_appended_total {}", inner.events);
-        out.push_str("# HELP ocop_ledger_head_position Global position of the ledger head.\n");
-        out.push_str("# TYPE ocop_ledger_head_position gauge\n");
-        let _ = writeln!(out, "ocop_ledger_head_position {head}");
-        out.push_str("# HELP ocop_projection_lag_events Events recorded but not yet applied by a projection.\n");
-        out.push_str("# TYPE ocop_projection_lag_events gauge\n");
-        for (name, lag) in lag {
-            let _ = writeln!(
-                out,
-                "ocop_projection_lag_events{{projection=\"{}\"}} {lag}",
-                escape(name)
-            );
-        }
+        // Writing to a String cannot fail.
+        prometheus_client::encoding::text::encode(&mut out, &self.registry).ok();
         out
     }
-}
-
-fn escape(label: &str) -> String {
-    label
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -180,10 +203,23 @@ mod tests {
         assert!(text.contains(
             "ocop_http_requests_total{method=\"GET\",route=\"/api/v1/products/{id}\",status=\"200\"} 2"
         ));
-        assert!(text.contains("le=\"0.0025\"} 1"));
-        assert!(text.contains("le=\"+Inf\"} 2"));
+        // Buckets carry `le` first (prometheus-client's order), then the route's labels.
+        let bucket = |le: &str, n: u32| {
+            format!("{{le=\"{le}\",method=\"GET\",route=\"/api/v1/products/{{id}}\"}} {n}")
+        };
+        assert!(text.contains(&bucket("0.0025", 1)), "{text}");
+        assert!(text.contains(&bucket("+Inf", 2)), "{text}");
         assert!(text.contains("ocop_events_appended_total 3"));
         assert!(text.contains("ocop_projection_lag_events{projection=\"products\"} 4"));
         assert!(text.contains("ocop_ledger_head_position 10"));
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        let metrics = Metrics::default();
+        metrics.observe_request("GET", "/a\"b\\c\nd", 404, Duration::from_millis(1));
+        let text = metrics.render(&[], 0);
+        assert!(text.contains("route=\"/a\\\"b\\\\c\\nd\""), "{text}");
+        assert!(text.ends_with("# EOF\n"), "{text}");
     }
 }

@@ -68,11 +68,11 @@ pub async fn readyz(State(app): State<AppState>) -> Response {
     }
 }
 
-/// Prometheus text: request counts and latencies, commands and events appended, the
-/// ledger head and each projection's lag.
+/// The metrics in the OpenMetrics text format (which Prometheus scrapes): request counts
+/// and latencies, commands and events appended, the ledger head and each projection's lag.
 ///
 /// Who: anyone: no token (put it behind the network's own access rules).
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text exposition")))]
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "OpenMetrics text exposition (`application/openmetrics-text; version=1.0.0`)")))]
 pub async fn metrics(State(app): State<AppState>) -> Response {
     let lag = app.runner.lag().await.unwrap_or_default();
     let head = lag.first().map_or(0, |l| l.head);
@@ -81,10 +81,7 @@ pub async fn metrics(State(app): State<AppState>) -> Response {
         .map(|l| (l.projection.to_owned(), l.lag))
         .collect();
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
+        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
         app.metrics.render(&lag, head),
     )
         .into_response()
