@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::contract::assert_answers_as_documented;
 use super::lifecycle::{LamDong, read_after, scored_in_lam_dong};
+use super::openapi::assert_answers_as_documented;
 use super::support::TestServer;
 use crate::http_on_both_stores;
 
