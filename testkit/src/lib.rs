@@ -5,6 +5,7 @@
 pub mod sample;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use ocop_domain::events::{CouncilMember, MemberRole};
 use ocop_domain::{CommandBody, Scope};
 
 /// A date written `YYYY-MM-DD`.
@@ -36,4 +37,20 @@ pub fn issued_at_for(body: &CommandBody) -> DateTime<Utc> {
         .chain([issued_at()])
         .max()
         .unwrap_or_default()
+}
+
+/// A council of `n` members, `m1` (the chair) to `mn`.
+pub fn members(n: usize) -> Vec<CouncilMember> {
+    (1..=n)
+        .map(|i| CouncilMember {
+            member_id: format!("m{i}"),
+            name: format!("Thành viên {i}"),
+            role: if i == 1 {
+                MemberRole::Chair
+            } else {
+                MemberRole::Member
+            },
+            organisation: "Sở Nông nghiệp và Môi trường".to_owned(),
+        })
+        .collect()
 }

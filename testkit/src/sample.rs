@@ -12,8 +12,8 @@ use ocop_domain::commands::{
     RegisterProduct, RevokeRecognition, WithdrawProduct,
 };
 use ocop_domain::events::{
-    ComplaintSource, CouncilMember, Document, MemberRole, Producer, ProducerKind, ProductGroup,
-    Quorum, RevocationGround, RoundKind,
+    ComplaintSource, Document, Producer, ProducerKind, ProductGroup, Quorum, RevocationGround,
+    RoundKind,
 };
 use ocop_domain::rules::Level;
 use ocop_domain::{Actor, Command, CommandBody, CommandMeta, ProvinceCode, Role, Sha256Hex};
@@ -188,18 +188,7 @@ impl Lifecycle {
                         level: Level::Provincial,
                         council_ref: format!("{}/QĐ-UBND", 100 + n % 900),
                         convened_on: at(15),
-                        members: (1..=members)
-                            .map(|i| CouncilMember {
-                                member_id: format!("m{i}"),
-                                name: format!("Thành viên {i}"),
-                                role: if i == 1 {
-                                    MemberRole::Chair
-                                } else {
-                                    MemberRole::Member
-                                },
-                                organisation: "Sở Nông nghiệp và Môi trường".to_owned(),
-                            })
-                            .collect(),
+                        members: crate::members(members),
                         quorum: Quorum {
                             min_present: members as u32 - 1,
                             chair_required: true,

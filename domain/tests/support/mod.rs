@@ -308,18 +308,7 @@ impl Scenario {
             level,
             council_ref: "1234/QĐ-UBND".into(),
             convened_on: d(on),
-            members: (1..=members)
-                .map(|i| CouncilMember {
-                    member_id: format!("m{i}"),
-                    name: format!("Thành viên {i}"),
-                    role: if i == 1 {
-                        MemberRole::Chair
-                    } else {
-                        MemberRole::Member
-                    },
-                    organisation: "Sở Nông nghiệp".into(),
-                })
-                .collect(),
+            members: ocop_testkit::members(members),
             quorum: Quorum {
                 min_present,
                 chair_required,

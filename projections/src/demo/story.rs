@@ -88,21 +88,17 @@ impl Story {
     }
 
     pub(super) fn provincial_secretary(&self) -> Actor {
-        let p = self.province();
-        Actor::new(
-            p.secretary.as_str(),
-            Role::ProvincialSecretary,
-            scope(&format!("province:{}", p.code)),
-        )
+        self.provincial(&self.province().secretary, Role::ProvincialSecretary)
     }
 
     pub(super) fn inspector(&self) -> Actor {
-        let p = self.province();
-        Actor::new(
-            p.inspector.as_str(),
-            Role::Inspector,
-            scope(&format!("province:{}", p.code)),
-        )
+        self.provincial(&self.province().inspector, Role::Inspector)
+    }
+
+    /// `user` acting in `role` over the whole province.
+    fn provincial(&self, user: &str, role: Role) -> Actor {
+        let scope = scope(&format!("province:{}", self.province().code));
+        Actor::new(user, role, scope)
     }
 
     pub(super) fn secretary_of(&self, level: Level) -> Actor {

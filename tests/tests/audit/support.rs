@@ -7,8 +7,8 @@ use ocop_domain::commands::{
     RecordScorecard, RegisterProduct,
 };
 use ocop_domain::events::{
-    CouncilMember, CountedCard, Document, EventBody, MemberRole, Producer, ProducerKind,
-    ProductGroup, Quorum, RecognitionDecided, RoundKind, ScoringConcluded, ScoringOutcome,
+    CountedCard, Document, EventBody, Producer, ProducerKind, ProductGroup, Quorum,
+    RecognitionDecided, RoundKind, ScoringConcluded, ScoringOutcome,
 };
 use ocop_domain::rules::{Level, RuleBook};
 use ocop_domain::score::{Mean, spread};
@@ -144,7 +144,7 @@ pub fn codes(audit: &ProductAudit) -> Vec<&'static str> {
     c
 }
 
-pub use ocop_testkit::d;
+pub use ocop_testkit::{d, members};
 
 pub const PROVINCE: &str = "68";
 pub const COMMUNE: &str = "24730";
@@ -177,21 +177,6 @@ pub fn secretary() -> Actor {
 
 pub fn central() -> Actor {
     Actor::new("thu.ky.tw", Role::CentralSecretary, Scope::National)
-}
-
-pub fn members(n: usize) -> Vec<CouncilMember> {
-    (1..=n)
-        .map(|i| CouncilMember {
-            member_id: format!("m{i}"),
-            name: format!("Thành viên {i}"),
-            role: if i == 1 {
-                MemberRole::Chair
-            } else {
-                MemberRole::Member
-            },
-            organisation: "Sở Nông nghiệp và Môi trường".to_owned(),
-        })
-        .collect()
 }
 
 /// Registers a product (with a district when `district`) in the test commune.

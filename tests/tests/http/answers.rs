@@ -18,10 +18,7 @@ async fn answers_carry_what_the_next_step_needs(server: &TestServer) {
         )
         .await
         .expect(201);
-    let path = format!(
-        "/api/v1/products/{}",
-        registered.body["product_id"].as_str().unwrap()
-    );
+    let path = registered.product_path();
     let opened = server
         .post(
             &t.officer,

@@ -50,10 +50,7 @@ async fn a_merged_commune_holds_its_predecessors_records(server: &TestServer) {
         )
         .await
         .expect(201);
-    let path = format!(
-        "/api/v1/products/{}",
-        registered.body["product_id"].as_str().unwrap()
-    );
+    let path = registered.product_path();
     let split_officer = server.token(
         "commune_officer",
         "province:68/commune:24805",
@@ -65,10 +62,7 @@ async fn a_merged_commune_holds_its_predecessors_records(server: &TestServer) {
         .post(&split_officer, "/api/v1/products", &body)
         .await
         .expect(201);
-    let split_path = format!(
-        "/api/v1/products/{}",
-        split.body["product_id"].as_str().unwrap()
-    );
+    let split_path = split.product_path();
     let new_officer = server.token("commune_officer", "province:68/commune:26001", "cb-duc-an");
     let other_officer = server.token(
         "commune_officer",

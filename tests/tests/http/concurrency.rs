@@ -99,10 +99,7 @@ async fn many_clients_advance_one_product(server: &TestServer) {
         )
         .await
         .expect(201);
-    let path = format!(
-        "/api/v1/products/{}",
-        registered.body["product_id"].as_str().unwrap()
-    );
+    let path = registered.product_path();
     server
         .post(
             &t.officer,

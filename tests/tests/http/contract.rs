@@ -11,20 +11,10 @@ use super::lifecycle::{
 use super::support::TestServer;
 use crate::http_on_both_stores;
 
-/// The ledger head as the auditor sees it: `position:hash`.
-async fn head(server: &TestServer) -> String {
-    let auditor = server.token("auditor", "national", "kiem-toan");
-    let d = server
-        .get(Some(&auditor), "/api/v1/ledger/digest")
-        .await
-        .expect(200);
-    format!("{}:{}", d.body["global_position"], d.body["hash"])
-}
-
 async fn refusals_record_nothing(server: &TestServer) {
     let t = LamDong::tokens(server);
     let path = scored_in_lam_dong(server, &t, "Mật ong rừng U Minh", &[70, 72, 71]).await;
-    let before = head(server).await;
+    let before = server.ledger_head().await;
     let decision = format!("{path}/evaluations/current/decision");
     let body = super::lifecycle::recognition(4, "2025-09-20", "170/QĐ-UBND", "UBND tỉnh Lâm Đồng");
 
@@ -281,7 +271,7 @@ async fn refusals_record_nothing(server: &TestServer) {
     assert_eq!(broken.body["violations"][0]["code"], "level_cannot_award");
 
     assert_eq!(
-        head(server).await,
+        server.ledger_head().await,
         before,
         "a refused request recorded something"
     );
@@ -329,7 +319,7 @@ async fn idempotency_and_versions(server: &TestServer) {
         .problem(422, "idempotency_key_reused");
     // A key belongs to its caller: the same key and body from anyone else is refused, as
     // the command itself would be, and never answered with the first caller's outcome.
-    let recorded = head(server).await;
+    let recorded = server.ledger_head().await;
     let other_commune = server.token("commune_officer", "province:68/commune:24731", "cb-khac");
     let colleague = server.token("commune_officer", "province:68/commune:24730", "cb-moi");
     for (token, status, code) in [
@@ -349,14 +339,11 @@ async fn idempotency_and_versions(server: &TestServer) {
         assert!(refused.body.get("product_id").is_none(), "{}", refused.body);
     }
     assert_eq!(
-        head(server).await,
+        server.ledger_head().await,
         recorded,
         "a refused replay recorded something"
     );
-    let path = format!(
-        "/api/v1/products/{}",
-        first.body["product_id"].as_str().unwrap()
-    );
+    let path = first.product_path();
     let listed = read_after(server, &t.auditor, "/api/v1/products?q=hat%20dieu", &first).await;
     assert_eq!(
         listed.body["items"].as_array().unwrap().len(),
@@ -468,10 +455,7 @@ async fn vietnamese_round_trips(server: &TestServer) {
             .post(&t.officer, "/api/v1/products", &registration(name))
             .await
             .expect(201);
-        let path = format!(
-            "/api/v1/products/{}",
-            created.body["product_id"].as_str().unwrap()
-        );
+        let path = created.product_path();
         let state = read_after(server, &t.auditor, &path, &created).await;
         assert_eq!(
             state.body["name"].as_str().unwrap().as_bytes(),

@@ -12,16 +12,6 @@ use super::lifecycle::{LamDong, dossier, registration};
 use super::support::{Answer, TestServer};
 use crate::http_on_both_stores;
 
-/// The ledger head as the auditor sees it: `position:hash`.
-async fn head(server: &TestServer) -> String {
-    let auditor = server.token("auditor", "national", "kiem-toan");
-    let d = server
-        .get(Some(&auditor), "/api/v1/ledger/digest")
-        .await
-        .expect(200);
-    format!("{}:{}", d.body["global_position"], d.body["hash"])
-}
-
 /// `POST path` with raw bytes and an optional content type.
 async fn post_bytes(
     server: &TestServer,
@@ -90,7 +80,7 @@ async fn hostile_input_is_refused_and_records_nothing(server: &TestServer) {
     let path = format!("/api/v1/products/{id}");
     let complaints = format!("{path}/complaints");
     let complaint = |summary: &str| json!({"received_on": "2025-10-01", "source": "consumer", "summary": summary});
-    let before = head(server).await;
+    let before = server.ledger_head().await;
 
     let mut cases: Vec<Case> = Vec::new();
     let json_ct = Some("application/json");
@@ -247,7 +237,11 @@ async fn hostile_input_is_refused_and_records_nothing(server: &TestServer) {
         let answer = post_bytes(server, &t.inspector, &target, ct, body).await;
         refused(&answer, what);
         assert_eq!(answer.status.as_u16(), status, "{what}: {}", answer.body);
-        assert_eq!(head(server).await, before, "{what} recorded something");
+        assert_eq!(
+            server.ledger_head().await,
+            before,
+            "{what} recorded something"
+        );
     }
 
     // Headers that are not what they claim.
@@ -280,7 +274,7 @@ async fn hostile_input_is_refused_and_records_nothing(server: &TestServer) {
             name,
         );
         assert_eq!(
-            head(server).await,
+            server.ledger_head().await,
             before,
             "a bad {name} recorded something"
         );
@@ -342,7 +336,11 @@ async fn hostile_input_is_refused_and_records_nothing(server: &TestServer) {
             refused(&answer, ok);
         }
     }
-    assert_eq!(head(server).await, before, "a query recorded something");
+    assert_eq!(
+        server.ledger_head().await,
+        before,
+        "a query recorded something"
+    );
 
     // Text that is accepted is stored verbatim: SQL, HTML, quotes, backslashes, emoji,
     // combining marks and a name of exactly the limit's length (`bounds.rs` tests one over).
@@ -372,10 +370,7 @@ async fn hostile_input_is_refused_and_records_nothing(server: &TestServer) {
         stored.push((text, answer));
     }
     for (text, answer) in &stored {
-        let product = format!(
-            "/api/v1/products/{}",
-            answer.body["product_id"].as_str().unwrap()
-        );
+        let product = answer.product_path();
         let position = answer.body["global_position"].as_i64().unwrap();
         let state = server
             .get(
@@ -514,7 +509,7 @@ async fn law(
     route: &str,
     body: &Value,
 ) -> Result<(), TestCaseError> {
-    let before = head(server).await;
+    let before = server.ledger_head().await;
     let answer = post_bytes(
         server,
         token,
@@ -535,7 +530,11 @@ async fn law(
             Some("application/problem+json")
         );
         prop_assert_eq!(&answer.body["status"], &json!(status));
-        prop_assert_eq!(head(server).await, before, "a refusal recorded something");
+        prop_assert_eq!(
+            server.ledger_head().await,
+            before,
+            "a refusal recorded something"
+        );
     }
     Ok(())
 }
@@ -554,10 +553,7 @@ fn arbitrary_and_mutated_command_bodies_never_fail_the_server() {
             .post(&t.officer, "/api/v1/products", &registration("Nước mắm"))
             .await
             .expect(201);
-        let path = format!(
-            "/api/v1/products/{}",
-            registered.body["product_id"].as_str().unwrap()
-        );
+        let path = registered.product_path();
         (server, t, path)
     });
     let valid: Vec<(String, &str, Value)> = vec![

@@ -161,10 +161,7 @@ async fn recognised_in_ha_noi(server: &TestServer, certificate_no: &str) -> Stri
         .post(&officer, "/api/v1/products", &body)
         .await
         .expect(201);
-    let path = format!(
-        "/api/v1/products/{}",
-        registered.body["product_id"].as_str().unwrap()
-    );
+    let path = registered.product_path();
     server
         .post(
             &officer,

@@ -85,10 +85,7 @@ pub async fn scored_in_lam_dong(
         .post(&t.officer, "/api/v1/products", &registration(name))
         .await
         .expect(201);
-    let path = format!(
-        "/api/v1/products/{}",
-        registered.body["product_id"].as_str().unwrap()
-    );
+    let path = registered.product_path();
     assert_eq!(registered.header("location"), Some(path.as_str()));
     assert_eq!(registered.header("etag"), Some("\"1\""));
     open_and_assess(server, t, &path, "initial", ("2025-09-01", "2025-09-05")).await;
@@ -351,10 +348,7 @@ async fn district_three_stars_then_expiry(server: &TestServer) {
         .post(&officer, "/api/v1/products", &body)
         .await
         .expect(201);
-    let path = format!(
-        "/api/v1/products/{}",
-        registered.body["product_id"].as_str().unwrap()
-    );
+    let path = registered.product_path();
     server
         .post(
             &officer,
@@ -530,10 +524,7 @@ async fn refusals(server: &TestServer) {
             )
             .await
             .expect(201);
-        format!(
-            "/api/v1/products/{}",
-            registered.body["product_id"].as_str().unwrap()
-        )
+        registered.product_path()
     };
     server
         .post(

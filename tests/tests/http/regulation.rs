@@ -16,10 +16,7 @@ async fn before_the_council(server: &TestServer, t: &LamDong, name: &str) -> Str
         .post(&t.officer, "/api/v1/products", &registration(name))
         .await
         .expect(201);
-    let path = format!(
-        "/api/v1/products/{}",
-        registered.body["product_id"].as_str().unwrap()
-    );
+    let path = registered.product_path();
     open_and_assess(server, t, &path, "initial", ("2025-09-01", "2025-09-05")).await;
     server
         .post(

@@ -33,6 +33,14 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The path of the product this answer names, `/api/v1/products/{product_id}`.
+    pub fn product_path(&self) -> String {
+        let id = self.body["product_id"]
+            .as_str()
+            .expect("the answer names a product");
+        format!("/api/v1/products/{id}")
+    }
+
     /// The header's value as text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
@@ -68,6 +76,16 @@ impl Answer {
 }
 
 impl TestServer {
+    /// The ledger head as the auditor sees it: `position:hash`.
+    pub async fn ledger_head(&self) -> String {
+        let auditor = self.token("auditor", "national", "kiem-toan");
+        let d = self
+            .get(Some(&auditor), "/api/v1/ledger/digest")
+            .await
+            .expect(200);
+        format!("{}:{}", d.body["global_position"], d.body["hash"])
+    }
+
     pub async fn sqlite() -> Self {
         Self::start(ocop_tests::fresh_sqlite_url().await).await
     }

@@ -26,10 +26,7 @@ pub async fn ha_giang_district_three_stars(server: &TestServer) -> String {
         .post(&district, "/api/v1/products", &body)
         .await
         .expect(201);
-    let path = format!(
-        "/api/v1/products/{}",
-        registered.body["product_id"].as_str().unwrap()
-    );
+    let path = registered.product_path();
     server
         .post(
             &district,
