@@ -78,14 +78,32 @@ pub enum CheckpointLog {
 
 const COLUMNS: &str = "global_position, hash, signed_at, key_id, signature";
 
+/// Runs `$body` on the database holding the table, with `$pool` its pool and `$p(n)` the
+/// `n`th placeholder in that database's style: one query, written once, bound per backend.
+macro_rules! on_backend {
+    ($log:expr, |$pool:ident, $p:ident| $body:expr) => {
+        match $log {
+            CheckpointLog::Sqlite($pool) => {
+                let $p = |_: usize| "?".to_owned();
+                $body
+            }
+            CheckpointLog::Postgres($pool) => {
+                let $p = |n: usize| format!("${n}");
+                $body
+            }
+        }
+    };
+}
+
 impl CheckpointLog {
     /// Stores `checkpoint` unless one is already stored at its position (another process
     /// signed that head first); true when this one was stored.
     pub async fn record(&self, checkpoint: &Checkpoint) -> Result<bool, StoreError> {
         let c = checkpoint;
-        let inserted = match self {
-            CheckpointLog::Sqlite(pool) => sqlx::query(&format!(
-                "INSERT INTO ledger_checkpoints ({COLUMNS}) VALUES (?, ?, ?, ?, ?) \
+        let inserted = on_backend!(self, |pool, p| {
+            let values = (1..=5).map(p).collect::<Vec<_>>().join(", ");
+            sqlx::query(&format!(
+                "INSERT INTO ledger_checkpoints ({COLUMNS}) VALUES ({values}) \
                  ON CONFLICT (global_position) DO NOTHING"
             ))
             .bind(c.global_position)
@@ -95,20 +113,8 @@ impl CheckpointLog {
             .bind(&c.signature)
             .execute(pool)
             .await?
-            .rows_affected(),
-            CheckpointLog::Postgres(pool) => sqlx::query(&format!(
-                "INSERT INTO ledger_checkpoints ({COLUMNS}) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (global_position) DO NOTHING"
-            ))
-            .bind(c.global_position)
-            .bind(&c.hash)
-            .bind(&c.signed_at)
-            .bind(&c.key_id)
-            .bind(&c.signature)
-            .execute(pool)
-            .await?
-            .rows_affected(),
-        };
+            .rows_affected()
+        });
         Ok(inserted == 1)
     }
 
@@ -121,30 +127,21 @@ impl CheckpointLog {
     ) -> Result<Vec<Checkpoint>, StoreError> {
         let before = before.unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let sql = |p1: &str, p2: &str| {
-            format!(
-                "SELECT {COLUMNS} FROM ledger_checkpoints WHERE global_position < {p1} \
-                 ORDER BY global_position DESC LIMIT {p2}"
-            )
-        };
-        let rows = match self {
-            CheckpointLog::Sqlite(pool) => sqlx::query(&sql("?", "?"))
-                .bind(before)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(from_row)
-                .collect::<Result<_, _>>()?,
-            CheckpointLog::Postgres(pool) => sqlx::query(&sql("$1", "$2"))
-                .bind(before)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(from_row)
-                .collect::<Result<_, _>>()?,
-        };
+        let rows = on_backend!(self, |pool, p| {
+            sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM ledger_checkpoints WHERE global_position < {} \
+                 ORDER BY global_position DESC LIMIT {}",
+                p(1),
+                p(2)
+            ))
+            .bind(before)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(from_row)
+            .collect::<Result<_, _>>()?
+        });
         Ok(rows)
     }
 
