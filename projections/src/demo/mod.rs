@@ -1,6 +1,11 @@
-//! The demo data set behind `ocop demo` and `ocop serve --demo`: fifty-four hand-written
-//! product lives in nine provinces, recorded through the command service with realistic
-//! actors, so a new user sees a living system and an auditor has something real to audit.
+//! The demo data set behind `ocop demo` and `ocop serve --demo`: sixty-one hand-written
+//! product lives in nine provinces (and three merged into them in 2025), recorded through
+//! the command service with realistic actors, so a new user sees a living system and an
+//! auditor has something real to audit.
+//!
+//! The data lives in JSON files under `data/`, embedded at build time and read by
+//! `data.rs` (places and people, one story file per province, Quảng Ninh's legacy list);
+//! `story.rs` turns each step into its command (`docs/demo.md` describes the files).
 //!
 //! # What is in it
 //!
@@ -22,21 +27,10 @@
 //!   quality differs, not re-evaluated after expiry) that appear in the public list, a
 //!   withdrawal, a clerical correction;
 //! - Quảng Ninh's legacy list imported with `ImportLegacyRecognition` (admin, national),
-//!   eleven rows of which six carry a planted inconsistency for the ministry audit (see
-//!   [`planted_inconsistencies`]; line numbers are those of [`legacy_csv`]):
-//!   - line 6, *Sá sùng khô Vân Đồn*: a 5★ awarded by the province (UBND tỉnh Quảng Ninh,
-//!     a `/QĐ-UBND` decision) — only the ministry awards 5★. The import records every
-//!     legacy 5★ at the central level, so only the authority and the decision number show
-//!     it (`level_cannot_award`);
-//!   - line 7, *Nước mắm Cái Rồng*: a 4★ with no score (`legacy_without_scores`);
-//!   - line 8, *Gà đồi Tiên Yên*: `valid_until` written as 2026-12-31, not decision date
-//!     2024-02-20 + 36 months = 2027-02-20 (`legacy_valid_until_mismatch`);
-//!   - line 9, *Rượu mơ Yên Tử*: no commune and no local product code
-//!     (`legacy_missing_evidence`);
-//!   - line 10, *Ngán chấp Vân Đồn*: 3★ with a stated score of 84.00, which earns 4★
-//!     (`legacy_stars_inconsistent_with_score`);
-//!   - line 12, *Bánh gật gù Quảng Yên*: decided on 2018-12-20 under the province's own
-//!     programme, before the first national rule version (`rules_version_unknown`).
+//!   twelve rows of which seven carry a planted inconsistency for the ministry audit
+//!   (each row's `planted` in `data/quang-ninh-legacy.json` says what is wrong and which
+//!   finding the audit reports; [`planted_inconsistencies`] lists them with their line in
+//!   [`legacy_csv`]; `docs/demo.md` tabulates them).
 //!
 //! Province codes are the General Statistics Office codes of the 34 provinces in force
 //! since 1 Jul 2025 (01 Hà Nội, 08 Tuyên Quang, 19 Thái Nguyên, 22 Quảng Ninh, 46 Huế,
