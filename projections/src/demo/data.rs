@@ -80,7 +80,7 @@ impl DataSet {
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, String> {
+pub(super) fn parse<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, String> {
     serde_json::from_str(text).map_err(|e| format!("data/{file}.json: {e}"))
 }
 

@@ -290,3 +290,28 @@ fn the_data_set_is_the_one_pinned() {
         path.display()
     );
 }
+
+#[test]
+fn a_data_file_with_an_unknown_step_or_field_is_refused_by_name() {
+    let story = |step: &str| {
+        format!(
+            r#"[{{"slug": "s", "province": "lamdong", "commune": "24730",
+                "registration": {{"on": "2025-01-02", "name": "n", "producer": "p",
+                    "kind": "cooperative", "group": "food", "set": "Mật ong"}},
+                "steps": [{step}]}}]"#
+        )
+    };
+    let parsed = |step: &str| parse::<Vec<StoryData>>("stories/x", &story(step));
+    assert!(parsed(r#"{"open": {"on": "2025-02-01", "kind": "initial"}}"#).is_ok());
+    let unknown_step = parsed(r#"{"opne": {"on": "2025-02-01", "kind": "initial"}}"#);
+    let error = unknown_step.err().unwrap();
+    assert!(
+        error.starts_with("data/stories/x.json: unknown variant `opne`"),
+        "{error}"
+    );
+    let unknown_field = parsed(r#"{"open": {"on": "2025-02-01", "kind": "initial", "by": 1}}"#);
+    let error = unknown_field.err().unwrap();
+    assert!(error.contains("unknown field `by`"), "{error}");
+    let bad_date = parsed(r#"{"open": {"on": "2025-02-30", "kind": "initial"}}"#);
+    assert!(bad_date.is_err());
+}
