@@ -1,7 +1,9 @@
 //! The server's metrics, on `prometheus-client`: request counts and latencies, commands and
 //! events appended, and — set when scraped — the ledger head and each projection's lag.
-//! `GET /metrics` answers them in the OpenMetrics text format (`docs/api.md`).
+//! `GET /metrics` answers them in the Prometheus text format 0.0.4, or in OpenMetrics 1.0
+//! to a scraper that asks for it (`docs/api.md`).
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -11,8 +13,38 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-/// The content type of [`Metrics::render`]'s text.
-pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// The text formats the metrics are answered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The Prometheus text format 0.0.4 (`text/plain`): what `/metrics` always answered,
+    /// for every client that does not ask for OpenMetrics.
+    Prometheus,
+    /// OpenMetrics 1.0, for a scraper whose `Accept` names it (as Prometheus's does).
+    OpenMetrics,
+}
+
+impl Format {
+    /// The format a request's `Accept` header asks for.
+    pub fn accepted(accept: Option<&str>) -> Format {
+        let asks = accept.is_some_and(|a| {
+            a.to_ascii_lowercase()
+                .contains("application/openmetrics-text")
+        });
+        if asks {
+            Format::OpenMetrics
+        } else {
+            Format::Prometheus
+        }
+    }
+
+    /// The answer's `Content-Type`.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Prometheus => "text/plain; version=0.0.4; charset=utf-8",
+            Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        }
+    }
+}
 
 /// Upper bounds of the latency histogram, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -149,9 +181,9 @@ impl Metrics {
         self.events.inc_by(events as u64);
     }
 
-    /// The OpenMetrics text ([`CONTENT_TYPE`]), with the projections' lag and the ledger
-    /// head given by the caller as they are now.
-    pub fn render(&self, lag: &[(String, i64)], head: i64) -> String {
+    /// The metrics as text in `format`, with the projections' lag and the ledger head given
+    /// by the caller as they are now.
+    pub fn render(&self, lag: &[(String, i64)], head: i64, format: Format) -> String {
         self.head.set(head);
         for (projection, events) in lag {
             self.lag
@@ -163,8 +195,33 @@ impl Metrics {
         let mut out = String::new();
         // Writing to a String cannot fail.
         prometheus_client::encoding::text::encode(&mut out, &self.registry).ok();
-        out
+        match format {
+            Format::OpenMetrics => out,
+            Format::Prometheus => prometheus_text(&out),
+        }
     }
+}
+
+/// The Prometheus text format 0.0.4 of an OpenMetrics text, for the metrics this server
+/// has: the two differ here only in a counter's family name (`_total` in 0.0.4, as its
+/// samples are named; without it in OpenMetrics) and in OpenMetrics' closing `# EOF`.
+fn prometheus_text(open_metrics: &str) -> String {
+    let counters: HashSet<&str> = open_metrics
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE ")?.strip_suffix(" counter"))
+        .collect();
+    let mut out = String::with_capacity(open_metrics.len() + 64);
+    for line in open_metrics.lines().filter(|l| *l != "# EOF") {
+        let renamed = ["# HELP ", "# TYPE "].into_iter().find_map(|prefix| {
+            let (name, rest) = line.strip_prefix(prefix)?.split_once(' ')?;
+            counters
+                .contains(name)
+                .then(|| format!("{prefix}{name}_total {rest}"))
+        });
+        out.push_str(renamed.as_deref().unwrap_or(line));
+        out.push('\n');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -199,7 +256,7 @@ mod tests {
             Duration::from_millis(20),
         );
         metrics.observe_append(3);
-        let text = metrics.render(&[("products".into(), 4)], 10);
+        let text = metrics.render(&[("products".into(), 4)], 10, Format::Prometheus);
         assert!(text.contains(
             "ocop_http_requests_total{method=\"GET\",route=\"/api/v1/products/{id}\",status=\"200\"} 2"
         ));
@@ -218,8 +275,40 @@ mod tests {
     fn label_values_are_escaped() {
         let metrics = Metrics::default();
         metrics.observe_request("GET", "/a\"b\\c\nd", 404, Duration::from_millis(1));
-        let text = metrics.render(&[], 0);
+        let text = metrics.render(&[], 0, Format::OpenMetrics);
         assert!(text.contains("route=\"/a\\\"b\\\\c\\nd\""), "{text}");
-        assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+
+    #[test]
+    fn prometheus_text_unless_openmetrics_is_asked_for() {
+        let metrics = Metrics::default();
+        metrics.observe_append(2);
+        let plain = metrics.render(&[], 7, Format::accepted(None));
+        assert!(
+            plain.contains("# HELP ocop_events_appended_total Events recorded"),
+            "{plain}"
+        );
+        assert!(
+            plain.contains(
+                "# TYPE ocop_events_appended_total counter\nocop_events_appended_total 2\n"
+            ),
+            "{plain}"
+        );
+        assert!(
+            plain.contains("# TYPE ocop_ledger_head_position gauge\nocop_ledger_head_position 7\n"),
+            "{plain}"
+        );
+        assert!(!plain.contains("# EOF"), "{plain}");
+        let asked = Format::accepted(Some(
+            "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5",
+        ));
+        assert_eq!(asked, Format::OpenMetrics);
+        let open = metrics.render(&[], 7, asked);
+        assert!(
+            open.contains("# TYPE ocop_events_appended counter\nocop_events_appended_total 2\n"),
+            "{open}"
+        );
+        assert!(open.ends_with("# EOF\n"), "{open}");
+        assert_eq!(Format::accepted(Some("*/*")), Format::Prometheus);
     }
 }

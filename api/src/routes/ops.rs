@@ -68,12 +68,15 @@ pub async fn readyz(State(app): State<AppState>) -> Response {
     }
 }
 
-/// The metrics in the OpenMetrics text format (which Prometheus scrapes): request counts
-/// and latencies, commands and events appended, the ledger head and each projection's lag.
+/// The metrics as Prometheus text (format 0.0.4; OpenMetrics 1.0 when `Accept` asks for
+/// `application/openmetrics-text`, as Prometheus does): request counts and latencies,
+/// commands and events appended, the ledger head and each projection's lag.
 ///
 /// Who: anyone: no token (put it behind the network's own access rules).
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "OpenMetrics text exposition (`application/openmetrics-text; version=1.0.0`)")))]
-pub async fn metrics(State(app): State<AppState>) -> Response {
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text exposition (format 0.0.4, or OpenMetrics 1.0 when asked for)")))]
+pub async fn metrics(State(app): State<AppState>, headers: header::HeaderMap) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let format = crate::metrics::Format::accepted(accept);
     let lag = app.runner.lag().await.unwrap_or_default();
     let head = lag.first().map_or(0, |l| l.head);
     let lag: Vec<(String, i64)> = lag
@@ -81,8 +84,8 @@ pub async fn metrics(State(app): State<AppState>) -> Response {
         .map(|l| (l.projection.to_owned(), l.lag))
         .collect();
     (
-        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
-        app.metrics.render(&lag, head),
+        [(header::CONTENT_TYPE, format.content_type())],
+        app.metrics.render(&lag, head, format),
     )
         .into_response()
 }

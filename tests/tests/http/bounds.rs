@@ -346,3 +346,45 @@ http_on_both_stores!(
     the_history_and_the_decision_audit_are_paged_with_a_default_and_a_maximum_on_postgres,
     every_list_is_paged
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn metrics_answer_prometheus_text_or_openmetrics_when_asked() {
+    let server = TestServer::sqlite().await;
+    server.get(None, "/healthz").await.expect(200);
+    let get = |accept: Option<&'static str>| {
+        let mut request = server.client.get(format!("{}/metrics", server.base));
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let content_type = response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            (content_type, response.text().await.unwrap())
+        }
+    };
+    let (content_type, plain) = get(None).await;
+    assert_eq!(content_type, "text/plain; version=0.0.4; charset=utf-8");
+    assert!(
+        plain.contains("# TYPE ocop_http_requests_total counter"),
+        "{plain}"
+    );
+    assert!(!plain.contains("# EOF"), "{plain}");
+    let prometheus = "application/openmetrics-text;version=1.0.0;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+    let (content_type, open) = get(Some(prometheus)).await;
+    assert_eq!(
+        content_type,
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    );
+    assert!(open.contains("# TYPE ocop_http_requests counter"), "{open}");
+    assert!(
+        open.contains(
+            "ocop_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
+        ),
+        "{open}"
+    );
+    assert!(open.ends_with("# EOF\n"), "{open}");
+    server.close().await;
+}
