@@ -3,13 +3,14 @@
 
 use super::*;
 
+/// The defect planted in row `i` (the product `product_id`), if it has one.
 pub(super) fn planted(
-    province: &Province,
     row: &'static LegacyRow,
     i: usize,
+    product_id: Uuid,
 ) -> Option<PlantedInconsistency> {
     row.planted.as_ref().map(|planted| PlantedInconsistency {
-        product_id: legacy_import::legacy_product_id(&legacy_command(province, row, i)),
+        product_id,
         slug: &row.slug,
         line: i as u32 + 2,
         product_name: &row.product_name,
@@ -61,7 +62,7 @@ pub(super) fn legacy_product(
     let product_id = legacy_import::legacy_product_id(&command);
     let body = CommandBody::ImportLegacyRecognition(command);
     let mut paths = BTreeSet::from([DemoPath::LegacyImport]);
-    let planted = planted(province, row, i);
+    let planted = planted(row, i, product_id);
     if planted.is_some() {
         paths.insert(DemoPath::PlantedInconsistency);
     }

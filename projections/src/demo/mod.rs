@@ -726,7 +726,10 @@ pub fn planted_inconsistencies() -> Result<Vec<PlantedInconsistency>, DemoError>
         .rows
         .iter()
         .enumerate()
-        .filter_map(|(i, row)| planted(province, row, i))
+        .filter_map(|(i, row)| {
+            let product_id = legacy_import::legacy_product_id(&legacy_command(province, row, i));
+            planted(row, i, product_id)
+        })
         .collect())
 }
 

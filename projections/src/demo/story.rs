@@ -61,11 +61,11 @@ impl Story {
         }
     }
 
-    pub(super) fn province(&self) -> &'static Province {
+    fn province(&self) -> &'static Province {
         self.place.province
     }
 
-    pub(super) fn officer(&self) -> Actor {
+    fn officer(&self) -> Actor {
         let p = self.province();
         Actor::new(
             format!("canbo.xa{}@{}", self.place.commune, p.key),
@@ -77,7 +77,7 @@ impl Story {
         )
     }
 
-    pub(super) fn district_secretary(&self) -> Actor {
+    fn district_secretary(&self) -> Actor {
         let p = self.province();
         let district = self.place.district.map_or("000", |d| d.code);
         Actor::new(
@@ -87,11 +87,11 @@ impl Story {
         )
     }
 
-    pub(super) fn provincial_secretary(&self) -> Actor {
+    fn provincial_secretary(&self) -> Actor {
         self.provincial(&self.province().secretary, Role::ProvincialSecretary)
     }
 
-    pub(super) fn inspector(&self) -> Actor {
+    fn inspector(&self) -> Actor {
         self.provincial(&self.province().inspector, Role::Inspector)
     }
 
@@ -101,7 +101,7 @@ impl Story {
         Actor::new(user, role, scope)
     }
 
-    pub(super) fn secretary_of(&self, level: Level) -> Actor {
+    fn secretary_of(&self, level: Level) -> Actor {
         match level {
             Level::Commune => self.officer(),
             Level::District => self.district_secretary(),
@@ -110,7 +110,7 @@ impl Story {
         }
     }
 
-    pub(super) fn authority(&self, level: Level, on: NaiveDate) -> &'static str {
+    fn authority(&self, level: Level, on: NaiveDate) -> &'static str {
         match level {
             Level::Commune => "UBND xã",
             Level::District => self.place.district.map_or("UBND huyện", |d| d.authority),
@@ -121,7 +121,7 @@ impl Story {
 
     /// A decision number of `level` on `on`; one decision covers every product the same
     /// authority decided that day.
-    pub(super) fn decision_no(&self, level: Level, on: NaiveDate) -> String {
+    fn decision_no(&self, level: Level, on: NaiveDate) -> String {
         let authority = self.authority(level, on);
         let n = 100 + number(&["decision", authority, &on.to_string()], 4_800);
         match level {
@@ -131,7 +131,7 @@ impl Story {
         }
     }
 
-    pub(super) fn council_ref(&self, level: Level, on: NaiveDate) -> String {
+    fn council_ref(&self, level: Level, on: NaiveDate) -> String {
         let authority = self.authority(level, on);
         let n = 100 + number(&["council", authority, &on.year().to_string()], 3_900);
         match level {
@@ -141,7 +141,7 @@ impl Story {
         }
     }
 
-    pub(super) fn push(&mut self, on: NaiveDate, actor: Actor, body: CommandBody) -> Uuid {
+    fn push(&mut self, on: NaiveDate, actor: Actor, body: CommandBody) -> Uuid {
         let i = self.steps.len();
         let event_id = event_uuid(on, i as u64, &["event", self.slug, &i.to_string()]);
         self.steps.push(DemoStep {
@@ -154,13 +154,13 @@ impl Story {
         event_id
     }
 
-    pub(super) fn version(&self) -> &'static rules::RuleVersion {
+    fn version(&self) -> &'static rules::RuleVersion {
         self.round.map(|r| r.2).expect("a round is open")
     }
 
     // -- registration and rounds --
 
-    pub(super) fn register(&mut self, on: NaiveDate, r: &RegistrationData) -> &mut Self {
+    fn register(&mut self, on: NaiveDate, r: &RegistrationData) {
         self.name = r.name.clone();
         self.producer = r.producer.clone();
         let p = self.province();
@@ -194,10 +194,9 @@ impl Story {
         });
         let actor = self.officer();
         self.push(on, actor, body);
-        self
     }
 
-    pub(super) fn open(&mut self, on: NaiveDate, kind: RoundKind) -> &mut Self {
+    fn open(&mut self, on: NaiveDate, kind: RoundKind) {
         let version = rules::in_force_on(on).expect("rules are in force on demo dates");
         self.rounds += 1;
         let round = self.rounds;
@@ -276,15 +275,9 @@ impl Story {
                 }
             }
         }
-        self
     }
 
-    pub(super) fn return_dossier(
-        &mut self,
-        level: Level,
-        on: NaiveDate,
-        reasons: &[String],
-    ) -> &mut Self {
+    fn return_dossier(&mut self, level: Level, on: NaiveDate, reasons: &[String]) {
         let actor = self.secretary_of(level);
         self.push(
             on,
@@ -295,10 +288,9 @@ impl Story {
             }),
         );
         self.paths.insert(DemoPath::DossierReturned);
-        self
     }
 
-    pub(super) fn amend(&mut self, on: NaiveDate, documents: &[(String, String)]) -> &mut Self {
+    fn amend(&mut self, on: NaiveDate, documents: &[(String, String)]) {
         let round = self.rounds;
         let documents = documents
             .iter()
@@ -313,16 +305,9 @@ impl Story {
                 documents,
             }),
         );
-        self
     }
 
-    pub(super) fn assess(
-        &mut self,
-        on: NaiveDate,
-        forward: bool,
-        local_origin: bool,
-        notes: &str,
-    ) -> &mut Self {
+    fn assess(&mut self, on: NaiveDate, forward: bool, local_origin: bool, notes: &str) {
         let n = 10 + number(&["report", self.slug, &on.to_string()], 290);
         let actor = self.officer();
         self.push(
@@ -341,18 +326,11 @@ impl Story {
             self.paths.insert(DemoPath::NotForwarded);
             self.round = None;
         }
-        self
     }
 
     /// Convenes the council of `level` on `on` and records one card per total (members in
     /// roster order, the chair first), without concluding.
-    pub(super) fn sit(
-        &mut self,
-        level: Level,
-        on: NaiveDate,
-        totals: &[u32],
-        failed: &[Vec<String>],
-    ) {
+    fn sit(&mut self, level: Level, on: NaiveDate, totals: &[u32], failed: &[Vec<String>]) {
         let members = roster(level, &self.place, on, &self.places.people);
         let quorum = Quorum {
             min_present: if level == Level::District { 4 } else { 5 },
@@ -392,7 +370,7 @@ impl Story {
         self.cards = totals.to_vec();
     }
 
-    pub(super) fn conclude_on(&mut self, level: Level, on: NaiveDate) {
+    fn conclude_on(&mut self, level: Level, on: NaiveDate) {
         let actor = self.secretary_of(level);
         self.push(
             on,
@@ -409,12 +387,7 @@ impl Story {
 
     /// New cards of some members (by 0-based roster index) after a conclusion that asked
     /// for re-scoring, then the conclusion again.
-    pub(super) fn rescore(
-        &mut self,
-        level: Level,
-        on: NaiveDate,
-        cards: &[(usize, u32)],
-    ) -> &mut Self {
+    fn rescore(&mut self, level: Level, on: NaiveDate, cards: &[(usize, u32)]) {
         let actor = self.secretary_of(level);
         let max = self.version().part_max;
         for (member, total) in cards {
@@ -438,28 +411,20 @@ impl Story {
         }
         self.conclude_on(level, on);
         self.paths.insert(DemoPath::Rescored);
-        self
     }
 
     /// The decision of `document`, this product one of its annex: the loader records it
     /// with the annex's other products in one all-or-nothing command.
-    pub(super) fn decide_in(&mut self, document: &DemoDocument, stars: u8) -> &mut Self {
+    fn decide_in(&mut self, document: &DemoDocument, stars: u8) {
         self.decide(document.level, document.decided_on, stars, None);
         if let Some(CommandBody::DecideRecognition(decision)) =
             self.steps.last_mut().map(|step| &mut step.body)
         {
             decision.decision_id = Some(document.id());
         }
-        self
     }
 
-    pub(super) fn decide(
-        &mut self,
-        level: Level,
-        on: NaiveDate,
-        stars: u8,
-        decision_no: Option<String>,
-    ) -> &mut Self {
+    fn decide(&mut self, level: Level, on: NaiveDate, stars: u8, decision_no: Option<String>) {
         let version = self.version();
         let decision_no = decision_no.unwrap_or_else(|| self.decision_no(level, on));
         self.recognitions += 1;
@@ -507,16 +472,9 @@ impl Story {
         } else {
             self.round = None;
         }
-        self
     }
 
-    pub(super) fn refuse(
-        &mut self,
-        level: Level,
-        on: NaiveDate,
-        reason: &str,
-        mandatory: bool,
-    ) -> &mut Self {
+    fn refuse(&mut self, level: Level, on: NaiveDate, reason: &str, mandatory: bool) {
         let actor = self.secretary_of(level);
         let authority = self.authority(level, on).to_owned();
         self.push(
@@ -540,17 +498,11 @@ impl Story {
             (_, false) => DemoPath::RefusedBelowBand,
         });
         self.round = None;
-        self
     }
 
     // -- after recognition --
 
-    pub(super) fn complaint(
-        &mut self,
-        on: NaiveDate,
-        source: ComplaintSource,
-        summary: &str,
-    ) -> &mut Self {
+    fn complaint(&mut self, on: NaiveDate, source: ComplaintSource, summary: &str) {
         let actor = if source == ComplaintSource::Authority {
             self.inspector()
         } else {
@@ -567,17 +519,16 @@ impl Story {
             }),
         );
         self.last_complaint = Some(event_id);
-        self
     }
 
-    pub(super) fn inspection(
+    fn inspection(
         &mut self,
         on: NaiveDate,
         authority: &str,
         findings: &str,
         compliant: bool,
         complaint: Option<Uuid>,
-    ) -> &mut Self {
+    ) {
         let actor = self.inspector();
         self.paths.insert(DemoPath::Inspection);
         self.push(
@@ -591,17 +542,11 @@ impl Story {
                 complaint_id: complaint,
             }),
         );
-        self
     }
 
     /// Revocation by the authority that recognised the product (the province for district
     /// awards after the districts were abolished on 1 Jul 2025).
-    pub(super) fn revoke(
-        &mut self,
-        on: NaiveDate,
-        grounds: &[RevocationGround],
-        details: &str,
-    ) -> &mut Self {
+    fn revoke(&mut self, on: NaiveDate, grounds: &[RevocationGround], details: &str) {
         let level = self.recognised_by.unwrap_or(Level::Provincial);
         let level = if level == Level::District && on >= d("2025-07-01") {
             Level::Provincial
@@ -625,10 +570,9 @@ impl Story {
         self.paths.insert(DemoPath::Revocation);
         self.recognition = None;
         self.round = None;
-        self
     }
 
-    pub(super) fn withdraw(&mut self, on: NaiveDate, reason: &str) -> &mut Self {
+    fn withdraw(&mut self, on: NaiveDate, reason: &str) {
         let actor = self.officer();
         self.push(
             on,
@@ -641,17 +585,16 @@ impl Story {
         self.paths.insert(DemoPath::Withdrawal);
         self.recognition = None;
         self.round = None;
-        self
     }
 
-    pub(super) fn correct(
+    fn correct(
         &mut self,
         on: NaiveDate,
         event_id: Uuid,
         field: &str,
         new_value: &str,
         reason: &str,
-    ) -> &mut Self {
+    ) {
         let actor = self.provincial_secretary();
         self.push(
             on,
@@ -664,11 +607,10 @@ impl Story {
             }),
         );
         self.paths.insert(DemoPath::Correction);
-        self
     }
 
     /// The engine's expiry notice, on its due date.
-    pub(super) fn notice(&mut self) -> Result<(), DemoError> {
+    fn notice(&mut self) -> Result<(), DemoError> {
         let (recognition, _, valid_until) = self.current_recognition("an expiry notice")?;
         let on = validity::notice_on(valid_until);
         self.timer(
@@ -682,7 +624,7 @@ impl Story {
     }
 
     /// The engine's expiry, on the first day after the validity.
-    pub(super) fn expire(&mut self) -> Result<(), DemoError> {
+    fn expire(&mut self) -> Result<(), DemoError> {
         let (recognition, _, valid_until) = self.current_recognition("an expiry")?;
         let on = validity::expires_on(valid_until);
         self.timer(
@@ -706,13 +648,7 @@ impl Story {
         DemoError::Data(format!("story {}: {what}", self.slug))
     }
 
-    pub(super) fn timer(
-        &mut self,
-        on: NaiveDate,
-        body: CommandBody,
-        recognition: Uuid,
-        kind: &'static str,
-    ) {
+    fn timer(&mut self, on: NaiveDate, body: CommandBody, recognition: Uuid, kind: &'static str) {
         let i = self.steps.len();
         let event_id = event_uuid(on, i as u64, &["event", self.slug, &i.to_string()]);
         self.steps.push(DemoStep {
@@ -727,15 +663,9 @@ impl Story {
     /// Records one step of the story's data.
     fn run(&mut self, step: &Step) -> Result<(), DemoError> {
         match step {
-            Step::Open { on, kind } => {
-                self.open(*on, *kind);
-            }
-            Step::ReturnDossier { level, on, reasons } => {
-                self.return_dossier(*level, *on, reasons);
-            }
-            Step::Amend { on, documents } => {
-                self.amend(*on, documents);
-            }
+            Step::Open { on, kind } => self.open(*on, *kind),
+            Step::ReturnDossier { level, on, reasons } => self.return_dossier(*level, *on, reasons),
+            Step::Amend { on, documents } => self.amend(*on, documents),
             Step::Assess {
                 on,
                 forward,
@@ -759,17 +689,13 @@ impl Story {
                     self.conclude_on(*level, *on);
                 }
             }
-            Step::Rescore { level, on, cards } => {
-                self.rescore(*level, *on, cards);
-            }
+            Step::Rescore { level, on, cards } => self.rescore(*level, *on, cards),
             Step::Decide {
                 level,
                 on,
                 stars,
                 decision_no,
-            } => {
-                self.decide(*level, *on, *stars, decision_no.clone());
-            }
+            } => self.decide(*level, *on, *stars, decision_no.clone()),
             Step::DecideIn { document, stars } => {
                 let document = self.places.document(document)?;
                 self.decide_in(document, *stars);
@@ -779,16 +705,12 @@ impl Story {
                 on,
                 reason,
                 mandatory,
-            } => {
-                self.refuse(*level, *on, reason, *mandatory);
-            }
+            } => self.refuse(*level, *on, reason, *mandatory),
             Step::Complaint {
                 on,
                 source,
                 summary,
-            } => {
-                self.complaint(*on, *source, summary);
-            }
+            } => self.complaint(*on, *source, summary),
             Step::Inspection {
                 on,
                 authority,
@@ -810,12 +732,8 @@ impl Story {
                 on,
                 grounds,
                 details,
-            } => {
-                self.revoke(*on, grounds, details);
-            }
-            Step::Withdraw { on, reason } => {
-                self.withdraw(*on, reason);
-            }
+            } => self.revoke(*on, grounds, details),
+            Step::Withdraw { on, reason } => self.withdraw(*on, reason),
             Step::Correct {
                 on,
                 field,
@@ -858,8 +776,8 @@ impl Story {
             self.place.district = None;
         }
         self.relative = true;
-        self.register(opened - Days::new(30), registration)
-            .open(opened, RoundKind::Initial);
+        self.register(opened - Days::new(30), registration);
+        self.open(opened, RoundKind::Initial);
         if version.first_level().level == Level::Commune {
             self.assess(step(1), true, true, &n.assessment_notes);
             self.council(Level::Provincial, step(3), &n.provincial_totals);
